@@ -1,0 +1,257 @@
+package dev.fcnet.cli;
+
+import dev.fcnet.FirecrackerIpStack;
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.InvalidNetworkException;
+import dev.fcnet.IpInet;
+import dev.fcnet.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serial;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * fcnet-cli's command line (its clap definition): global options, exactly one of -A/-D/-C, then the
+ * subcommand {@code simple} or {@code namespaced} with its own options. As with clap, global options
+ * go before the subcommand, an option may be given once, and a value is the next argument or follows
+ * {@code =}. Extensions: {@code --json FILE|-} reads the network instead of flags and subcommand;
+ * {@code --boot-arg} prints the guest's boot argument and performs no operation.
+ */
+final class CommandLine {
+    private CommandLine() {}
+
+    /** What the command line asks for. */
+    sealed interface Command {}
+
+    record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) implements Command {}
+
+    record PrintBootArg(FirecrackerNetwork network) implements Command {}
+
+    record Help() implements Command {}
+
+    record Version() implements Command {}
+
+    /** A command line that cannot be run; the message is one line for stderr. */
+    static final class UsageException extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Largest --json document read; a network is well under 1 KiB. */
+    static final int MAX_JSON_BYTES = 1 << 20;
+
+    /** The options taking a value; {@code global} ones come before the subcommand, the others after namespaced. */
+    private enum Opt {
+        NFT_PATH("--nft-path", true),
+        IP_STACK("--ip-stack", true),
+        GUEST_IP("--guest-ip", true),
+        IFACE("--iface", true),
+        TAP("--tap", true),
+        TAP_IP("--tap-ip", true),
+        JSON("--json", true),
+        NETNS("--netns", false),
+        VETH1("--veth1", false),
+        VETH2("--veth2", false),
+        VETH1_IP("--veth1-ip", false),
+        VETH2_IP("--veth2-ip", false),
+        FORWARDED_GUEST_IP("--forwarded-guest-ip", false);
+
+        final String flag;
+        final boolean global;
+
+        Opt(String flag, boolean global) {
+            this.flag = flag;
+            this.global = global;
+        }
+
+        static Opt of(String flag) {
+            for (Opt o : values()) {
+                if (o.flag.equals(flag)) return o;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Parses the arguments; reads the --json document from its file or {@code stdin}.
+     *
+     * @throws UsageException with a one-line reason
+     */
+    static Command parse(String[] args, InputStream stdin) throws UsageException {
+        String[] values = new String[Opt.values().length];
+        FirecrackerNetworkOperation operation = null;
+        String operationFlag = null;
+        String subcommand = null;
+        String bootArgFlag = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) return new Help();
+            if (arg.equals("-V") || arg.equals("--version")) return new Version();
+            FirecrackerNetworkOperation op = switch (arg) {
+                case "-A", "--add" -> FirecrackerNetworkOperation.Add;
+                case "-D", "--del" -> FirecrackerNetworkOperation.Delete;
+                case "-C", "--check" -> FirecrackerNetworkOperation.Check;
+                default -> null;
+            };
+            if (op != null || arg.equals("--boot-arg")) {
+                if (subcommand != null) throw new UsageException(arg + " must come before the subcommand " + subcommand);
+                if (op == null) {
+                    if (bootArgFlag != null) throw new UsageException("--boot-arg is given twice");
+                    bootArgFlag = arg;
+                } else if (operationFlag != null) {
+                    throw new UsageException(operationFlag.equals(arg) ? arg + " is given twice"
+                            : "only one of -A/--add, -D/--del, -C/--check may be given, found " + operationFlag
+                            + " and " + arg);
+                } else {
+                    operation = op;
+                    operationFlag = arg;
+                }
+                continue;
+            }
+            if (arg.startsWith("--")) {
+                int eq = arg.indexOf('=');
+                String flag = eq < 0 ? arg : arg.substring(0, eq);
+                Opt opt = Opt.of(flag);
+                if (opt == null) throw new UsageException("unknown option " + flag);
+                if (opt.global && subcommand != null) {
+                    throw new UsageException(flag + " must come before the subcommand " + subcommand);
+                }
+                if (!opt.global && !"namespaced".equals(subcommand)) {
+                    throw new UsageException(flag + " is an option of namespaced and must follow it, as in: "
+                            + "namespaced " + flag + " VALUE");
+                }
+                String value;
+                if (eq >= 0) {
+                    value = arg.substring(eq + 1);
+                } else if (i + 1 < args.length && (args[i + 1].equals("-") || !args[i + 1].startsWith("-"))) {
+                    value = args[++i];
+                } else {
+                    throw new UsageException(flag + " needs a value");
+                }
+                if (values[opt.ordinal()] != null) throw new UsageException(flag + " is given twice");
+                values[opt.ordinal()] = value;
+                continue;
+            }
+            if (arg.startsWith("-") && arg.length() > 1) throw new UsageException("unknown option " + arg);
+            if (subcommand != null) {
+                throw new UsageException("unexpected argument " + Json.quote(arg) + " after the subcommand " + subcommand);
+            }
+            if (!arg.equals("simple") && !arg.equals("namespaced")) {
+                throw new UsageException("unknown subcommand " + Json.quote(arg) + "; expected simple or namespaced");
+            }
+            subcommand = arg;
+        }
+
+        if (bootArgFlag != null && operationFlag != null) {
+            throw new UsageException("--boot-arg only prints the boot argument; it cannot be combined with "
+                    + operationFlag);
+        }
+        if (bootArgFlag == null && operationFlag == null) {
+            throw new UsageException("one of -A/--add, -D/--del, -C/--check is required");
+        }
+        FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
+                ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
+        return operation == null ? new PrintBootArg(network) : new Perform(network, operation);
+    }
+
+    private static FirecrackerNetwork fromFlags(String[] values, String subcommand) throws UsageException {
+        if (subcommand == null) throw new UsageException("a subcommand is required: simple or namespaced");
+        FirecrackerNetwork.Builder b = FirecrackerNetwork.builder();
+        b.nftPath(values[Opt.NFT_PATH.ordinal()]);
+        String stack = values[Opt.IP_STACK.ordinal()];
+        if (stack != null) {
+            b.ipStack(switch (stack) {
+                case "v4" -> FirecrackerIpStack.V4;
+                case "v6" -> FirecrackerIpStack.V6;
+                case "dual" -> FirecrackerIpStack.Dual;
+                default -> throw new UsageException("--ip-stack: invalid value " + Json.quote(stack)
+                        + "; expected v4, v6 or dual");
+            });
+        }
+        if (values[Opt.GUEST_IP.ordinal()] != null) b.guestIp(cidr(values, Opt.GUEST_IP));
+        if (values[Opt.IFACE.ordinal()] != null) b.ifaceName(values[Opt.IFACE.ordinal()]);
+        if (values[Opt.TAP.ordinal()] != null) b.tapName(values[Opt.TAP.ordinal()]);
+        if (values[Opt.TAP_IP.ordinal()] != null) b.tapIp(cidr(values, Opt.TAP_IP));
+        try {
+            if (subcommand.equals("namespaced")) {
+                Namespaced.Builder ns = Namespaced.builder();
+                if (values[Opt.NETNS.ordinal()] != null) ns.netnsName(values[Opt.NETNS.ordinal()]);
+                if (values[Opt.VETH1.ordinal()] != null) ns.veth1Name(values[Opt.VETH1.ordinal()]);
+                if (values[Opt.VETH2.ordinal()] != null) ns.veth2Name(values[Opt.VETH2.ordinal()]);
+                if (values[Opt.VETH1_IP.ordinal()] != null) ns.veth1Ip(cidr(values, Opt.VETH1_IP));
+                if (values[Opt.VETH2_IP.ordinal()] != null) ns.veth2Ip(cidr(values, Opt.VETH2_IP));
+                String forwarded = values[Opt.FORWARDED_GUEST_IP.ordinal()];
+                if (forwarded != null) {
+                    try {
+                        ns.forwardedGuestIp(IpInet.parseAddress(forwarded));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(Opt.FORWARDED_GUEST_IP.flag + ": " + e.getMessage());
+                    }
+                }
+                b.networkType(ns.build());
+            }
+            return b.build();
+        } catch (InvalidNetworkException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static IpInet cidr(String[] values, Opt opt) throws UsageException {
+        try {
+            return IpInet.parse(values[opt.ordinal()]);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(opt.flag + ": " + e.getMessage());
+        }
+    }
+
+    private static FirecrackerNetwork fromJson(String[] values, String subcommand, InputStream stdin)
+            throws UsageException {
+        for (Opt o : Opt.values()) {
+            if (o != Opt.JSON && values[o.ordinal()] != null) {
+                throw new UsageException("--json replaces the network flags; " + o.flag + " cannot be combined with it");
+            }
+        }
+        if (subcommand != null) {
+            throw new UsageException("--json replaces the subcommand; " + subcommand + " cannot be combined with it");
+        }
+        String file = values[Opt.JSON.ordinal()];
+        String source = file.equals("-") ? "stdin" : file;
+        byte[] bytes;
+        try (InputStream in = file.equals("-") ? null : Files.newInputStream(Path.of(file))) {
+            bytes = (in == null ? stdin : in).readNBytes(MAX_JSON_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--json " + source + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new UsageException("--json " + source + ": permission denied");
+        } catch (IOException | InvalidPathException e) {
+            throw new UsageException("--json " + source + ": cannot read: " + e.getMessage());
+        }
+        if (bytes.length > MAX_JSON_BYTES) {
+            throw new UsageException("--json " + source + ": larger than " + MAX_JSON_BYTES + " bytes");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UsageException("--json " + source + ": not valid UTF-8");
+        }
+        try {
+            return FirecrackerNetwork.fromJson(text);
+        } catch (InvalidNetworkException e) {
+            throw new UsageException("--json " + source + ": " + e.getMessage());
+        }
+    }
+}

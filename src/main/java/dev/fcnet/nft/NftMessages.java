@@ -1,0 +1,257 @@
+package dev.fcnet.nft;
+
+import static dev.fcnet.netlink.NetlinkConstants.NLA_F_NESTED;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_ACK;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_APPEND;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_CREATE;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_DUMP;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_ECHO;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_REQUEST;
+import static dev.fcnet.nft.NftConstants.*;
+
+import dev.fcnet.netlink.AttributeReader;
+import dev.fcnet.netlink.MalformedMessageException;
+import dev.fcnet.netlink.MessageBuilder;
+import dev.fcnet.netlink.MessageView;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * nf_tables messages: every request with the attributes and order nft 1.0.x uses (compared byte
+ * for byte with strace captures of nft), and the decoders of the kernel's replies. Every
+ * message starts with a 4-byte nfgenmsg (family, version 0, res_id 0).
+ */
+final class NftMessages {
+    private NftMessages() {}
+
+    static final int NFGENMSG_LEN = 4;
+
+    /** Flags of a table add, as nft sends them (no NLM_F_EXCL: an existing table is fine). */
+    static final int NEWTABLE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
+    /** Flags of a chain add (no NLM_F_EXCL: an existing chain with the same hook is fine). */
+    static final int NEWCHAIN_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
+    /** Flags of a rule append; ECHO makes the kernel send the new rule back with its handle. */
+    static final int NEWRULE_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO;
+    static final int DELETE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
+
+    static int type(int nftMsg) {
+        return NFNL_SUBSYS_NFTABLES << 8 | nftMsg;
+    }
+
+    private static void begin(MessageBuilder b, int nftMsg, int flags, NftFamily family, String what) {
+        b.begin(type(nftMsg), flags, what);
+        b.setU8(b.reserve(NFGENMSG_LEN), family.code());
+    }
+
+    /** NFNL_MSG_BATCH_BEGIN for the nf_tables subsystem: res_id carries the subsystem, big-endian. */
+    static void batchBegin(MessageBuilder b) {
+        batchMarker(b, NFNL_MSG_BATCH_BEGIN, "NFNL_MSG_BATCH_BEGIN");
+    }
+
+    static void batchEnd(MessageBuilder b) {
+        batchMarker(b, NFNL_MSG_BATCH_END, "NFNL_MSG_BATCH_END");
+    }
+
+    private static void batchMarker(MessageBuilder b, int type, String what) {
+        b.begin(type, NLM_F_REQUEST, what);
+        b.setU16Be(b.reserve(NFGENMSG_LEN) + 2, NFNL_SUBSYS_NFTABLES);
+        b.end();
+    }
+
+    static void newTable(MessageBuilder b, Table t, int flags) {
+        begin(b, NFT_MSG_NEWTABLE, flags, t.family(), "NFT_MSG_NEWTABLE " + t.family() + " " + t.name());
+        b.putString(NFTA_TABLE_NAME, t.name());
+        b.putU32Be(NFTA_TABLE_FLAGS, t.flags());
+        b.end();
+    }
+
+    static void delTable(MessageBuilder b, Table t, int flags) {
+        begin(b, NFT_MSG_DELTABLE, flags, t.family(), "NFT_MSG_DELTABLE " + t.family() + " " + t.name());
+        b.putString(NFTA_TABLE_NAME, t.name());
+        b.end();
+    }
+
+    static void newChain(MessageBuilder b, Chain c, int flags) {
+        begin(b, NFT_MSG_NEWCHAIN, flags, c.family(), "NFT_MSG_NEWCHAIN " + c.family() + " " + c.table() + " " + c.name());
+        b.putString(NFTA_CHAIN_TABLE, c.table());
+        b.putString(NFTA_CHAIN_NAME, c.name());
+        Chain.Base base = c.base();
+        if (base != null) {
+            b.putString(NFTA_CHAIN_TYPE, base.type());
+            b.putU32Be(NFTA_CHAIN_POLICY, base.policy());
+            int hook = b.nestStart(NFTA_CHAIN_HOOK | NLA_F_NESTED);
+            b.putU32Be(NFTA_HOOK_HOOKNUM, base.hook());
+            b.putU32Be(NFTA_HOOK_PRIORITY, base.priority());
+            b.nestEnd(hook);
+        }
+        b.end();
+    }
+
+    static void delChain(MessageBuilder b, Chain c, int flags) {
+        begin(b, NFT_MSG_DELCHAIN, flags, c.family(), "NFT_MSG_DELCHAIN " + c.family() + " " + c.table() + " " + c.name());
+        b.putString(NFTA_CHAIN_TABLE, c.table());
+        b.putString(NFTA_CHAIN_NAME, c.name());
+        b.end();
+    }
+
+    /** Table, chain, expressions, then userdata when there is any: libnftnl's order. */
+    static void newRule(MessageBuilder b, Rule r, int flags) {
+        begin(b, NFT_MSG_NEWRULE, flags, r.family(), "NFT_MSG_NEWRULE " + r.family() + " " + r.table() + " " + r.chain());
+        b.putString(NFTA_RULE_TABLE, r.table());
+        b.putString(NFTA_RULE_CHAIN, r.chain());
+        int list = b.nestStart(NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
+        for (Expr e : r.exprs()) {
+            int elem = b.nestStart(NFTA_LIST_ELEM | NLA_F_NESTED);
+            b.putString(NFTA_EXPR_NAME, e.name());
+            e.encodeData(b);
+            b.nestEnd(elem);
+        }
+        b.nestEnd(list);
+        if (!r.userdata().isEmpty()) b.putBytes(NFTA_RULE_USERDATA, r.userdata().bytes());
+        b.end();
+    }
+
+    static void delRule(MessageBuilder b, NftFamily family, String table, String chain, long handle, int flags) {
+        begin(b, NFT_MSG_DELRULE, flags, family, "NFT_MSG_DELRULE " + family + " " + table + " " + chain
+                + " handle " + Long.toUnsignedString(handle));
+        ruleKey(b, table, chain, handle);
+    }
+
+    /** One rule by handle: a GETRULE without NLM_F_DUMP (the kernel answers one NEWRULE, then the ack). */
+    static void getRule(MessageBuilder b, NftFamily family, String table, String chain, long handle) {
+        begin(b, NFT_MSG_GETRULE, NLM_F_REQUEST | NLM_F_ACK, family, "NFT_MSG_GETRULE " + family + " " + table + " "
+                + chain + " handle " + Long.toUnsignedString(handle));
+        ruleKey(b, table, chain, handle);
+    }
+
+    private static void ruleKey(MessageBuilder b, String table, String chain, long handle) {
+        b.putString(NFTA_RULE_TABLE, table);
+        b.putString(NFTA_RULE_CHAIN, chain);
+        b.putU64Be(NFTA_RULE_HANDLE, handle);
+        b.end();
+    }
+
+    /** The rules of one chain: the kernel filters the dump by the table and chain attributes. */
+    static void dumpRules(MessageBuilder b, NftFamily family, String table, String chain) {
+        begin(b, NFT_MSG_GETRULE, NLM_F_REQUEST | NLM_F_DUMP, family, "NFT_MSG_GETRULE " + family + " " + table + " " + chain);
+        b.putString(NFTA_RULE_TABLE, table);
+        b.putString(NFTA_RULE_CHAIN, chain);
+        b.end();
+    }
+
+    /** The tables of one family: the kernel filters the dump by nfgen_family. */
+    static void dumpTables(MessageBuilder b, NftFamily family) {
+        begin(b, NFT_MSG_GETTABLE, NLM_F_REQUEST | NLM_F_DUMP, family, "NFT_MSG_GETTABLE " + family);
+        b.end();
+    }
+
+    /** The chains of one family (all its tables): the kernel filters the dump by nfgen_family. */
+    static void dumpChains(MessageBuilder b, NftFamily family) {
+        begin(b, NFT_MSG_GETCHAIN, NLM_F_REQUEST | NLM_F_DUMP, family, "NFT_MSG_GETCHAIN " + family);
+        b.end();
+    }
+
+    /** A NEWRULE message (dump part, echo, or a request) as a {@link Rule}. */
+    static Rule decodeRule(MessageView m) {
+        expect(m, NFT_MSG_NEWRULE);
+        String table = null, chain = null;
+        long handle = 0, position = 0;
+        List<Expr> exprs = List.of();
+        NftData userdata = NftData.EMPTY;
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            switch (a.type()) {
+                case NFTA_RULE_TABLE -> table = a.string();
+                case NFTA_RULE_CHAIN -> chain = a.string();
+                case NFTA_RULE_HANDLE -> handle = a.u64Be();
+                case NFTA_RULE_POSITION -> position = a.u64Be();
+                case NFTA_RULE_EXPRESSIONS -> exprs = decodeExprs(a.nested());
+                case NFTA_RULE_USERDATA -> userdata = new NftData(a.bytes());
+                default -> {} // e.g. NFTA_RULE_ID, NFTA_RULE_COMPAT: not kept
+            }
+        }
+        if (table == null || chain == null) throw new MalformedMessageException("NFT_MSG_NEWRULE without table or chain");
+        return new Rule(NftFamily.ofCode(m.u8(0)), table, chain, handle, position, exprs, userdata);
+    }
+
+    private static List<Expr> decodeExprs(AttributeReader list) {
+        List<Expr> exprs = new ArrayList<>();
+        while (list.next()) {
+            if (list.type() != NFTA_LIST_ELEM) continue;
+            String name = null;
+            MemorySegment data = MemorySegment.NULL;
+            for (AttributeReader e = list.nested(); e.next(); ) {
+                if (e.type() == NFTA_EXPR_NAME) name = e.string();
+                else if (e.type() == NFTA_EXPR_DATA) data = e.payload();
+            }
+            if (name == null) throw new MalformedMessageException("rule expression without NFTA_EXPR_NAME");
+            exprs.add(decodeExpr(name, data));
+        }
+        return exprs;
+    }
+
+    /** The record for {@code name}, or {@link Unknown} when the name or its attributes are not modelled. */
+    static Expr decodeExpr(String name, MemorySegment data) {
+        Expr e = switch (name) {
+            case "meta" -> Meta.decode(data);
+            case "cmp" -> Cmp.decode(data);
+            case "payload" -> Payload.decode(data);
+            case "immediate" -> Immediate.decode(data);
+            case "masq" -> Masq.decode(data);
+            case "nat" -> Nat.decode(data);
+            default -> null;
+        };
+        return e != null ? e : new Unknown(name, new NftData(data.toArray(ValueLayout.JAVA_BYTE)));
+    }
+
+    static Table decodeTable(MessageView m) {
+        expect(m, NFT_MSG_NEWTABLE);
+        String name = null;
+        int flags = 0;
+        long handle = 0;
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            switch (a.type()) {
+                case NFTA_TABLE_NAME -> name = a.string();
+                case NFTA_TABLE_FLAGS -> flags = a.u32Be();
+                case NFTA_TABLE_HANDLE -> handle = a.u64Be();
+                default -> {}
+            }
+        }
+        if (name == null) throw new MalformedMessageException("NFT_MSG_NEWTABLE without a name");
+        return new Table(NftFamily.ofCode(m.u8(0)), name, flags, handle);
+    }
+
+    static Chain decodeChain(MessageView m) {
+        expect(m, NFT_MSG_NEWCHAIN);
+        String table = null, name = null, type = null;
+        long handle = 0;
+        int policy = NF_ACCEPT, hooknum = -1, priority = 0;
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            switch (a.type()) {
+                case NFTA_CHAIN_TABLE -> table = a.string();
+                case NFTA_CHAIN_NAME -> name = a.string();
+                case NFTA_CHAIN_HANDLE -> handle = a.u64Be();
+                case NFTA_CHAIN_TYPE -> type = a.string();
+                case NFTA_CHAIN_POLICY -> policy = a.u32Be();
+                case NFTA_CHAIN_HOOK -> {
+                    for (AttributeReader h = a.nested(); h.next(); ) {
+                        if (h.type() == NFTA_HOOK_HOOKNUM) hooknum = h.u32Be();
+                        else if (h.type() == NFTA_HOOK_PRIORITY) priority = h.u32Be();
+                    }
+                }
+                default -> {}
+            }
+        }
+        if (table == null || name == null) throw new MalformedMessageException("NFT_MSG_NEWCHAIN without table or name");
+        Chain.Base base = hooknum < 0 || type == null ? null : new Chain.Base(type, hooknum, priority, policy);
+        return new Chain(NftFamily.ofCode(m.u8(0)), table, name, handle, base);
+    }
+
+    private static void expect(MessageView m, int nftMsg) {
+        if (m.type() != type(nftMsg)) {
+            throw new MalformedMessageException("expected nf_tables message " + nftMsg + ", got type 0x"
+                    + Integer.toHexString(m.type()));
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package dev.fcnet.rtnl;
+
+import dev.fcnet.netlink.MessageBuilder;
+import dev.fcnet.netlink.NetlinkConstants;
+import dev.fcnet.netlink.NetlinkException;
+import dev.fcnet.netlink.NetlinkSocket;
+import dev.fcnet.sys.Errno;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Links, addresses and routes over one NETLINK_ROUTE socket, bound to the network namespace it
+ * was opened in (open it inside another namespace with {@code netns.call(Rtnl::open)}; it can
+ * then be used from any thread). Requests are encoded as iproute2 sends them. Safe for use by
+ * several threads: requests are serialized.
+ *
+ * <p>Failures are {@link NetlinkException}s naming the request and its object, e.g.
+ * "RTM_NEWLINK veth1: File exists (EEXIST)" or "RTM_DELLINK veth9: No such device (ENODEV)",
+ * with the kernel's extended-ack text when it sent one.
+ */
+public final class Rtnl implements AutoCloseable {
+    private final NetlinkSocket socket;
+    private final MessageBuilder builder = new MessageBuilder();
+    // A lock, not synchronized: callers may be virtual threads.
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Rtnl(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /** Opens a NETLINK_ROUTE socket in the network namespace of the calling thread. */
+    public static Rtnl open() {
+        return new Rtnl(NetlinkSocket.open(NetlinkConstants.NETLINK_ROUTE));
+    }
+
+    // ---- links
+
+    /**
+     * The link of that name, asked for by name (RTM_GETLINK with IFLA_IFNAME, never a dump); empty
+     * when there is none (ENODEV).
+     */
+    public Optional<Link> link(String name) {
+        Objects.requireNonNull(name, "name");
+        lock.lock();
+        try {
+            RtnlMessages.getLink(builder.clear(), name);
+            Link[] found = new Link[1];
+            socket.request(builder, (index, reply) -> {
+                if (reply.type() == RtnlConstants.RTM_NEWLINK) found[0] = RtnlMessages.decodeLink(reply);
+            });
+            return Optional.ofNullable(found[0]);
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) return Optional.empty();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Creates a veth pair {@code name} / {@code peer} in this namespace (fails with EEXIST if either name is taken). */
+    public void createVeth(String name, String peer) {
+        request(b -> RtnlMessages.newVeth(b, name, peer, -1));
+    }
+
+    /**
+     * Creates a veth pair whose {@code peer} end is created directly in the namespace of
+     * {@code peerNetnsFd} (an nsfs fd, e.g. {@code Netns.fd()}), like
+     * {@code ip link add NAME type veth peer name PEER netns NS}.
+     */
+    public void createVeth(String name, String peer, int peerNetnsFd) {
+        if (peerNetnsFd < 0) throw new IllegalArgumentException("invalid netns fd " + peerNetnsFd);
+        request(b -> RtnlMessages.newVeth(b, name, peer, peerNetnsFd));
+    }
+
+    /** Sets the link administratively up or down (IFF_UP). */
+    public void setUp(Link link, boolean up) {
+        request(b -> RtnlMessages.setUp(b, link, up));
+    }
+
+    /** Moves the link into the namespace of {@code netnsFd}; its index may change there. */
+    public void moveToNetns(Link link, int netnsFd) {
+        request(b -> RtnlMessages.setNetns(b, link, netnsFd));
+    }
+
+    /** Renames the link (it must be down). */
+    public void rename(Link link, String newName) {
+        request(b -> RtnlMessages.rename(b, link, newName));
+    }
+
+    /** Sets the link group (IFLA_GROUP). */
+    public void setGroup(Link link, int group) {
+        request(b -> RtnlMessages.setGroup(b, link, group));
+    }
+
+    /** Sets the link alias (IFLA_IFALIAS), e.g. to mark links fcnet created. */
+    public void setAlias(Link link, String alias) {
+        request(b -> RtnlMessages.setAlias(b, link, alias));
+    }
+
+    /** Deletes the link by index (a veth takes its peer with it). */
+    public void deleteLink(Link link) {
+        request(b -> RtnlMessages.delLink(b, link));
+    }
+
+    /** Deletes the link by name in one request; "RTM_DELLINK NAME: No such device (ENODEV)" when missing. */
+    public void deleteLink(String name) {
+        request(b -> RtnlMessages.delLink(b, name));
+    }
+
+    // ---- addresses
+
+    /**
+     * Adds {@code address/prefixLength} to the link. IPv4 gets IFA_LOCAL, IFA_ADDRESS and, up to
+     * /30, the subnet's broadcast address; IPv6 gets IFA_F_NODAD, so it is usable at once rather
+     * than tentative.
+     */
+    public void addAddress(Link link, InetAddress address, int prefixLength) {
+        request(b -> RtnlMessages.newAddr(b, link, address, prefixLength));
+    }
+
+    /** Removes {@code address/prefixLength} from the link ("Cannot assign requested address (EADDRNOTAVAIL)" when absent). */
+    public void deleteAddress(Link link, InetAddress address, int prefixLength) {
+        request(b -> RtnlMessages.delAddr(b, link, address, prefixLength));
+    }
+
+    /** The link's IPv4 and IPv6 addresses, from a dump the kernel filters by interface. */
+    public List<Address> addresses(Link link) {
+        lock.lock();
+        try {
+            RtnlMessages.getAddrs(builder.clear(), link);
+            return socket.dump(builder, m -> m.type() == RtnlConstants.RTM_NEWADDR ? RtnlMessages.decodeAddr(m) : null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- routes
+
+    /**
+     * Adds a route to {@code destination/prefixLength} via {@code gateway} in the main table
+     * (protocol boot, scope universe, unicast, as {@code ip route add} does). A default route is
+     * the all-zero destination with prefix length 0; a host route has /32 or /128.
+     */
+    public void addRoute(InetAddress destination, int prefixLength, InetAddress gateway) {
+        request(b -> RtnlMessages.newRoute(b, destination, prefixLength, gateway));
+    }
+
+    /** Deletes the main-table route to {@code destination/prefixLength} via {@code gateway} (ESRCH when absent). */
+    public void deleteRoute(InetAddress destination, int prefixLength, InetAddress gateway) {
+        request(b -> RtnlMessages.delRoute(b, destination, prefixLength, gateway));
+    }
+
+    /** The main table's routes of one family, from a dump the kernel filters by family and table. */
+    public List<Route> routes(IpFamily family) {
+        lock.lock();
+        try {
+            RtnlMessages.getRoutes(builder.clear(), family);
+            return socket.dump(builder, m -> m.type() == RtnlConstants.RTM_NEWROUTE ? RtnlMessages.decodeRoute(m) : null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- forwarding
+
+    /** Whether the link forwards packets of {@code family} (RTM_GETNETCONF, NETCONFA_FORWARDING). */
+    public boolean forwarding(IpFamily family, Link link) {
+        return netconfForwarding(family, link.index(), "dev " + link.name());
+    }
+
+    /**
+     * The namespace-wide setting ({@code net.ipv4.conf.all.forwarding}, which for IPv4 is
+     * {@code net.ipv4.ip_forward}; {@code net.ipv6.conf.all.forwarding}).
+     */
+    public boolean forwardingAll(IpFamily family) {
+        return netconfForwarding(family, RtnlConstants.NETCONFA_IFINDEX_ALL, "all");
+    }
+
+    private boolean netconfForwarding(IpFamily family, int ifindex, String what) {
+        lock.lock();
+        try {
+            RtnlMessages.getNetconf(builder.clear(), family, ifindex, what);
+            Boolean[] forwarding = new Boolean[1];
+            socket.request(builder, (index, reply) -> {
+                if (reply.type() == RtnlConstants.RTM_NEWNETCONF) forwarding[0] = RtnlMessages.decodeForwarding(reply);
+            });
+            if (forwarding[0] == null) {
+                throw new IllegalStateException("RTM_GETNETCONF " + family + " " + what + ": no NETCONFA_FORWARDING in the reply");
+            }
+            return forwarding[0];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Turns forwarding of {@code family} on or off for {@code device}, or for the whole namespace
+     * with device "all" (for IPv4 that is also {@code net.ipv4.ip_forward}). The kernel offers no
+     * rtnetlink request for this, so it writes /proc/sys/net/ipv4|ipv6/conf/DEVICE/forwarding,
+     * which belongs to the namespace of the thread that opens it: call this on a thread inside
+     * the target namespace ({@code netns.call(...)}) for any namespace but the caller's.
+     */
+    public static void setForwarding(IpFamily family, String device, boolean on) {
+        if (device.isEmpty() || device.indexOf('/') >= 0 || device.equals(".") || device.equals("..")) {
+            throw new IllegalArgumentException("invalid device name \"" + device + "\"");
+        }
+        Path file = Path.of("/proc/sys/net", family.sysctlDir(), "conf", device, "forwarding");
+        try {
+            Files.writeString(file, on ? "1" : "0");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    // ---- plumbing
+
+    /** Builds one request with {@code build} and waits for its ack. */
+    private void request(Consumer<MessageBuilder> build) {
+        lock.lock();
+        try {
+            build.accept(builder.clear());
+            socket.request(builder);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -1,0 +1,306 @@
+package dev.fcnet.rtnl;
+
+import static dev.fcnet.rtnl.Inet.ip;
+import static dev.fcnet.rtnl.IpJson.number;
+import static dev.fcnet.rtnl.IpJson.string;
+import static dev.fcnet.rtnl.IpJson.strings;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.netlink.NetlinkException;
+import dev.fcnet.netns.Netns;
+import dev.fcnet.sys.Errno;
+import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Links, addresses, routes and forwarding against the kernel, judged by {@code ip -j}. */
+@KernelTest
+class RtnlKernelTest {
+
+    private static Optional<JsonObject> ipLink(ScratchNetns ns, String name) {
+        return IpJson.objects(ns.ipJson("-d", "link", "show")).stream()
+                .filter(l -> name.equals(string(l, "ifname"))).findFirst();
+    }
+
+    /** The addr_info entries `ip -j addr show dev NAME` prints. */
+    private static List<JsonObject> ipAddrs(ScratchNetns ns, String dev) {
+        List<JsonObject> links = IpJson.objects(ns.ipJson("addr", "show", "dev", dev));
+        assertEquals(1, links.size());
+        JsonValue info = links.get(0).get("addr_info");
+        return ((JsonArray) info).elements().stream().map(JsonObject.class::cast).toList();
+    }
+
+    private static Optional<JsonObject> ipAddr(ScratchNetns ns, String dev, String local) {
+        return ipAddrs(ns, dev).stream().filter(a -> local.equals(string(a, "local"))).findFirst();
+    }
+
+    /** A veth pair veth1/veth0 in {@code ns}, both up, veth1 returned. */
+    private static Link upVeth(Rtnl rtnl) {
+        rtnl.createVeth("veth1", "veth0");
+        Link veth1 = rtnl.link("veth1").orElseThrow();
+        rtnl.setUp(veth1, true);
+        rtnl.setUp(rtnl.link("veth0").orElseThrow(), true);
+        return veth1;
+    }
+
+    @Test
+    void getsOneLinkByName(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link lo = rtnl.link("lo").orElseThrow();
+            assertEquals(1, lo.index());
+            assertEquals("lo", lo.name());
+            assertTrue(lo.up()); // ScratchNetns set it up
+            assertEquals(65536, lo.mtu());
+            assertTrue(lo.kind().isEmpty());
+            assertEquals(Optional.empty(), rtnl.link("nope"));
+        }
+    }
+
+    @Test
+    void vethWithPeerCreatedInAnotherNamespaceAndOneMovedThere(ScratchNetns scratchA, ScratchNetns scratchB)
+            {
+        try (Netns a = Netns.open(scratchA.name()); Netns b = Netns.open(scratchB.name());
+                Rtnl rtnl = a.call(Rtnl::open); Rtnl rtnlB = b.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0", b.fd());
+            JsonObject veth1 = ipLink(scratchA, "veth1").orElseThrow();
+            assertEquals("veth", string(veth1, "linkinfo", "info_kind"));
+            assertTrue(ipLink(scratchA, "veth0").isEmpty(), "the peer was created in the other namespace");
+            JsonObject veth0 = ipLink(scratchB, "veth0").orElseThrow();
+            assertEquals("veth", string(veth0, "linkinfo", "info_kind"));
+
+            Link link = rtnl.link("veth1").orElseThrow();
+            assertEquals(number(veth1, "ifindex"), link.index());
+            assertEquals(Optional.of("veth"), link.kind());
+            assertEquals(number(veth0, "ifindex"), link.peer().orElseThrow());
+            assertTrue(link.peerNetnsId().isPresent(), "peer in another namespace has a link-netnsid");
+            assertEquals(link.index(), rtnlB.link("veth0").orElseThrow().peer().orElseThrow());
+
+            rtnl.createVeth("veth3", "veth2");
+            rtnl.moveToNetns(rtnl.link("veth2").orElseThrow(), b.fd());
+            assertTrue(ipLink(scratchA, "veth2").isEmpty());
+            assertEquals("veth", string(ipLink(scratchB, "veth2").orElseThrow(), "linkinfo", "info_kind"));
+            assertTrue(rtnl.link("veth2").isEmpty());
+            assertTrue(rtnlB.link("veth2").isPresent());
+        }
+        // Nothing landed in the JVM's own namespace.
+        assertEquals(1, Tools.run("ip", "-o", "link", "show").strip().lines().count());
+    }
+
+    @Test
+    void upDownRenameGroupAliasAndDelete(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0");
+            Link veth1 = rtnl.link("veth1").orElseThrow();
+            assertFalse(veth1.up());
+            rtnl.setUp(veth1, true);
+            assertTrue(strings(ipLink(scratch, "veth1").orElseThrow(), "flags").contains("UP"));
+            assertTrue(rtnl.link("veth1").orElseThrow().up());
+            rtnl.setUp(veth1, false);
+            assertFalse(strings(ipLink(scratch, "veth1").orElseThrow(), "flags").contains("UP"));
+
+            rtnl.setGroup(veth1, 7);
+            rtnl.setAlias(veth1, "fcnet:test");
+            rtnl.rename(veth1, "veth9");
+            JsonObject veth9 = ipLink(scratch, "veth9").orElseThrow();
+            assertEquals(veth1.index(), number(veth9, "ifindex"));
+            assertEquals("7", string(veth9, "group"));
+            assertEquals("fcnet:test", string(veth9, "ifalias"));
+            Link renamed = rtnl.link("veth9").orElseThrow();
+            assertEquals(7, renamed.group());
+            assertEquals(Optional.of("fcnet:test"), renamed.alias());
+            assertTrue(rtnl.link("veth1").isEmpty());
+
+            rtnl.deleteLink("veth9");
+            assertTrue(ipLink(scratch, "veth9").isEmpty());
+            assertTrue(ipLink(scratch, "veth0").isEmpty(), "a veth takes its peer with it");
+
+            rtnl.createVeth("veth5", "veth4");
+            rtnl.deleteLink(rtnl.link("veth5").orElseThrow());
+            assertTrue(ipLink(scratch, "veth5").isEmpty());
+        }
+    }
+
+    @Test
+    void errorsNameTheLink(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0");
+            NetlinkException exists = assertThrows(NetlinkException.class, () -> rtnl.createVeth("veth1", "veth7"));
+            assertEquals(Errno.EEXIST, exists.errno());
+            assertTrue(exists.getMessage().startsWith("RTM_NEWLINK veth1: File exists (EEXIST)"), exists.getMessage());
+            assertTrue(ipLink(scratch, "veth7").isEmpty());
+
+            NetlinkException missing = assertThrows(NetlinkException.class, () -> rtnl.deleteLink("veth8"));
+            assertEquals(Errno.ENODEV, missing.errno());
+            assertTrue(missing.getMessage().startsWith("RTM_DELLINK veth8: No such device (ENODEV)"), missing.getMessage());
+
+            Link veth1 = rtnl.link("veth1").orElseThrow();
+            rtnl.deleteLink(veth1);
+            NetlinkException gone = assertThrows(NetlinkException.class, () -> rtnl.setUp(veth1, true));
+            assertEquals(Errno.ENODEV, gone.errno());
+            assertTrue(gone.getMessage().startsWith("RTM_NEWLINK veth1: No such device (ENODEV)"), gone.getMessage());
+        }
+    }
+
+    @Test
+    void addressesV4AndV6(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link veth1 = upVeth(rtnl);
+            Link veth0 = rtnl.link("veth0").orElseThrow();
+            rtnl.addAddress(veth1, ip("10.0.0.1"), 24);
+            rtnl.addAddress(veth1, ip("2001:db8::1"), 64);
+            rtnl.addAddress(veth0, ip("10.0.0.2"), 24);
+
+            JsonObject v4 = ipAddr(scratch, "veth1", "10.0.0.1").orElseThrow();
+            assertEquals(24, number(v4, "prefixlen"));
+            assertEquals("10.0.0.255", string(v4, "broadcast"));
+            JsonObject v6 = ipAddr(scratch, "veth1", "2001:db8::1").orElseThrow();
+            assertEquals(64, number(v6, "prefixlen"));
+            assertNull(IpJson.at(v6, "tentative"), "usable at once: " + v6);
+            assertEquals(JsonValue.JsonBoolean.class, IpJson.at(v6, "nodad").getClass());
+
+            List<Address> ours = rtnl.addresses(veth1);
+            assertTrue(ours.stream().allMatch(a -> a.index() == veth1.index()), ours.toString());
+            Address a4 = ours.stream().filter(a -> a.address().equals(ip("10.0.0.1"))).findFirst().orElseThrow();
+            assertEquals(24, a4.prefixLength());
+            assertEquals(Optional.of(ip("10.0.0.255")), a4.broadcast());
+            Address a6 = ours.stream().filter(a -> a.address().equals(ip("2001:db8::1"))).findFirst().orElseThrow();
+            assertEquals(IpFamily.INET6, a6.family());
+            assertFalse(a6.tentative());
+            assertTrue(ours.stream().noneMatch(a -> a.address().equals(ip("10.0.0.2"))), "veth0's address filtered out");
+
+            NetlinkException dup = assertThrows(NetlinkException.class, () -> rtnl.addAddress(veth1, ip("10.0.0.1"), 24));
+            assertEquals(Errno.EEXIST, dup.errno());
+            assertTrue(dup.getMessage().startsWith("RTM_NEWADDR 10.0.0.1/24 dev veth1: File exists (EEXIST)"), dup.getMessage());
+
+            rtnl.deleteAddress(veth1, ip("10.0.0.1"), 24);
+            rtnl.deleteAddress(veth1, ip("2001:db8::1"), 64);
+            assertTrue(ipAddr(scratch, "veth1", "10.0.0.1").isEmpty());
+            assertTrue(ipAddr(scratch, "veth1", "2001:db8::1").isEmpty());
+            assertTrue(rtnl.addresses(veth1).stream().noneMatch(a -> a.address().equals(ip("10.0.0.1"))));
+            NetlinkException absent = assertThrows(NetlinkException.class, () -> rtnl.deleteAddress(veth1, ip("10.0.0.1"), 24));
+            assertEquals(Errno.EADDRNOTAVAIL, absent.errno());
+        }
+    }
+
+    /** The route `ip -j -d route show table main` prints for {@code dst}, if any. */
+    private static Optional<JsonObject> ipRoute(ScratchNetns ns, String family, String dst) {
+        return IpJson.objects(ns.ipJson("-d", family, "route", "show", "table", "main")).stream()
+                .filter(r -> dst.equals(string(r, "dst"))).findFirst();
+    }
+
+    @Test
+    void routesV4AndV6(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link veth1 = upVeth(rtnl);
+            rtnl.addAddress(veth1, ip("10.0.0.1"), 24);
+            rtnl.addAddress(veth1, ip("2001:db8::1"), 64);
+            rtnl.addRoute(ip("0.0.0.0"), 0, ip("10.0.0.2"));
+            rtnl.addRoute(ip("192.168.0.3"), 32, ip("10.0.0.2"));
+            rtnl.addRoute(ip("::"), 0, ip("2001:db8::2"));
+            rtnl.addRoute(ip("2001:db8:1::3"), 128, ip("2001:db8::2"));
+
+            for (String[] r : new String[][] {{"-4", "default", "10.0.0.2"}, {"-4", "192.168.0.3", "10.0.0.2"},
+                    {"-6", "default", "2001:db8::2"}, {"-6", "2001:db8:1::3", "2001:db8::2"}}) {
+                JsonObject route = ipRoute(scratch, r[0], r[1]).orElseThrow(() -> new AssertionError("no route " + r[1]));
+                assertEquals(r[2], string(route, "gateway"));
+                assertEquals("veth1", string(route, "dev"));
+                assertEquals("boot", string(route, "protocol"));
+                assertEquals("unicast", string(route, "type"));
+                assertEquals("global", string(route, "scope"));
+            }
+
+            List<Route> v4 = rtnl.routes(IpFamily.INET);
+            Route dflt = v4.stream().filter(Route::isDefault).findFirst().orElseThrow();
+            assertEquals(Optional.of(ip("10.0.0.2")), dflt.gateway());
+            assertEquals(veth1.index(), dflt.outputIndex().orElseThrow());
+            assertEquals(RtnlConstants.RTPROT_BOOT, dflt.protocol());
+            Route host = v4.stream().filter(r -> r.prefixLength() == 32).findFirst().orElseThrow();
+            assertEquals(ip("192.168.0.3"), host.destination());
+            assertTrue(v4.stream().allMatch(r -> r.family() == IpFamily.INET && r.table() == RtnlConstants.RT_TABLE_MAIN));
+            List<Route> v6 = rtnl.routes(IpFamily.INET6);
+            assertTrue(v6.stream().anyMatch(r -> r.isDefault() && r.gateway().equals(Optional.of(ip("2001:db8::2")))), v6.toString());
+            assertTrue(v6.stream().anyMatch(r -> r.prefixLength() == 128 && r.destination().equals(ip("2001:db8:1::3"))), v6.toString());
+            // The kernel filtered the dumps: no local-table routes (10.0.0.1, ::1, ...), no other family.
+            assertTrue(v6.stream().allMatch(r -> r.family() == IpFamily.INET6 && r.table() == RtnlConstants.RT_TABLE_MAIN),
+                    v6.toString());
+
+            NetlinkException dup = assertThrows(NetlinkException.class, () -> rtnl.addRoute(ip("0.0.0.0"), 0, ip("10.0.0.2")));
+            assertEquals(Errno.EEXIST, dup.errno());
+            assertTrue(dup.getMessage().startsWith("RTM_NEWROUTE default via 10.0.0.2: File exists (EEXIST)"), dup.getMessage());
+
+            rtnl.deleteRoute(ip("0.0.0.0"), 0, ip("10.0.0.2"));
+            rtnl.deleteRoute(ip("192.168.0.3"), 32, ip("10.0.0.2"));
+            rtnl.deleteRoute(ip("::"), 0, ip("2001:db8::2"));
+            rtnl.deleteRoute(ip("2001:db8:1::3"), 128, ip("2001:db8::2"));
+            for (String[] r : new String[][] {{"-4", "default"}, {"-4", "192.168.0.3"}, {"-6", "default"}, {"-6", "2001:db8:1::3"}}) {
+                assertTrue(ipRoute(scratch, r[0], r[1]).isEmpty(), r[1]);
+            }
+            assertTrue(rtnl.routes(IpFamily.INET).stream().noneMatch(Route::isDefault));
+            NetlinkException absent = assertThrows(NetlinkException.class, () -> rtnl.deleteRoute(ip("0.0.0.0"), 0, ip("10.0.0.2")));
+            assertEquals(Errno.ESRCH, absent.errno());
+        }
+    }
+
+    private static String sysctl(ScratchNetns ns, String path) {
+        return ns.exec("cat", "/proc/sys/net/" + path).strip();
+    }
+
+    @Test
+    void forwardingPerDeviceAndNamespaceWide(ScratchNetns scratch) throws IOException {
+        String jvmIpForward = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link veth1 = upVeth(rtnl);
+            // A new namespace inherits IPv4 forwarding from the host's: start from off everywhere.
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "all", false);
+                Rtnl.setForwarding(IpFamily.INET6, "all", false);
+                return null;
+            });
+            for (IpFamily f : IpFamily.values()) {
+                assertFalse(rtnl.forwarding(f, veth1), f.toString());
+                assertFalse(rtnl.forwardingAll(f), f.toString());
+            }
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "veth1", true);
+                Rtnl.setForwarding(IpFamily.INET6, "veth1", true);
+                return null;
+            });
+            assertTrue(rtnl.forwarding(IpFamily.INET, veth1));
+            assertTrue(rtnl.forwarding(IpFamily.INET6, veth1));
+            assertEquals("1", sysctl(scratch, "ipv4/conf/veth1/forwarding"));
+            assertEquals("1", sysctl(scratch, "ipv6/conf/veth1/forwarding"));
+            assertFalse(rtnl.forwarding(IpFamily.INET, rtnl.link("veth0").orElseThrow()), "only veth1");
+            assertFalse(rtnl.forwardingAll(IpFamily.INET));
+
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "all", true);
+                return null;
+            });
+            assertTrue(rtnl.forwardingAll(IpFamily.INET));
+            assertEquals("1", sysctl(scratch, "ipv4/ip_forward"));
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "all", false);
+                Rtnl.setForwarding(IpFamily.INET, "veth1", false);
+                return null;
+            });
+            assertFalse(rtnl.forwarding(IpFamily.INET, veth1));
+            assertEquals("0", sysctl(scratch, "ipv4/ip_forward"));
+        }
+        // The writes went to the scratch namespace only.
+        assertEquals(jvmIpForward, Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip());
+    }
+}

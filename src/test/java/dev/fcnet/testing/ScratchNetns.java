@@ -1,0 +1,42 @@
+package dev.fcnet.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A named network namespace made by iproute2 for one test (visible in {@code ip netns}),
+ * with loopback up; deleted with everything in it when the test ends.
+ */
+public record ScratchNetns(String name) implements AutoCloseable {
+    static ScratchNetns create(String name) {
+        Tools.run("ip", "netns", "add", name);
+        Tools.run("ip", "-n", name, "link", "set", "lo", "up");
+        return new ScratchNetns(name);
+    }
+
+    /** The nsfs file bound for this namespace, e.g. {@code /run/netns/t123-1}. */
+    public Path path() {
+        return Path.of("/run/netns", name);
+    }
+
+    /** Runs a command inside this namespace ({@code ip netns exec}) and returns its stdout. */
+    public String exec(String... command) {
+        String[] full = new String[command.length + 4];
+        full[0] = "ip"; full[1] = "netns"; full[2] = "exec"; full[3] = name;
+        System.arraycopy(command, 0, full, 4, command.length);
+        return Tools.run(full);
+    }
+
+    /** {@code ip -n NAME -j ARGS...}: iproute2's JSON view of this namespace. */
+    public String ipJson(String... args) {
+        String[] full = new String[args.length + 4];
+        full[0] = "ip"; full[1] = "-n"; full[2] = name; full[3] = "-j";
+        System.arraycopy(args, 0, full, 4, args.length);
+        return Tools.run(full);
+    }
+
+    @Override
+    public void close() {
+        if (Files.exists(path())) Tools.run("ip", "netns", "delete", name);
+    }
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# Regenerates the nft golden fixtures in this directory with the real nft (1.0.6 when written).
+# Run as root: sh capture.sh. Every capture runs in a fresh network namespace (unshare --net),
+# so the machine's ruleset is never touched. Each fixture holds, in order:
+#   line 1: "# " + the exact nft command captured (argument as typed in a shell),
+#   "# setup: ..." the nft commands run before it in the same namespace,
+#   "## debug" then what `nft --debug=netlink` printed for it,
+#   "## sendmsg" then strace's hex dump of the batch nft sent (BATCH_BEGIN, message, BATCH_END),
+#   from: strace -f -e trace=sendmsg -e write=3 -o OUT nft --debug=netlink ...
+set -eu
+cd "$(dirname "$0")"
+
+TABLE_IP="add table ip fcnet"
+post() { echo "add chain $1 fcnet postrouting { type nat hook postrouting priority 100 ; policy accept ; }"; }
+filt() { echo "add chain $1 fcnet filter { type filter hook forward priority 0 ; policy accept ; }"; }
+pre()  { echo "add chain $1 fcnet prerouting { type nat hook prerouting priority -100 ; policy accept ; }"; }
+
+# capture NAME COMMAND SETUP...: runs the setup commands, then COMMAND under strace.
+capture() {
+    name=$1; cmd=$2; shift 2
+    setup=""
+    for s in "$@"; do setup="$setup${setup:+; }nft '$s'"; done
+    unshare --net sh -c '
+        out=$1; cmd=$2; shift 2
+        for s in "$@"; do nft "$s"; done
+        strace -f -e trace=sendmsg -e write=3 -o "$out.strace" nft --debug=netlink "$cmd" >"$out.debug"
+    ' capture "/tmp/fcnet-capture-$name" "$cmd" "$@"
+    {
+        echo "# nft --debug=netlink '$cmd'"
+        echo "# setup: ${setup:-none}"
+        echo "## debug"
+        cat "/tmp/fcnet-capture-$name.debug"
+        echo "## sendmsg"
+        grep '^ | ' "/tmp/fcnet-capture-$name.strace"
+    } >"$name.txt"
+    rm -f "/tmp/fcnet-capture-$name.debug" "/tmp/fcnet-capture-$name.strace"
+}
+
+# rules FAMILYNAME FAMILY L3 GUEST VETH2ADDR FORWARDED: the rule shapes of DESIGN §3.
+rules() {
+    n=$1; f=$2; l3=$3; guest=$4; v2=$5; fwd=$6
+    natfam=""; [ "$f" = inet ] && natfam=" $l3"
+    capture "$n-simple-masq" "add rule $f fcnet postrouting $l3 saddr $guest oifname \"eth0\" masquerade" \
+        "add table $f fcnet" "$(post "$f")"
+    capture "$n-simple-filter" "add rule $f fcnet filter iifname \"tap0\" oifname \"eth0\" accept" \
+        "add table $f fcnet" "$(post "$f")" "$(filt "$f")"
+    capture "$n-ns-snat" "add rule $f fcnet postrouting oifname \"veth0\" $l3 saddr $guest snat$natfam to $v2" \
+        "add table $f fcnet" "$(post "$f")"
+    capture "$n-ns-dnat" "add rule $f fcnet prerouting iifname \"veth0\" $l3 daddr $fwd dnat$natfam to $guest" \
+        "add table $f fcnet" "$(post "$f")" "$(pre "$f")"
+    capture "$n-host-masq" "add rule $f fcnet postrouting $l3 saddr $v2 oifname \"eth0\" masquerade" \
+        "add table $f fcnet" "$(post "$f")"
+    capture "$n-host-filter-in" "add rule $f fcnet filter iifname \"eth0\" oifname \"veth1\" accept" \
+        "add table $f fcnet" "$(post "$f")" "$(filt "$f")"
+    capture "$n-host-filter-out" "add rule $f fcnet filter oifname \"eth0\" iifname \"veth1\" accept" \
+        "add table $f fcnet" "$(post "$f")" "$(filt "$f")"
+}
+
+V4="172.16.0.2 10.0.0.2 192.168.0.3"
+V6="fd00:16::2 fd00:10::2 fd00:192:168::3"
+rules ip ip ip $V4
+rules ip6 ip6 ip6 $V6
+rules inet-ip inet ip $V4
+rules inet-ip6 inet ip6 $V6
+
+for f in ip ip6 inet; do
+    capture "$f-table" "add table $f fcnet"
+    capture "$f-chain-postrouting" "$(post "$f")" "add table $f fcnet"
+    capture "$f-chain-filter" "$(filt "$f")" "add table $f fcnet" "$(post "$f")"
+    capture "$f-chain-prerouting" "$(pre "$f")" "add table $f fcnet" "$(post "$f")" "$(filt "$f")"
+done
+capture "ip-delete-rule" "delete rule ip fcnet postrouting handle 2" \
+    "add table ip fcnet" "$(post ip)" "add rule ip fcnet postrouting masquerade"
+capture "ip-delete-chain" "delete chain ip fcnet postrouting" "add table ip fcnet" "$(post ip)"
+capture "ip-delete-table" "delete table ip fcnet" "add table ip fcnet"
+capture "ip-rule-comment" 'add rule ip fcnet postrouting masquerade comment "hi"' "add table ip fcnet" "$(post ip)"

@@ -122,37 +122,44 @@ public final class MessageBuilder {
     }
 
     public MessageBuilder putU8(int type, int value) {
-        seg.set(ValueLayout.JAVA_BYTE, attr(type, 1), (byte) value);
+        int at = attr(type, 1);
+        seg.set(ValueLayout.JAVA_BYTE, at, (byte) value);
         return this;
     }
 
     public MessageBuilder putU16(int type, int value) {
-        seg.set(U16, attr(type, 2), (short) value);
+        int at = attr(type, 2);
+        seg.set(U16, at, (short) value);
         return this;
     }
 
     public MessageBuilder putU32(int type, int value) {
-        seg.set(U32, attr(type, 4), value);
+        int at = attr(type, 4);
+        seg.set(U32, at, value);
         return this;
     }
 
     public MessageBuilder putU64(int type, long value) {
-        seg.set(U64, attr(type, 8), value);
+        int at = attr(type, 8);
+        seg.set(U64, at, value);
         return this;
     }
 
     public MessageBuilder putU16Be(int type, int value) {
-        seg.set(U16_BE, attr(type, 2), (short) value);
+        int at = attr(type, 2);
+        seg.set(U16_BE, at, (short) value);
         return this;
     }
 
     public MessageBuilder putU32Be(int type, int value) {
-        seg.set(U32_BE, attr(type, 4), value);
+        int at = attr(type, 4);
+        seg.set(U32_BE, at, value);
         return this;
     }
 
     public MessageBuilder putU64Be(int type, long value) {
-        seg.set(U64_BE, attr(type, 8), value);
+        int at = attr(type, 8);
+        seg.set(U64_BE, at, value);
         return this;
     }
 
@@ -166,13 +173,15 @@ public final class MessageBuilder {
     }
 
     public MessageBuilder putBytes(int type, byte[] value) {
-        System.arraycopy(value, 0, buf, attr(type, value.length), value.length);
+        int at = attr(type, value.length);
+        System.arraycopy(value, 0, buf, at, value.length);
         return this;
     }
 
     public MessageBuilder putBytes(int type, MemorySegment value) {
         int len = Math.toIntExact(value.byteSize());
-        MemorySegment.copy(value, 0, seg, attr(type, len), len);
+        int at = attr(type, len);
+        MemorySegment.copy(value, 0, seg, at, len);
         return this;
     }
 
@@ -262,7 +271,10 @@ public final class MessageBuilder {
         return segment().toArray(ValueLayout.JAVA_BYTE);
     }
 
-    /** Writes an attribute header for a payload of {@code len} bytes and returns the payload offset. */
+    /**
+     * Writes an attribute header for a payload of {@code len} bytes and returns the payload
+     * offset. It may replace {@code buf} and {@code seg}: callers read them only afterwards.
+     */
     private int attr(int type, int len) {
         requireOpen();
         checkU16(type, "attribute type");

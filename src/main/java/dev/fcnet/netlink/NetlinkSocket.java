@@ -246,8 +246,9 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Reads an earlier dump to its end. The kernel refuses a new dump (EBUSY) while one is
-     * unfinished, and continues a dump only as its socket is read.
+     * Reads an earlier dump to its end: the kernel refuses a new dump (EBUSY) while one is
+     * unfinished. It continues a dump each time its socket is read, queueing the next part before
+     * the read returns, so an empty queue means there is nothing left to read.
      */
     private void finishAbandonedDump() {
         int seq = abandonedDump;
@@ -255,15 +256,20 @@ public final class NetlinkSocket implements AutoCloseable {
         while (true) {
             long n;
             try {
-                n = transport.receive(rx, true);
+                n = transport.receive(rx, false);
             } catch (SysException e) {
                 if (e.errno() == Errno.ENOBUFS) continue;
                 throw e;
             }
+            if (n < 0) return;
             reader.reset(rx, 0, Math.min(n, rx.byteSize()));
-            while (reader.next()) {
-                MessageView m = reader.message();
-                if (m.seq() == seq && (m.type() == NLMSG_DONE || m.type() == NLMSG_ERROR)) return;
+            try {
+                while (reader.next()) {
+                    MessageView m = reader.message();
+                    if (m.seq() == seq && (m.type() == NLMSG_DONE || m.type() == NLMSG_ERROR)) return;
+                }
+            } catch (MalformedMessageException e) {
+                // Part of the dump its caller already failed on; nothing to report twice.
             }
         }
     }

@@ -119,6 +119,19 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
+     * Opens the network namespace bound at {@code path}, e.g. {@code /run/netns/NAME} or
+     * {@code /proc/PID/ns/net}. Its {@link #name()} is the file name when the file is directly in
+     * {@link #RUN_DIR}, else empty.
+     *
+     * @throws SysException ENOENT when missing, EINVAL when the file is not a network namespace
+     */
+    public static Netns open(Path path) {
+        Path parent = path.toAbsolutePath().normalize().getParent();
+        Optional<String> name = RUN_DIR.equals(parent) ? Optional.of(path.getFileName().toString()) : Optional.empty();
+        return openPath(path.toString(), name);
+    }
+
+    /**
      * Opens the network namespace this process runs in (that of its main thread,
      * /proc/self/ns/net), e.g. to move a link back to it by fd.
      */

@@ -4,7 +4,6 @@ import static dev.fcnet.netlink.NetlinkConstants.NLA_F_NESTED;
 import static dev.fcnet.nft.NftConstants.NFTA_CMP_DATA;
 import static dev.fcnet.nft.NftConstants.NFTA_CMP_OP;
 import static dev.fcnet.nft.NftConstants.NFTA_CMP_SREG;
-import static dev.fcnet.nft.NftConstants.NFTA_DATA_VALUE;
 import static dev.fcnet.nft.NftConstants.NFTA_EXPR_DATA;
 
 import dev.fcnet.netlink.MessageBuilder;
@@ -33,9 +32,7 @@ public record Cmp(int op, int sreg, NftData data) implements Expr {
         int nest = b.nestStart(NFTA_EXPR_DATA | NLA_F_NESTED);
         b.putU32Be(NFTA_CMP_SREG, sreg);
         b.putU32Be(NFTA_CMP_OP, op);
-        int value = b.nestStart(NFTA_CMP_DATA | NLA_F_NESTED);
-        b.putBytes(NFTA_DATA_VALUE, data.bytes());
-        b.nestEnd(value);
+        data.encodeValue(b, NFTA_CMP_DATA);
         b.nestEnd(nest);
     }
 

@@ -65,18 +65,18 @@ public final class FcnetRules {
 
     /** filter: {@code iifname "<iifname>" oifname "<oifname>" accept}. */
     public static Rule acceptInOut(NftFamily family, String iifname, String oifname) {
-        List<Expr> e = new ArrayList<>();
-        ifnameMatch(e, NFT_META_IIFNAME, iifname);
-        ifnameMatch(e, NFT_META_OIFNAME, oifname);
-        e.add(Verdict.ACCEPT);
-        return Rule.of(family, TABLE, FILTER, e);
+        return accept(family, NFT_META_IIFNAME, iifname, NFT_META_OIFNAME, oifname);
     }
 
     /** filter: {@code oifname "<oifname>" iifname "<iifname>" accept}. */
     public static Rule acceptOutIn(NftFamily family, String oifname, String iifname) {
+        return accept(family, NFT_META_OIFNAME, oifname, NFT_META_IIFNAME, iifname);
+    }
+
+    private static Rule accept(NftFamily family, int firstKey, String first, int secondKey, String second) {
         List<Expr> e = new ArrayList<>();
-        ifnameMatch(e, NFT_META_OIFNAME, oifname);
-        ifnameMatch(e, NFT_META_IIFNAME, iifname);
+        ifnameMatch(e, firstKey, first);
+        ifnameMatch(e, secondKey, second);
         e.add(Verdict.ACCEPT);
         return Rule.of(family, TABLE, FILTER, e);
     }

@@ -1,7 +1,6 @@
 package dev.fcnet.nft;
 
 import static dev.fcnet.netlink.NetlinkConstants.NLA_F_NESTED;
-import static dev.fcnet.nft.NftConstants.NFTA_DATA_VALUE;
 import static dev.fcnet.nft.NftConstants.NFTA_DATA_VERDICT;
 import static dev.fcnet.nft.NftConstants.NFTA_EXPR_DATA;
 import static dev.fcnet.nft.NftConstants.NFTA_IMMEDIATE_DATA;
@@ -31,9 +30,7 @@ public record Immediate(int dreg, NftData data) implements Expr {
     public void encodeData(MessageBuilder b) {
         int nest = b.nestStart(NFTA_EXPR_DATA | NLA_F_NESTED);
         b.putU32Be(NFTA_IMMEDIATE_DREG, dreg);
-        int value = b.nestStart(NFTA_IMMEDIATE_DATA | NLA_F_NESTED);
-        b.putBytes(NFTA_DATA_VALUE, data.bytes());
-        b.nestEnd(value);
+        data.encodeValue(b, NFTA_IMMEDIATE_DATA);
         b.nestEnd(nest);
     }
 

@@ -60,8 +60,6 @@ public final class NftConstants {
     public static final int NFT_MSG_NEWRULE = 6;
     public static final int NFT_MSG_GETRULE = 7;
     public static final int NFT_MSG_DELRULE = 8;
-    public static final int NFT_MSG_NEWGEN = 15;
-    public static final int NFT_MSG_GETGEN = 16;
 
     public static final int NFTA_LIST_ELEM = 1;
 
@@ -70,7 +68,6 @@ public final class NftConstants {
 
     public static final int NFTA_TABLE_NAME = 1;
     public static final int NFTA_TABLE_FLAGS = 2;
-    public static final int NFTA_TABLE_USE = 3;
     public static final int NFTA_TABLE_HANDLE = 4;
 
     public static final int NFTA_CHAIN_TABLE = 1;
@@ -78,9 +75,7 @@ public final class NftConstants {
     public static final int NFTA_CHAIN_NAME = 3;
     public static final int NFTA_CHAIN_HOOK = 4;
     public static final int NFTA_CHAIN_POLICY = 5;
-    public static final int NFTA_CHAIN_USE = 6;
     public static final int NFTA_CHAIN_TYPE = 7;
-    public static final int NFTA_CHAIN_FLAGS = 10;
 
     public static final int NFTA_RULE_TABLE = 1;
     public static final int NFTA_RULE_CHAIN = 2;
@@ -100,6 +95,7 @@ public final class NftConstants {
     public static final int NFTA_IMMEDIATE_DREG = 1;
     public static final int NFTA_IMMEDIATE_DATA = 2;
 
+    // The whole enums of cmp ops and payload bases: Cmp and Payload print them by index.
     public static final int NFT_CMP_EQ = 0;
     public static final int NFT_CMP_NEQ = 1;
     public static final int NFT_CMP_LT = 2;

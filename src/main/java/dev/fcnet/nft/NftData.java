@@ -1,5 +1,7 @@
 package dev.fcnet.nft;
 
+import dev.fcnet.netlink.MessageBuilder;
+import dev.fcnet.netlink.NetlinkConstants;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -53,6 +55,13 @@ public record NftData(byte[] bytes) {
             s.append(String.format("0x%08x", w));
         }
         return s.toString();
+    }
+
+    /** Writes these bytes as an nft_data value: attribute {@code type} nesting NFTA_DATA_VALUE. */
+    void encodeValue(MessageBuilder b, int type) {
+        int nest = b.nestStart(type | NetlinkConstants.NLA_F_NESTED);
+        b.putBytes(NftConstants.NFTA_DATA_VALUE, bytes);
+        b.nestEnd(nest);
     }
 
     @Override

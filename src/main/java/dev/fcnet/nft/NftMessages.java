@@ -7,7 +7,40 @@ import static dev.fcnet.netlink.NetlinkConstants.NLM_F_CREATE;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_DUMP;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_ECHO;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_REQUEST;
-import static dev.fcnet.nft.NftConstants.*;
+import static dev.fcnet.nft.NftConstants.NFNETLINK_V0;
+import static dev.fcnet.nft.NftConstants.NFNL_MSG_BATCH_BEGIN;
+import static dev.fcnet.nft.NftConstants.NFNL_MSG_BATCH_END;
+import static dev.fcnet.nft.NftConstants.NFNL_SUBSYS_NFTABLES;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_HANDLE;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_HOOK;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_NAME;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_POLICY;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_TABLE;
+import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_TYPE;
+import static dev.fcnet.nft.NftConstants.NFTA_EXPR_DATA;
+import static dev.fcnet.nft.NftConstants.NFTA_EXPR_NAME;
+import static dev.fcnet.nft.NftConstants.NFTA_HOOK_HOOKNUM;
+import static dev.fcnet.nft.NftConstants.NFTA_HOOK_PRIORITY;
+import static dev.fcnet.nft.NftConstants.NFTA_LIST_ELEM;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_CHAIN;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_EXPRESSIONS;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_HANDLE;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_POSITION;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_TABLE;
+import static dev.fcnet.nft.NftConstants.NFTA_RULE_USERDATA;
+import static dev.fcnet.nft.NftConstants.NFTA_TABLE_FLAGS;
+import static dev.fcnet.nft.NftConstants.NFTA_TABLE_HANDLE;
+import static dev.fcnet.nft.NftConstants.NFTA_TABLE_NAME;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELCHAIN;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELRULE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELTABLE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETCHAIN;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETRULE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETTABLE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWCHAIN;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWRULE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWTABLE;
+import static dev.fcnet.nft.NftConstants.NF_ACCEPT;
 
 import dev.fcnet.netlink.AttributeReader;
 import dev.fcnet.netlink.MalformedMessageException;
@@ -42,7 +75,8 @@ final class NftMessages {
 
     private static void begin(MessageBuilder b, int nftMsg, int flags, NftFamily family, String what) {
         b.begin(type(nftMsg), flags, what);
-        b.setU8(b.reserve(NFGENMSG_LEN), family.code());
+        int h = b.reserve(NFGENMSG_LEN);
+        b.setU8(h, family.code()).setU8(h + 1, NFNETLINK_V0);
     }
 
     /** NFNL_MSG_BATCH_BEGIN for the nf_tables subsystem: res_id carries the subsystem, big-endian. */
@@ -56,7 +90,8 @@ final class NftMessages {
 
     private static void batchMarker(MessageBuilder b, int type, String what) {
         b.begin(type, NLM_F_REQUEST, what);
-        b.setU16Be(b.reserve(NFGENMSG_LEN) + 2, NFNL_SUBSYS_NFTABLES);
+        int h = b.reserve(NFGENMSG_LEN);
+        b.setU8(h + 1, NFNETLINK_V0).setU16Be(h + 2, NFNL_SUBSYS_NFTABLES);
         b.end();
     }
 

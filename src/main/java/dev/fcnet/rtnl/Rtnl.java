@@ -1,6 +1,7 @@
 package dev.fcnet.rtnl;
 
 import dev.fcnet.netlink.MessageBuilder;
+import dev.fcnet.netlink.MessageView;
 import dev.fcnet.netlink.NetlinkConstants;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netlink.NetlinkSocket;
@@ -10,11 +11,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Links, addresses and routes over one NETLINK_ROUTE socket, bound to the network namespace it
@@ -49,19 +52,11 @@ public final class Rtnl implements AutoCloseable {
      */
     public Optional<Link> link(String name) {
         Objects.requireNonNull(name, "name");
-        lock.lock();
         try {
-            RtnlMessages.getLink(builder.clear(), name);
-            Link[] found = new Link[1];
-            socket.request(builder, (index, reply) -> {
-                if (reply.type() == RtnlConstants.RTM_NEWLINK) found[0] = RtnlMessages.decodeLink(reply);
-            });
-            return Optional.ofNullable(found[0]);
+            return Optional.of(get(b -> RtnlMessages.getLink(b, name), RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink));
         } catch (NetlinkException e) {
             if (e.errno() == Errno.ENODEV) return Optional.empty();
             throw e;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -133,13 +128,7 @@ public final class Rtnl implements AutoCloseable {
 
     /** The link's IPv4 and IPv6 addresses, from a dump the kernel filters by interface. */
     public List<Address> addresses(Link link) {
-        lock.lock();
-        try {
-            RtnlMessages.getAddrs(builder.clear(), link);
-            return socket.dump(builder, m -> m.type() == RtnlConstants.RTM_NEWADDR ? RtnlMessages.decodeAddr(m) : null);
-        } finally {
-            lock.unlock();
-        }
+        return dump(b -> RtnlMessages.getAddrs(b, link), RtnlConstants.RTM_NEWADDR, RtnlMessages::decodeAddr);
     }
 
     // ---- routes
@@ -160,13 +149,7 @@ public final class Rtnl implements AutoCloseable {
 
     /** The main table's routes of one family, from a dump the kernel filters by family and table. */
     public List<Route> routes(IpFamily family) {
-        lock.lock();
-        try {
-            RtnlMessages.getRoutes(builder.clear(), family);
-            return socket.dump(builder, m -> m.type() == RtnlConstants.RTM_NEWROUTE ? RtnlMessages.decodeRoute(m) : null);
-        } finally {
-            lock.unlock();
-        }
+        return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
     }
 
     // ---- forwarding
@@ -184,21 +167,21 @@ public final class Rtnl implements AutoCloseable {
         return netconfForwarding(family, RtnlConstants.NETCONFA_IFINDEX_ALL, "all");
     }
 
+    /**
+     * The setting new devices start with ({@code net.ipv4.conf.default.forwarding},
+     * {@code net.ipv6.conf.default.forwarding}): what a link created now will have.
+     */
+    public boolean forwardingDefault(IpFamily family) {
+        return netconfForwarding(family, RtnlConstants.NETCONFA_IFINDEX_DEFAULT, "default");
+    }
+
     private boolean netconfForwarding(IpFamily family, int ifindex, String what) {
-        lock.lock();
-        try {
-            RtnlMessages.getNetconf(builder.clear(), family, ifindex, what);
-            Boolean[] forwarding = new Boolean[1];
-            socket.request(builder, (index, reply) -> {
-                if (reply.type() == RtnlConstants.RTM_NEWNETCONF) forwarding[0] = RtnlMessages.decodeForwarding(reply);
-            });
-            if (forwarding[0] == null) {
-                throw new IllegalStateException("RTM_GETNETCONF " + family + " " + what + ": no NETCONFA_FORWARDING in the reply");
-            }
-            return forwarding[0];
-        } finally {
-            lock.unlock();
+        Boolean forwarding = get(b -> RtnlMessages.getNetconf(b, family, ifindex, what), RtnlConstants.RTM_NEWNETCONF,
+                RtnlMessages::decodeForwarding);
+        if (forwarding == null) {
+            throw new IllegalStateException("RTM_GETNETCONF " + family + " " + what + ": no NETCONFA_FORWARDING in the reply");
         }
+        return forwarding;
     }
 
     /**
@@ -228,6 +211,33 @@ public final class Rtnl implements AutoCloseable {
         try {
             build.accept(builder.clear());
             socket.request(builder);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A do-request: the decoded reply of {@code replyType} (null when decode says so); IllegalStateException when none came. */
+    private <T> T get(Consumer<MessageBuilder> build, int replyType, Function<MessageView, T> decode) {
+        lock.lock();
+        try {
+            build.accept(builder.clear());
+            List<T> found = new ArrayList<>(1);
+            socket.request(builder, (index, reply) -> {
+                if (reply.type() == replyType) found.add(decode.apply(reply));
+            });
+            if (found.isEmpty()) throw new IllegalStateException(builder.what(0) + ": the kernel acked without a reply");
+            return found.get(0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A dump of the messages of {@code replyType}, decoded; decode returns null to skip one. */
+    private <T> List<T> dump(Consumer<MessageBuilder> build, int replyType, Function<MessageView, T> decode) {
+        lock.lock();
+        try {
+            build.accept(builder.clear());
+            return socket.dump(builder, m -> m.type() == replyType ? decode.apply(m) : null);
         } finally {
             lock.unlock();
         }

@@ -109,4 +109,5 @@ public final class RtnlConstants {
     public static final int NETCONFA_IFINDEX = 1;
     public static final int NETCONFA_FORWARDING = 2;
     public static final int NETCONFA_IFINDEX_ALL = -1;
+    public static final int NETCONFA_IFINDEX_DEFAULT = -2;
 }

@@ -20,9 +20,10 @@ import java.util.OptionalInt;
 
 /**
  * Encodes rtnetlink requests byte for byte as iproute2 6.1 sends them (see the golden fixtures
- * under src/test/resources/golden/rtnl) and decodes the kernel's replies. The only intended
- * difference: do-requests that iproute2 sends without NLM_F_ACK (RTM_GETLINK) carry it here, so
- * the receive loop knows when the answer is complete.
+ * under src/test/resources/golden/rtnl) and decodes the kernel's replies. Intended differences:
+ * do-requests that iproute2 sends without NLM_F_ACK (RTM_GETLINK) carry it here, so the receive
+ * loop knows when the answer is complete; and deleting a link by name (the kernel resolves
+ * IFLA_IFNAME) has no iproute2 counterpart, which resolves the name first and deletes by index.
  */
 final class RtnlMessages {
     private static final int NEW = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;

@@ -97,85 +97,69 @@ public final class Syscalls {
         return linker.downcallHandle(symbol, fd, options);
     }
 
-    private static MemorySegment capture(SegmentAllocator arena) {
-        return arena.allocate(CAPTURE);
+    /** One downcall; gets the errno capture segment, returns the C result. */
+    @FunctionalInterface
+    private interface Call {
+        long invoke(MemorySegment capture) throws Throwable;
     }
 
-    private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+    /**
+     * Runs {@code c} with an errno capture segment from {@code arena}: returns its result when
+     * non-negative, else -errno. With {@code retryEintr}, a call interrupted by a signal is rerun.
+     */
+    private static long invoke(SegmentAllocator arena, boolean retryEintr, Call c) {
+        MemorySegment capture = arena.allocate(CAPTURE);
+        while (true) {
+            long r;
+            try {
+                r = c.invoke(capture);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t); // the handles declare no checked exceptions
+            }
+            if (r >= 0) return r;
+            int errno = (int) ERRNO.get(capture, 0L);
+            if (!retryEintr || errno != Errno.EINTR) return -errno;
+        }
     }
 
-    /** What a downcall threw, for rethrowing; the handles throw no checked exceptions. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
+    /** {@link #invoke} retrying EINTR, failing with a SysException named {@code name}. */
+    private static long call(SegmentAllocator arena, String name, Call c) {
+        long r = invoke(arena, true, c);
+        if (r < 0) throw new SysException(name, (int) -r);
+        return r;
     }
 
     /** socket(2); returns the new fd. */
     public static int socket(SegmentAllocator arena, int domain, int type, int protocol) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) SOCKET.invokeExact(cs, domain, type, protocol);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("socket", errno(cs));
-        return r;
+        return (int) call(arena, "socket", cs -> (int) SOCKET.invokeExact(cs, domain, type, protocol));
     }
 
     /** bind(2) to the socket address in {@code addr} (its whole size). */
     public static void bind(SegmentAllocator arena, int fd, MemorySegment addr) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) BIND.invokeExact(cs, fd, addr, Math.toIntExact(addr.byteSize()));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("bind", errno(cs));
+        int len = Math.toIntExact(addr.byteSize());
+        call(arena, "bind", cs -> (int) BIND.invokeExact(cs, fd, addr, len));
     }
 
     /** getsockname(2) into {@code addr}; returns the address length the kernel reported. */
     public static int getsockname(SegmentAllocator arena, int fd, MemorySegment addr) {
-        MemorySegment cs = capture(arena);
         MemorySegment len = arena.allocateFrom(JAVA_INT, Math.toIntExact(addr.byteSize()));
-        int r;
-        try {
-            r = (int) GETSOCKNAME.invokeExact(cs, fd, addr, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("getsockname", errno(cs));
+        call(arena, "getsockname", cs -> (int) GETSOCKNAME.invokeExact(cs, fd, addr, len));
         return len.get(JAVA_INT, 0);
     }
 
     /** setsockopt(2) with an int value. {@code name} is used in the error message, e.g. "SO_RCVBUF". */
     public static void setsockoptInt(SegmentAllocator arena, int fd, int level, int option, int value, String name) {
-        MemorySegment cs = capture(arena);
         MemorySegment v = arena.allocateFrom(JAVA_INT, value);
-        int r;
-        try {
-            r = (int) SETSOCKOPT.invokeExact(cs, fd, level, option, v, 4);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("setsockopt " + name, errno(cs));
+        call(arena, "setsockopt " + name, cs -> (int) SETSOCKOPT.invokeExact(cs, fd, level, option, v, 4));
     }
 
     /** getsockopt(2) of an int value. */
     public static int getsockoptInt(SegmentAllocator arena, int fd, int level, int option, String name) {
-        MemorySegment cs = capture(arena);
         MemorySegment v = arena.allocate(JAVA_INT);
         MemorySegment len = arena.allocateFrom(JAVA_INT, 4);
-        int r;
-        try {
-            r = (int) GETSOCKOPT.invokeExact(cs, fd, level, option, v, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("getsockopt " + name, errno(cs));
+        call(arena, "getsockopt " + name, cs -> (int) GETSOCKOPT.invokeExact(cs, fd, level, option, v, len));
         return v.get(JAVA_INT, 0);
     }
 
@@ -184,19 +168,9 @@ public final class Syscalls {
      * or default peer); returns the bytes sent. Retried on EINTR.
      */
     public static long sendto(SegmentAllocator arena, int fd, MemorySegment data, int flags, MemorySegment addr) {
-        MemorySegment cs = capture(arena);
         int addrLen = Math.toIntExact(addr.byteSize());
-        while (true) {
-            long r;
-            try {
-                r = (long) SENDTO.invokeExact(cs, fd, data, data.byteSize(), flags, addr, addrLen);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            if (r >= 0) return r;
-            int e = errno(cs);
-            if (e != Errno.EINTR) throw new SysException("sendto", e);
-        }
+        return call(arena, "sendto",
+                cs -> (long) SENDTO.invokeExact(cs, fd, data, data.byteSize(), flags, addr, addrLen));
     }
 
     /**
@@ -205,132 +179,69 @@ public final class Syscalls {
      * when {@code flags} has MSG_DONTWAIT and nothing is queued. Retried on EINTR.
      */
     public static long recvfrom(SegmentAllocator arena, int fd, MemorySegment buf, int flags) {
-        MemorySegment cs = capture(arena);
-        while (true) {
-            long r;
-            try {
-                r = (long) RECVFROM.invokeExact(cs, fd, buf, buf.byteSize(), flags, MemorySegment.NULL, MemorySegment.NULL);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            if (r >= 0) return r;
-            int e = errno(cs);
-            if (e == Errno.EAGAIN && (flags & SocketConstants.MSG_DONTWAIT) != 0) return -1;
-            if (e != Errno.EINTR) throw new SysException("recvfrom", e);
-        }
+        long r = invoke(arena, true, cs -> (long) RECVFROM.invokeExact(cs, fd, buf, buf.byteSize(), flags,
+                MemorySegment.NULL, MemorySegment.NULL));
+        if (r == -Errno.EAGAIN && (flags & SocketConstants.MSG_DONTWAIT) != 0) return -1;
+        if (r < 0) throw new SysException("recvfrom", (int) -r);
+        return r;
     }
 
     /** close(2). Not retried on EINTR: Linux releases the fd even then. */
     public static void close(SegmentAllocator arena, int fd) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) CLOSE.invokeExact(cs, fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0 && errno(cs) != Errno.EINTR) throw new SysException("close", errno(cs));
+        long r = invoke(arena, false, cs -> (int) CLOSE.invokeExact(cs, fd));
+        if (r < 0 && r != -Errno.EINTR) throw new SysException("close", (int) -r);
     }
 
     /** open(2); returns the fd. {@code mode} matters only with O_CREAT. Retried on EINTR. */
     public static int open(SegmentAllocator arena, String path, int flags, int mode) {
-        MemorySegment cs = capture(arena);
         MemorySegment p = arena.allocateFrom(path);
-        while (true) {
-            int r;
-            try {
-                r = (int) OPEN.invokeExact(cs, p, flags, mode);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            if (r >= 0) return r;
-            int e = errno(cs);
-            if (e != Errno.EINTR) throw new SysException("open " + path, e);
-        }
+        return (int) call(arena, "open " + path, cs -> (int) OPEN.invokeExact(cs, p, flags, mode));
     }
 
     /** ioctl(2) with a pointer argument; returns its non-negative result. {@code name} names it in errors. */
     public static int ioctl(SegmentAllocator arena, int fd, long request, MemorySegment arg, String name) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) IOCTL_PTR.invokeExact(cs, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("ioctl " + name, errno(cs));
-        return r;
+        return (int) call(arena, "ioctl " + name, cs -> (int) IOCTL_PTR.invokeExact(cs, fd, request, arg));
     }
 
     /** ioctl(2) with an integer argument (e.g. TUNSETPERSIST 1). */
     public static int ioctl(SegmentAllocator arena, int fd, long request, long arg, String name) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) IOCTL_LONG.invokeExact(cs, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("ioctl " + name, errno(cs));
-        return r;
+        return (int) call(arena, "ioctl " + name, cs -> (int) IOCTL_LONG.invokeExact(cs, fd, request, arg));
     }
 
     /** unshare(2) for the calling thread. */
     public static void unshare(SegmentAllocator arena, int flags) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) UNSHARE.invokeExact(cs, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("unshare", errno(cs));
+        call(arena, "unshare", cs -> (int) UNSHARE.invokeExact(cs, flags));
     }
 
     /** setns(2) for the calling thread. */
     public static void setns(SegmentAllocator arena, int fd, int nstype) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) SETNS.invokeExact(cs, fd, nstype);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("setns", errno(cs));
+        call(arena, "setns", cs -> (int) SETNS.invokeExact(cs, fd, nstype));
     }
 
     /** mount(2); {@code source}, {@code fstype} and {@code data} may be null. */
     public static void mount(SegmentAllocator arena, String source, String target, String fstype, long flags,
             String data) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) MOUNT.invokeExact(cs, cString(arena, source), arena.allocateFrom(target),
-                    cString(arena, fstype), flags, cString(arena, data));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("mount " + target, errno(cs));
+        MemorySegment src = cString(arena, source);
+        MemorySegment tgt = arena.allocateFrom(target);
+        MemorySegment type = cString(arena, fstype);
+        MemorySegment opts = cString(arena, data);
+        call(arena, "mount " + target, cs -> (int) MOUNT.invokeExact(cs, src, tgt, type, flags, opts));
     }
 
     /** umount2(2). */
     public static void umount2(SegmentAllocator arena, String target, int flags) {
-        MemorySegment cs = capture(arena);
-        int r;
-        try {
-            r = (int) UMOUNT2.invokeExact(cs, arena.allocateFrom(target), flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) throw new SysException("umount2 " + target, errno(cs));
+        MemorySegment tgt = arena.allocateFrom(target);
+        call(arena, "umount2 " + target, cs -> (int) UMOUNT2.invokeExact(cs, tgt, flags));
     }
 
     /** gettid(2): the kernel's id of the calling (platform) thread. */
     public static int gettid() {
         try {
             return (int) GETTID.invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw new IllegalStateException(t);
         }
     }
 

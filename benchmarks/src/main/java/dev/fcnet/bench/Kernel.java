@@ -1,0 +1,260 @@
+package dev.fcnet.bench;
+
+import dev.fcnet.netns.Netns;
+import dev.fcnet.nft.Expr;
+import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.NftBatch;
+import dev.fcnet.nft.NftConnection;
+import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.Rule;
+import dev.fcnet.rtnl.IpFamily;
+import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Rtnl;
+import dev.fcnet.tun.Tap;
+import dev.fcnet.tun.TapOptions;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Untimed preparation of the benchmark host, which is the forked JVM's own (throwaway) network
+ * namespace: the uplink eth0, the fcnet table and chains, networks made in bulk the kernel-floor
+ * way (one {@code ip -batch} and one {@code nft -f}), and the quick, process-free making and
+ * removal of single networks around timed operations.
+ */
+final class Kernel {
+    /** Link group of the networks present before the measurement, removed at once with {@code ip link del group}. */
+    static final int PRESENT_GROUP = 1;
+
+    private Kernel() {}
+
+    /**
+     * The host every benchmark starts from: lo and eth0 up, IPv4 forwarding on (the engine refuses
+     * or warns otherwise, which is not what is measured), and table ip fcnet with its postrouting
+     * and filter chains, as a host that already has had a network has them.
+     */
+    static void prepareHost() {
+        Isolation.require();
+        Proc.run("ip", "link", "set", "lo", "up");
+        // This machine's kernel has no dummy driver; ifb is an equally idle stand-in (rules only name eth0).
+        try {
+            Proc.run("ip", "link", "add", "eth0", "type", "dummy");
+        } catch (IllegalStateException noDummy) {
+            Proc.run("ip", "link", "add", "eth0", "type", "ifb");
+        }
+        Proc.run("ip", "link", "set", "eth0", "up");
+        Proc.run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        Proc.run(baseRuleset(), "nft", "-f", "-");
+    }
+
+    /** {@code nft -f} text making table ip fcnet with postrouting and filter (DESIGN §3). */
+    static String baseRuleset() {
+        return """
+                add table ip fcnet
+                add chain ip fcnet postrouting { type nat hook postrouting priority 100; policy accept; }
+                add chain ip fcnet filter { type filter hook forward priority 0; policy accept; }
+                """;
+    }
+
+    // ---- Simple
+
+    /** {@code ip -batch} text: for each network tuntap add, link set group G up, addr add. */
+    static String simpleIpBatch(List<SimpleNet> nets, int group) {
+        StringBuilder s = new StringBuilder(nets.size() * 96);
+        for (SimpleNet n : nets) {
+            s.append("tuntap add dev ").append(n.tap()).append(" mode tap\n");
+            s.append("link set dev ").append(n.tap()).append(" group ").append(group).append(" up\n");
+            s.append("addr add ").append(n.tapCidr()).append(" dev ").append(n.tap()).append('\n');
+        }
+        return s.toString();
+    }
+
+    static String simpleNftBatch(List<SimpleNet> nets) {
+        StringBuilder s = new StringBuilder(nets.size() * 128);
+        for (SimpleNet n : nets) s.append(n.nftAddRules());
+        return s.toString();
+    }
+
+    /** The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of them. */
+    static void addSimpleBulk(List<SimpleNet> nets, int group) {
+        if (nets.isEmpty()) return;
+        Proc.run(simpleIpBatch(nets, group), "ip", "-batch", "-");
+        Proc.run(simpleNftBatch(nets), "nft", "-f", "-");
+    }
+
+    /** One network with the library's layers, no process: tap, up, address, both rules in one transaction. */
+    static void addSimpleDirect(SimpleNet n, Rtnl rtnl, NftConnection nft) {
+        Tap.create(n.tap(), TapOptions.DEFAULT);
+        Link tap = rtnl.link(n.tap()).orElseThrow();
+        rtnl.setUp(tap, true);
+        rtnl.addAddress(tap, n.tapIp(), SimpleNet.PREFIX);
+        nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
+    }
+
+    /** Removes one network whatever part of it exists (tap by name, its rules by handle). */
+    static void removeSimple(SimpleNet n, Rtnl rtnl, NftConnection nft) {
+        if (rtnl.link(n.tap()).isPresent()) rtnl.deleteLink(n.tap());
+        deleteRules(nft, List.of(n.masquerade(), n.forward()));
+    }
+
+    /** Removes networks made in bulk with {@code group}: one {@code ip link del group}, one nft transaction. */
+    static void removeSimpleBulk(List<SimpleNet> nets, int group, NftConnection nft) {
+        if (nets.isEmpty()) return;
+        Proc.run("ip", "link", "del", "group", Integer.toString(group));
+        List<Rule> rules = new ArrayList<>(2 * nets.size());
+        for (SimpleNet n : nets) {
+            rules.add(n.masquerade());
+            rules.add(n.forward());
+        }
+        deleteRules(nft, rules);
+    }
+
+    // ---- Namespaced
+
+    /**
+     * Host part in one {@code ip -batch}: netns add, veth pair with its peer made directly in the
+     * netns (group G on the host end), host address, up.
+     */
+    static String namespacedHostIpBatch(List<NamespacedNet> nets, int group) {
+        StringBuilder s = new StringBuilder(nets.size() * 160);
+        for (NamespacedNet n : nets) {
+            s.append("netns add ").append(n.netns()).append('\n');
+            s.append("link add ").append(n.veth1()).append(" group ").append(group).append(" type veth peer name ")
+                    .append(NamespacedNet.VETH2).append(" netns ").append(n.netns()).append('\n');
+            s.append("addr add ").append(n.veth1Cidr()).append(" dev ").append(n.veth1()).append('\n');
+            s.append("link set dev ").append(n.veth1()).append(" up\n");
+        }
+        return s.toString();
+    }
+
+    /** Inner part, for {@code ip -n NETNS -batch}: veth0 address and up, tap0 with address and up, default route. */
+    static String namespacedInnerIpBatch(NamespacedNet n) {
+        return "addr add " + n.veth2Cidr() + " dev " + NamespacedNet.VETH2 + "\n"
+                + "link set dev " + NamespacedNet.VETH2 + " up\n"
+                + "tuntap add dev " + NamespacedNet.TAP + " mode tap\n"
+                + "addr add " + NamespacedNet.TAP_IP + " dev " + NamespacedNet.TAP + "\n"
+                + "link set dev " + NamespacedNet.TAP + " up\n"
+                + "route add default via " + n.veth1Ip().getHostAddress() + "\n";
+    }
+
+    /** Inner ruleset, for {@code nft -f} inside the netns: table, postrouting chain, snat rule. */
+    static String namespacedInnerNft(NamespacedNet n) {
+        return """
+                add table ip fcnet
+                add chain ip fcnet postrouting { type nat hook postrouting priority 100; policy accept; }
+                add rule ip fcnet postrouting\s""" + n.snatText() + "\n";
+    }
+
+    static String namespacedHostNft(List<NamespacedNet> nets) {
+        StringBuilder s = new StringBuilder(nets.size() * 200);
+        for (NamespacedNet n : nets) s.append(n.nftAddHostRules());
+        return s.toString();
+    }
+
+    /**
+     * Networks present before the measurement: the host part the kernel-floor way (one
+     * {@code ip -batch}, one {@code nft -f}); the inside of each netns with the library's layers,
+     * because iproute2 and nft cannot batch across namespaces and a process per netns would make
+     * preparing 1,000 of them slow.
+     */
+    static void addNamespacedBulk(List<NamespacedNet> nets, int group) {
+        if (nets.isEmpty()) return;
+        Proc.run(namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
+        for (NamespacedNet n : nets) {
+            try (Netns ns = Netns.open(n.netns())) {
+                configureInside(n, ns);
+            }
+        }
+        Proc.run(namespacedHostNft(nets), "nft", "-f", "-");
+    }
+
+    /** One network with the library's layers, no process (the host veth end in {@code group}). */
+    static void addNamespacedDirect(NamespacedNet n, int group, Rtnl rtnl, NftConnection nft) {
+        try (Netns ns = Netns.create(n.netns())) {
+            rtnl.createVeth(n.veth1(), NamespacedNet.VETH2, ns.fd());
+            Link veth1 = rtnl.link(n.veth1()).orElseThrow();
+            rtnl.setGroup(veth1, group);
+            rtnl.addAddress(veth1, n.veth1Ip(), NamespacedNet.PREFIX);
+            rtnl.setUp(veth1, true);
+            configureInside(n, ns);
+        }
+        nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.ingress()).addRule(n.egress()));
+    }
+
+    private static void configureInside(NamespacedNet n, Netns ns) {
+        Tap.create(NamespacedNet.TAP, TapOptions.DEFAULT, ns);
+        try (Rtnl inner = ns.call(Rtnl::open); NftConnection innerNft = ns.call(NftConnection::open)) {
+            Link veth2 = inner.link(NamespacedNet.VETH2).orElseThrow();
+            inner.addAddress(veth2, n.veth2Ip(), NamespacedNet.PREFIX);
+            inner.setUp(veth2, true);
+            Link tap = inner.link(NamespacedNet.TAP).orElseThrow();
+            inner.addAddress(tap, NamespacedNet.TAP_IP.address(), NamespacedNet.TAP_IP.prefixLength());
+            inner.setUp(tap, true);
+            inner.addRoute(InetAddress.ofLiteral("0.0.0.0"), 0, n.veth1Ip());
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "all", true);
+                return null;
+            });
+            innerNft.commit(new NftBatch()
+                    .addTable(FcnetRules.table(NftFamily.IP))
+                    .addChain(FcnetRules.postroutingChain(NftFamily.IP))
+                    .addRule(n.snat()));
+        }
+    }
+
+    /**
+     * Removes one network whatever part of it exists: the host veth end first (synchronously, so
+     * its destruction does not spill into the next timed operation; it takes veth0 along), then
+     * the netns, then the host rules.
+     */
+    static void removeNamespaced(NamespacedNet n, Rtnl rtnl, NftConnection nft) {
+        if (rtnl.link(n.veth1()).isPresent()) rtnl.deleteLink(n.veth1());
+        if (Netns.exists(n.netns())) Netns.delete(n.netns());
+        deleteRules(nft, List.of(n.masquerade(), n.ingress(), n.egress()));
+    }
+
+    /** Removes networks whose host ends are in {@code group}: one {@code ip link del group}, their netns, one nft transaction. */
+    static void removeNamespacedBulk(List<NamespacedNet> nets, int group, NftConnection nft) {
+        if (nets.isEmpty()) return;
+        Proc.run("ip", "link", "del", "group", Integer.toString(group));
+        StringBuilder s = new StringBuilder();
+        List<Rule> rules = new ArrayList<>(3 * nets.size());
+        for (NamespacedNet n : nets) {
+            s.append("netns del ").append(n.netns()).append('\n');
+            rules.add(n.masquerade());
+            rules.add(n.ingress());
+            rules.add(n.egress());
+        }
+        Proc.run(s.toString(), "ip", "-batch", "-");
+        deleteRules(nft, rules);
+    }
+
+    // ---- rules
+
+    /**
+     * The handles of {@code rules} in table ip fcnet (each looked for in its own chain, one dump
+     * per chain); rules not found are left out.
+     */
+    static Map<Rule, Long> handles(NftConnection nft, Collection<Rule> rules) {
+        Map<String, Map<List<Expr>, Rule>> byChain = new HashMap<>();
+        for (Rule r : rules) byChain.computeIfAbsent(r.chain(), c -> new HashMap<>()).put(r.exprs(), r);
+        Map<Rule, Long> found = new HashMap<>();
+        for (Map.Entry<String, Map<List<Expr>, Rule>> chain : byChain.entrySet()) {
+            for (Rule dumped : nft.rules(NftFamily.IP, FcnetRules.TABLE, chain.getKey())) {
+                Rule wanted = chain.getValue().get(dumped.exprs());
+                if (wanted != null) found.put(wanted, dumped.handle());
+            }
+        }
+        return found;
+    }
+
+    /** Deletes whichever of {@code rules} exist, in one transaction. */
+    static void deleteRules(NftConnection nft, Collection<Rule> rules) {
+        NftBatch batch = new NftBatch();
+        handles(nft, rules).forEach((rule, handle) -> batch.deleteRule(rule.withHandle(handle)));
+        if (!batch.isEmpty()) nft.commit(batch);
+    }
+}

@@ -1,0 +1,292 @@
+package dev.fcnet.daemon;
+
+import dev.fcnet.FcnetdRequest;
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.InvalidNetworkException;
+import dev.fcnet.daemon.LineReader.LineTooLongException;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * fcnetd's protocol over a listening Unix socket. Per connection: when a password is set, the first
+ * line must equal it, else the connection is closed without an answer; then each line is one JSON
+ * request ({@code {"operation":"Add","network":{...}}}) answered by one line, {@code OK} or the
+ * reason it failed. Unlike fcnetd, which skips a malformed request without answering (leaving its
+ * client waiting), every line gets its answer and the connection stays usable; only a line longer
+ * than {@link #MAX_LINE} bytes ends it, after an error line.
+ *
+ * <p>Each connection has its own virtual thread; the {@link NetworkService} does any namespace
+ * work on its own platform threads. A client that keeps the daemon waiting for a line, or does not
+ * read its answer, for the idle timeout is disconnected.
+ */
+public final class FcnetdServer implements AutoCloseable {
+    /** The longest request (or password) line, in bytes, without its newline. */
+    public static final int MAX_LINE = 64 * 1024;
+    /** How long {@link #close()} lets running requests finish. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private final ServerSocketChannel listener;
+    private final NetworkService service;
+    private final byte[] password;
+    private final Duration idleTimeout;
+    private final Logger log;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * @param listener a bound, blocking listening channel; closed by {@link #close()}
+     * @param password the first line each connection must send; empty for none
+     * @param idleTimeout how long a connection may keep the daemon waiting for a line or for
+     *     reading an answer
+     * @param log where connections and requests are logged, one line per request
+     */
+    public FcnetdServer(ServerSocketChannel listener, NetworkService service, Optional<String> password,
+            Duration idleTimeout, Logger log) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.service = Objects.requireNonNull(service, "service");
+        this.password = password.map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout " + idleTimeout);
+        this.idleTimeout = idleTimeout;
+        this.log = Objects.requireNonNull(log, "log");
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("fcnetd-timer").unstarted(r));
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * Accepts connections until the listener is closed (by {@link #close()} or its owner); each is
+     * served on its own virtual thread.
+     */
+    public void serve() throws IOException {
+        while (!closed) {
+            SocketChannel channel;
+            try {
+                channel = listener.accept();
+            } catch (ClosedChannelException e) {
+                return; // by close(), or by the listener's owner (SocketFile.close at shutdown)
+            } catch (IOException e) {
+                // EMFILE and the like pass; do not spin on them.
+                log.log(Level.ERROR, "accept failed: " + e.getMessage());
+                sleepQuietly(100);
+                continue;
+            }
+            Connection c = new Connection(connectionIds.incrementAndGet(), channel);
+            connections.add(c);
+            if (closed) {
+                c.stop();
+            }
+            Thread.ofVirtual().name("fcnetd-" + c.id).start(c);
+        }
+    }
+
+    /**
+     * Stops accepting, disconnects idle clients at once and lets running requests finish (for at
+     * most {@link #SHUTDOWN_GRACE}), so that no operation is cut short halfway. Idempotent.
+     */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        listener.close();
+        connections.forEach(Connection::stop);
+        long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+        synchronized (connections) {
+            while (!connections.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    connections.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!connections.isEmpty()) log.log(Level.WARNING, connections.size() + " request(s) still running at shutdown");
+        timer.shutdownNow();
+    }
+
+    /** The name that identifies a network in logs: its netns when namespaced, else its tap. */
+    static String networkId(FirecrackerNetwork network) {
+        return network.networkType() instanceof Namespaced ns ? ns.netnsName() : network.tapName();
+    }
+
+    /** {@code 300 ms}, {@code 5 s}. */
+    static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /** An answer is exactly one line. */
+    static String oneLine(String text) {
+        String s = text == null || text.isBlank() ? "failed without a reason" : text.strip();
+        return s.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Connection implements Runnable {
+        final long id;
+        private final SocketChannel channel;
+        private final LineReader reader;
+        /** Guarded by this: a request is being carried out; shutdown waits for it. */
+        private boolean busy;
+        private boolean stopping;
+        private volatile boolean timedOut;
+
+        Connection(long id, SocketChannel channel) {
+            this.id = id;
+            this.channel = channel;
+            this.reader = new LineReader(channel, MAX_LINE);
+        }
+
+        @Override
+        public void run() {
+            try (channel) {
+                if (authenticate()) serveRequests();
+            } catch (AsynchronousCloseException e) {
+                if (timedOut) log.log(Level.INFO, "#" + id + " closed: idle for " + describe(idleTimeout));
+            } catch (IOException e) {
+                log.log(Level.DEBUG, "#" + id + " closed: " + e);
+            } finally {
+                connections.remove(this);
+                synchronized (connections) {
+                    connections.notifyAll();
+                }
+                log.log(Level.DEBUG, "#" + id + " ended");
+            }
+        }
+
+        /** True when the connection may send requests. */
+        private boolean authenticate() throws IOException {
+            if (password == null) return true;
+            byte[] given;
+            try {
+                given = readLine();
+            } catch (LineTooLongException e) {
+                log.log(Level.WARNING, "#" + id + " rejected: password line longer than " + MAX_LINE + " bytes");
+                return false;
+            }
+            if (given == null) return false;
+            // Constant time in the length of what the client sent: neither the password's bytes nor its
+            // length show in the time taken.
+            if (MessageDigest.isEqual(given, password)) return true;
+            log.log(Level.WARNING, "#" + id + " rejected: wrong password");
+            return false;
+        }
+
+        private void serveRequests() throws IOException {
+            while (true) {
+                byte[] line;
+                try {
+                    line = readLine();
+                } catch (LineTooLongException e) {
+                    log.log(Level.WARNING, "#" + id + " refused: request line longer than " + MAX_LINE + " bytes");
+                    reply("invalid request: line longer than " + MAX_LINE + " bytes; closing the connection");
+                    return;
+                }
+                if (line == null) return;
+                synchronized (this) {
+                    if (stopping) return;
+                    busy = true;
+                }
+                reply(handle(line));
+                synchronized (this) {
+                    busy = false;
+                    if (stopping) return;
+                }
+            }
+        }
+
+        /** Runs one request line; returns the answer. */
+        private String handle(byte[] line) {
+            FcnetdRequest request;
+            try {
+                request = FcnetdRequest.fromJson(LineReader.decode(line));
+            } catch (CharacterCodingException e) {
+                log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
+                return "invalid request: not valid UTF-8";
+            } catch (InvalidNetworkException e) {
+                log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
+                return "invalid request: " + oneLine(e.getMessage());
+            }
+            String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
+            try {
+                service.run(request);
+                log.log(Level.INFO, what + ": OK");
+                return "OK";
+            } catch (OperationFailedException e) {
+                log.log(Level.WARNING, what + ": failed: " + oneLine(e.getMessage()));
+                return oneLine(e.getMessage());
+            } catch (RuntimeException e) {
+                log.log(Level.ERROR, what + ": internal error", e);
+                return oneLine("internal error: " + e);
+            }
+        }
+
+        private byte[] readLine() throws IOException {
+            ScheduledFuture<?> deadline = armTimeout();
+            try {
+                return reader.readLine();
+            } finally {
+                deadline.cancel(false);
+            }
+        }
+
+        private void reply(String answer) throws IOException {
+            ByteBuffer bytes = ByteBuffer.wrap((answer + "\n").getBytes(StandardCharsets.UTF_8));
+            ScheduledFuture<?> deadline = armTimeout();
+            try {
+                while (bytes.hasRemaining()) channel.write(bytes);
+            } finally {
+                deadline.cancel(false);
+            }
+        }
+
+        private ScheduledFuture<?> armTimeout() {
+            return timer.schedule(() -> {
+                timedOut = true;
+                closeQuietly();
+            }, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        /** Shutdown: closes the connection now if it is idle, else right after its running request. */
+        void stop() {
+            synchronized (this) {
+                stopping = true;
+                if (busy) return;
+            }
+            closeQuietly();
+        }
+
+        private void closeQuietly() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.log(Level.DEBUG, "#" + id + " close: " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package dev.fcnet.engine;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.IpInet;
+import dev.fcnet.engine.CheckItem.Status;
+import dev.fcnet.engine.Forwarding.Need;
+import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
+import dev.fcnet.netns.Netns;
+import dev.fcnet.nft.Chain;
+import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.NftBatch;
+import dev.fcnet.nft.Rule;
+import dev.fcnet.rtnl.IpFamily;
+import dev.fcnet.rtnl.Link;
+import dev.fcnet.sys.Errno;
+import dev.fcnet.tun.Tap;
+import dev.fcnet.tun.TapOptions;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
+ * Checks first that the network does not exist, so a second Add changes nothing.
+ */
+final class AddOperation {
+    private final Layout layout;
+    private final FirecrackerNetwork network;
+    private final Place host;
+    private final ForwardingPolicy policy;
+    /** Held while looking for and adding the Simple masquerade rule, so two Adds do not both add it. */
+    private final Lock masqueradeLock;
+    private final Transaction tx;
+    private final List<RuleHandle> rules = new ArrayList<>();
+
+    AddOperation(Layout layout, Place host, ForwardingPolicy policy, Lock masqueradeLock, FaultInjector faults) {
+        this.layout = layout;
+        this.network = layout.network;
+        this.host = host;
+        this.policy = policy;
+        this.masqueradeLock = masqueradeLock;
+        this.tx = new Transaction("Add " + layout.id(), faults);
+    }
+
+    AddResult run() {
+        refuseExisting();
+        if (policy == ForwardingPolicy.REQUIRE) requireForwarding();
+        if (layout.namespaced.isPresent()) {
+            addNamespaced(layout.namespaced.get());
+        } else {
+            addSimple();
+        }
+        List<String> warnings = new ArrayList<>();
+        if (policy == ForwardingPolicy.ENABLE) enableForwarding();
+        for (Need need : Forwarding.hostNeeds(layout)) {
+            CheckItem state = Forwarding.state(host, need, null);
+            if (state.ok()) continue;
+            String warning = "Add " + layout.id() + ": " + need.describe() + " in the host netns: " + state.detail()
+                    + "; the guest's traffic will not be forwarded"
+                    + (state.status() == Status.DIFFERENT ? " until it is enabled (or use ForwardingPolicy.ENABLE)" : "");
+            warnings.add(warning);
+            FcnetEngine.LOG.log(Level.WARNING, warning);
+        }
+        return new AddResult(network, rules, warnings);
+    }
+
+    // ---- before any change
+
+    private void refuseExisting() {
+        if (layout.namespaced.isEmpty()) {
+            if (host.rtnl.link(network.tapName()).isPresent()) {
+                throw exists(network.tapName(), network.tapName() + " already exists in the host netns");
+            }
+            return;
+        }
+        Namespaced ns = layout.namespaced.get();
+        if (Netns.exists(ns.netnsName())) {
+            throw exists("netns " + ns.netnsName(), "netns " + ns.netnsName() + " already exists");
+        }
+        if (host.rtnl.link(ns.veth1Name()).isPresent()) {
+            throw exists(ns.veth1Name(), ns.veth1Name() + " already exists in the host netns");
+        }
+    }
+
+    private FcnetException exists(String object, String what) {
+        return new FcnetException("Add " + layout.id() + ": " + what + "; nothing was changed", "check", object, null);
+    }
+
+    private void requireForwarding() {
+        String own = layout.namespaced.map(Namespaced::veth1Name).orElse(network.tapName());
+        List<String> off = new ArrayList<>();
+        for (Need need : Forwarding.hostNeeds(layout)) {
+            CheckItem state = Forwarding.state(host, need, own);
+            if (!state.ok()) off.add(need.describe() + ": " + state.detail());
+        }
+        if (!off.isEmpty()) {
+            throw new FcnetException("Add " + layout.id() + ": the host netns does not forward the guest's traffic ("
+                    + String.join("; ", off) + "); nothing was changed (enable forwarding, or use"
+                    + " ForwardingPolicy.ENABLE to let the engine do it)", "check forwarding", String.join(", ",
+                    Forwarding.hostNeeds(layout).stream().map(Need::sysctl).toList()), null);
+        }
+    }
+
+    // ---- the two network types
+
+    private void addSimple() {
+        Link tap = createTap(host, network.tapName(), true);
+        configure(host, tap, network.tapIp());
+        ensureChains(host, layout.hostChains, true);
+        for (RuleSpec spec : layout.hostRules) addRule(host, spec, true);
+    }
+
+    private void addNamespaced(Namespaced ns) {
+        String name = ns.netnsName();
+        Netns[] netns = new Netns[1];
+        Place inner = null;
+        try {
+            tx.step("create netns", name, () -> {
+                netns[0] = Netns.create(name);
+                tx.onRollback("delete netns " + name, () -> Netns.delete(name));
+            });
+            inner = tx.step("open netns sockets", "netns " + name,
+                    () -> new Place(Optional.of(name), netns[0], netns[0].call(Place.Sockets::open)));
+            addInside(ns, netns[0], inner);
+        } finally {
+            // The netns dies, after a rollback, once nothing holds it open.
+            if (inner != null) inner.closeSockets();
+            if (netns[0] != null) netns[0].close();
+        }
+    }
+
+    private void addInside(Namespaced ns, Netns netns, Place inner) {
+        Place innerPlace = inner;
+        tx.step("set link up", inner.qualify("lo"), () -> innerPlace.rtnl.setUp(lookup(innerPlace, "lo"), true));
+        Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
+                () -> {
+                    host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
+                    // Deleting veth1 frees both names at once; the netns would free them only when it dies.
+                    tx.onRollback("delete link " + ns.veth1Name(), () -> host.rtnl.deleteLink(ns.veth1Name()));
+                    return new Link[] {lookup(host, ns.veth1Name()), lookup(innerPlace, ns.veth2Name())};
+                });
+        configure(host, veths[0], ns.veth1Ip());
+        configure(inner, veths[1], ns.veth2Ip());
+        Link tap = createTap(inner, network.tapName(), false);
+        configure(inner, tap, network.tapIp());
+        InetAddress gateway = ns.veth1Ip().address();
+        tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
+                () -> innerPlace.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+        List<Need> needs = Forwarding.netnsNeeds(layout);
+        tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                () -> needs.forEach(n -> Forwarding.enable(innerPlace, n)));
+        ensureChains(inner, layout.netnsChains, false);
+        for (RuleSpec spec : layout.netnsRules) addRule(inner, spec, false);
+        ensureChains(host, layout.hostChains, true);
+        for (RuleSpec spec : layout.hostRules) addRule(host, spec, true);
+        layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
+            host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
+            tx.onRollback("delete route " + r.describe(),
+                    () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
+        }));
+    }
+
+    // ---- steps
+
+    /** A persistent tap; {@code undo}: delete it on rollback (a tap inside a netns goes with the netns). */
+    private Link createTap(Place place, String name, boolean undo) {
+        return tx.step("create tap", place.qualify(name), () -> {
+            place.inside(() -> {
+                Tap.create(name, TapOptions.DEFAULT);
+                return null;
+            });
+            if (undo) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+            return lookup(place, name);
+        });
+    }
+
+    /** Marks the link as the engine's, gives it its address and sets it up. */
+    private void configure(Place place, Link link, IpInet address) {
+        tx.step("mark link", place.qualify(link.name()), () -> place.rtnl.setAlias(link, FcnetEngine.LINK_ALIAS));
+        tx.step("add address", place.qualify(address + " on " + link.name()),
+                () -> place.rtnl.addAddress(link, address.address(), address.prefixLength()));
+        tx.step("set link up", place.qualify(link.name()), () -> place.rtnl.setUp(link, true));
+    }
+
+    /**
+     * The fcnet table and chains, created when missing (nft's add: existing ones are kept). With
+     * {@code undo}, what this step created is deleted on rollback, but only while still empty:
+     * another network may have put rules in it meanwhile.
+     */
+    private void ensureChains(Place place, List<Chain> chains, boolean undo) {
+        String names = String.join(", ", chains.stream().map(Chain::name).toList());
+        tx.step("create table and chains", place.qualify(layout.family + " " + FcnetRules.TABLE + " (" + names + ")"), () -> {
+            boolean tableExisted = undo && Lookups.tableExists(place, layout.family, FcnetRules.TABLE);
+            Map<String, Chain> existing = undo ? Lookups.chains(place, layout.family, FcnetRules.TABLE) : Map.of();
+            NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
+            chains.forEach(batch::addChain);
+            place.nft.commit(batch);
+            if (!undo) return;
+            List<Chain> created = chains.stream().filter(c -> !existing.containsKey(c.name())).toList();
+            if (created.isEmpty() && tableExisted) return;
+            tx.onRollback("delete empty " + names, () -> deleteIfEmpty(place, created, !tableExisted));
+        });
+    }
+
+    private void deleteIfEmpty(Place place, List<Chain> chains, boolean table) {
+        NftBatch batch = new NftBatch();
+        for (int i = chains.size() - 1; i >= 0; i--) batch.deleteChainIfEmpty(chains.get(i));
+        if (table) batch.deleteTableIfEmpty(FcnetRules.table(layout.family));
+        try {
+            place.nft.commit(batch);
+        } catch (NetlinkException e) {
+            // EBUSY: another network's rules are in them now; they stay, as they would have anyway.
+            if (e.errno() != Errno.EBUSY) throw e;
+        }
+    }
+
+    /**
+     * Appends the rule and records its handle; {@code undo}: delete it by handle on rollback. The
+     * Simple masquerade rule is added only when the chain does not have it yet.
+     */
+    private void addRule(Place place, RuleSpec spec, boolean undo) {
+        tx.step("add rule", place.qualify(spec.describe()), () -> {
+            if (layout.isSharedMasquerade(spec)) {
+                masqueradeLock.lock();
+                try {
+                    Optional<Rule> present = Lookups.find(place.nft.rules(layout.family, FcnetRules.TABLE, spec.chain()), spec);
+                    if (present.isPresent()) {
+                        rules.add(handle(place, spec, present.get().handle(), false));
+                        return;
+                    }
+                    append(place, spec, undo);
+                } finally {
+                    masqueradeLock.unlock();
+                }
+            } else {
+                append(place, spec, undo);
+            }
+        });
+    }
+
+    private void append(Place place, RuleSpec spec, boolean undo) {
+        Rule added = place.nft.commit(new NftBatch().addRule(spec.rule())).get(0);
+        if (undo) {
+            tx.onRollback("delete rule " + spec.describe() + " handle " + added.handle(),
+                    () -> place.nft.commit(new NftBatch().deleteRule(added)));
+        }
+        rules.add(handle(place, spec, added.handle(), true));
+    }
+
+    private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
+        Rule r = spec.rule();
+        return new RuleHandle(place.netnsName(), r.family().keyword(), r.table(), r.chain(), handle, spec.text(), added);
+    }
+
+    private void enableForwarding() {
+        List<Need> off = new ArrayList<>();
+        for (Need need : Forwarding.hostNeeds(layout)) {
+            if (Forwarding.state(host, need, null).status() == Status.DIFFERENT) off.add(need);
+        }
+        if (off.isEmpty()) return;
+        tx.step("enable forwarding", host.qualify(String.join(", ", off.stream().map(Need::sysctl).toList())),
+                () -> off.forEach(n -> Forwarding.enable(host, n)));
+    }
+
+    private static Link lookup(Place place, String name) {
+        return place.rtnl.link(name).orElseThrow(() -> new IllegalStateException(
+                "link " + name + " vanished from the " + place.label() + " right after it was made"));
+    }
+}

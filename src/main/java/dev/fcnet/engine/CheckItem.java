@@ -1,0 +1,54 @@
+package dev.fcnet.engine;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One expected object of a network and what the kernel holds for it.
+ *
+ * @param kind what sort of object
+ * @param netns the named netns it lives in; empty for the engine's host netns
+ * @param object the object, e.g. {@code tap0}, {@code 172.16.0.1/24 on tap0},
+ *     {@code ip fcnet postrouting: ip saddr 172.16.0.2 oifname "eth0" masquerade}
+ * @param status present, missing or different
+ * @param detail what was found: for a present rule its handle, for a difference what differs;
+ *     may be empty
+ */
+public record CheckItem(Kind kind, Optional<String> netns, String object, Status status, String detail) {
+    public CheckItem {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(netns, "netns");
+        Objects.requireNonNull(object, "object");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(detail, "detail");
+    }
+
+    /** The sort of object. */
+    public enum Kind { LINK, ADDRESS, ROUTE, NETNS, TABLE, CHAIN, RULE, FORWARDING }
+
+    /** How the kernel's object compares with the expected one. */
+    public enum Status {
+        /** There and as expected. */
+        PRESENT,
+        /** Not there. */
+        MISSING,
+        /** There, but not as expected (e.g. a link that is down, forwarding turned off); see the detail. */
+        DIFFERENT
+    }
+
+    /** True for {@link Status#PRESENT}. */
+    public boolean ok() {
+        return status == Status.PRESENT;
+    }
+
+    /**
+     * One line: status, kind, object, where, detail, e.g.
+     * {@code MISSING    RULE       ip fcnet filter: iifname "tap0" oifname "eth0" accept (host netns)}.
+     */
+    @Override
+    public String toString() {
+        String line = String.format("%-10s %-10s %s (%s)", status, kind, object,
+                netns.map(n -> "netns " + n).orElse("host netns"));
+        return detail.isEmpty() ? line : line + ": " + detail;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.fcnet.engine;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How an engine works.
+ *
+ * @param hostNetns the network namespace the engine treats as the host (where Simple taps, veth1,
+ *     the host rules and routes go), as a path such as {@code /run/netns/vmhost}; empty for the
+ *     process's own network namespace
+ * @param forwarding what Add does about host IP forwarding; see {@link ForwardingPolicy}
+ */
+public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding) {
+    public EngineOptions {
+        Objects.requireNonNull(hostNetns, "hostNetns");
+        Objects.requireNonNull(forwarding, "forwarding");
+    }
+
+    /** The process's own netns as host, {@link ForwardingPolicy#WARN}. */
+    public static EngineOptions defaults() {
+        return new EngineOptions(Optional.empty(), ForwardingPolicy.WARN);
+    }
+
+    public EngineOptions withHostNetns(Path path) {
+        return new EngineOptions(Optional.of(path), forwarding);
+    }
+
+    public EngineOptions withForwarding(ForwardingPolicy policy) {
+        return new EngineOptions(hostNetns, policy);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.fcnet.nft;
+
+import dev.fcnet.netlink.MessageBuilder;
+import dev.fcnet.netlink.NetlinkConstants;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The changes of one nf_tables transaction, in order; {@link NftConnection#commit} applies them
+ * all or none. Adding a table or chain that exists (with the same hook) is not an error, so a
+ * batch may always start with the table and chains it needs. Rules are appended to their chain.
+ */
+public final class NftBatch {
+    private sealed interface Op {}
+
+    private record AddTable(Table table) implements Op {}
+
+    private record AddChain(Chain chain) implements Op {}
+
+    private record AddRule(Rule rule) implements Op {}
+
+    private record DeleteRule(Rule rule) implements Op {}
+
+    private record DeleteChain(Chain chain, boolean ifEmpty) implements Op {}
+
+    private record DeleteTable(Table table, boolean ifEmpty) implements Op {}
+
+    private final List<Op> ops = new ArrayList<>();
+
+    public NftBatch addTable(Table table) {
+        ops.add(new AddTable(Objects.requireNonNull(table)));
+        return this;
+    }
+
+    public NftBatch addChain(Chain chain) {
+        ops.add(new AddChain(Objects.requireNonNull(chain)));
+        return this;
+    }
+
+    /** Appends {@code rule} (its handle, if any, is ignored); commit returns it with the handle the kernel gave it. */
+    public NftBatch addRule(Rule rule) {
+        ops.add(new AddRule(Objects.requireNonNull(rule)));
+        return this;
+    }
+
+    /** Deletes the rule with {@code rule.handle()} from its table and chain. */
+    public NftBatch deleteRule(Rule rule) {
+        if (rule.handle() == 0) throw new IllegalArgumentException("rule has no handle: " + rule);
+        ops.add(new DeleteRule(rule));
+        return this;
+    }
+
+    /** Deletes a chain with the rules in it. */
+    public NftBatch deleteChain(Chain chain) {
+        ops.add(new DeleteChain(Objects.requireNonNull(chain), false));
+        return this;
+    }
+
+    /** Deletes a chain only while it holds no rules: else the batch fails with EBUSY (NLM_F_NONREC). */
+    public NftBatch deleteChainIfEmpty(Chain chain) {
+        ops.add(new DeleteChain(Objects.requireNonNull(chain), true));
+        return this;
+    }
+
+    /** Deletes a table with everything in it. */
+    public NftBatch deleteTable(Table table) {
+        ops.add(new DeleteTable(Objects.requireNonNull(table), false));
+        return this;
+    }
+
+    /** Deletes a table only while it holds no chains (or sets, ...): else the batch fails with EBUSY (NLM_F_NONREC). */
+    public NftBatch deleteTableIfEmpty(Table table) {
+        ops.add(new DeleteTable(Objects.requireNonNull(table), true));
+        return this;
+    }
+
+    public boolean isEmpty() {
+        return ops.isEmpty();
+    }
+
+    /** Number of changes (messages between BATCH_BEGIN and BATCH_END). */
+    public int size() {
+        return ops.size();
+    }
+
+    /** BATCH_BEGIN, one message per change (message i + 1 is change i), BATCH_END. */
+    void encode(MessageBuilder b) {
+        NftMessages.batchBegin(b);
+        for (Op op : ops) {
+            switch (op) {
+                case AddTable(Table t) -> NftMessages.newTable(b, t, NftMessages.NEWTABLE_FLAGS);
+                case AddChain(Chain c) -> NftMessages.newChain(b, c, NftMessages.NEWCHAIN_FLAGS);
+                case AddRule(Rule r) -> NftMessages.newRule(b, r, NftMessages.NEWRULE_FLAGS);
+                case DeleteRule(Rule r) -> NftMessages.delRule(b, r.family(), r.table(), r.chain(), r.handle(),
+                        NftMessages.DELETE_FLAGS);
+                case DeleteChain(Chain c, boolean ifEmpty) -> NftMessages.delChain(b, c, deleteFlags(ifEmpty));
+                case DeleteTable(Table t, boolean ifEmpty) -> NftMessages.delTable(b, t, deleteFlags(ifEmpty));
+            }
+        }
+        NftMessages.batchEnd(b);
+    }
+
+    /** Without NLM_F_NONREC the kernel deletes a chain's rules, or a table's chains, along with it. */
+    private static int deleteFlags(boolean ifEmpty) {
+        return ifEmpty ? NftMessages.DELETE_FLAGS | NetlinkConstants.NLM_F_NONREC : NftMessages.DELETE_FLAGS;
+    }
+
+    /** The rules this batch adds, in order. */
+    List<Rule> addedRules() {
+        List<Rule> rules = new ArrayList<>();
+        for (Op op : ops) if (op instanceof AddRule(Rule r)) rules.add(r);
+        return rules;
+    }
+}

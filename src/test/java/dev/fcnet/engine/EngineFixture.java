@@ -1,0 +1,154 @@
+package dev.fcnet.engine;
+
+import dev.fcnet.FirecrackerIpStack;
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.FirecrackerNetworkType.Simple;
+import dev.fcnet.IpInet;
+import dev.fcnet.testing.Nsenter;
+import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Networks, engines and the real tools' views for the engine's kernel tests. */
+final class EngineFixture {
+    private EngineFixture() {}
+
+    /** An engine whose host is the test's scratch netns. */
+    static FcnetEngine engine(ScratchNetns host) {
+        return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()));
+    }
+
+    /**
+     * Readies the scratch host like a VMM host: an uplink {@code eth0} (one end of a veth pair, as
+     * the kernel here has no dummy driver; up, without IPv6 link-local addresses, which would turn
+     * from tentative to valid under the tests' snapshots) and forwarding on.
+     */
+    static void readyHost(ScratchNetns host) {
+        String n = host.name();
+        Tools.run("ip", "-n", n, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p");
+        for (String link : List.of("eth0p", "eth0")) {
+            Tools.run("ip", "-n", n, "link", "set", link, "addrgenmode", "none");
+            Tools.run("ip", "-n", n, "link", "set", link, "up");
+        }
+        forwarding(host.path(), true);
+    }
+
+    static void forwarding(Path netns, boolean on) {
+        String v = on ? "1" : "0";
+        Nsenter.run(netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=" + v, "net.ipv6.conf.all.forwarding=" + v);
+    }
+
+    /** The stacks of the matrix, with Dual on IPv4 and on IPv6 addresses. */
+    enum Stack {
+        V4(FirecrackerIpStack.V4, true), V6(FirecrackerIpStack.V6, false),
+        DUAL_V4(FirecrackerIpStack.Dual, true), DUAL_V6(FirecrackerIpStack.Dual, false);
+
+        final FirecrackerIpStack stack;
+        final boolean v4;
+
+        Stack(FirecrackerIpStack stack, boolean v4) {
+            this.stack = stack;
+            this.v4 = v4;
+        }
+    }
+
+    /** A Simple network on tap {@code tap}; {@code n} varies the addresses. */
+    static FirecrackerNetwork simple(Stack s, String tap, int n) {
+        return base(s, tap, n).networkType(new Simple()).build();
+    }
+
+    /** A Namespaced network in netns {@code netns}, veth names derived from {@code n}. */
+    static FirecrackerNetwork namespaced(Stack s, String netns, int n, boolean forwarded) {
+        Namespaced.Builder ns = Namespaced.builder().netnsName(netns).veth1Name("vh" + n).veth2Name("vg" + n)
+                .veth1Ip(IpInet.parse(s.v4 ? "10.0." + n + ".1/24" : "fd00:10:" + n + "::1/64"))
+                .veth2Ip(IpInet.parse(s.v4 ? "10.0." + n + ".2/24" : "fd00:10:" + n + "::2/64"));
+        if (forwarded) ns.forwardedGuestIp(IpInet.parseAddress(s.v4 ? "192.168.0." + n : "fd00:192::" + n));
+        // Every clone has the same guest address and tap: they live in netns of their own.
+        return base(s, "tap0", 0).networkType(ns.build()).build();
+    }
+
+    private static FirecrackerNetwork.Builder base(Stack s, String tap, int n) {
+        return FirecrackerNetwork.builder().ipStack(s.stack).ifaceName("eth0").tapName(tap)
+                .tapIp(IpInet.parse(s.v4 ? "172.16." + n + ".1/24" : "fd00:16:" + n + "::1/64"))
+                .guestIp(IpInet.parse(s.v4 ? "172.16." + n + ".2/24" : "fd00:16:" + n + "::2/64"));
+    }
+
+    // ---- the real tools
+
+    static String ruleset(Path netns) {
+        return Nsenter.run(netns, "nft", "list", "ruleset");
+    }
+
+    /**
+     * What {@code nft list ruleset} prints in a fresh netns after the nft commands of DESIGN §3 for
+     * these networks: the reference our ruleset must equal.
+     */
+    static String referenceRuleset(ScratchNetns reference, List<String> nftCommands) {
+        Nsenter.run(reference.path(), "nft", "flush", "ruleset");
+        Tools.Result r = Nsenter.exec(reference.path(), String.join("\n", nftCommands) + "\n", "nft", "-f", "-");
+        if (r.exit() != 0) throw new AssertionError("nft -f failed: " + r.err() + "\n" + String.join("\n", nftCommands));
+        return ruleset(reference.path());
+    }
+
+    /** The §3 nft commands for one network in the host netns, table and chains first. */
+    static List<String> hostCommands(FirecrackerNetwork n) {
+        String f = n.ipStack().nftFamily();
+        List<String> c = new ArrayList<>();
+        c.add("add table " + f + " fcnet");
+        c.add("add chain " + f + " fcnet postrouting { type nat hook postrouting priority 100 ; policy accept ; }");
+        c.add("add chain " + f + " fcnet filter { type filter hook forward priority 0 ; policy accept ; }");
+        c.addAll(hostRules(n));
+        return c;
+    }
+
+    /** The network's own rules in the host netns, as §3 writes them. */
+    static List<String> hostRules(FirecrackerNetwork n) {
+        String f = n.ipStack().nftFamily();
+        String pre = "add rule " + f + " fcnet ";
+        if (n.networkType() instanceof Namespaced ns) {
+            return List.of(
+                    pre + "postrouting " + l3(ns.veth2Ip()) + " saddr " + addr(ns.veth2Ip()) + " oifname \"" + n.ifaceName()
+                            + "\" masquerade",
+                    pre + "filter iifname \"" + n.ifaceName() + "\" oifname \"" + ns.veth1Name() + "\" accept",
+                    pre + "filter oifname \"" + n.ifaceName() + "\" iifname \"" + ns.veth1Name() + "\" accept");
+        }
+        return List.of(
+                pre + "postrouting " + l3(n.guestIp()) + " saddr " + addr(n.guestIp()) + " oifname \"" + n.ifaceName()
+                        + "\" masquerade",
+                pre + "filter iifname \"" + n.tapName() + "\" oifname \"" + n.ifaceName() + "\" accept");
+    }
+
+    /** The §3 nft commands inside a namespaced network's netns. */
+    static List<String> netnsCommands(FirecrackerNetwork n) {
+        Namespaced ns = (Namespaced) n.networkType();
+        String f = n.ipStack().nftFamily();
+        boolean inet = f.equals("inet");
+        List<String> c = new ArrayList<>();
+        c.add("add table " + f + " fcnet");
+        c.add("add chain " + f + " fcnet postrouting { type nat hook postrouting priority 100 ; policy accept ; }");
+        if (ns.forwardedGuestIp().isPresent()) {
+            c.add("add chain " + f + " fcnet prerouting { type nat hook prerouting priority -100 ; policy accept ; }");
+        }
+        c.add("add rule " + f + " fcnet postrouting oifname \"" + ns.veth2Name() + "\" " + l3(n.guestIp()) + " saddr "
+                + addr(n.guestIp()) + " snat " + (inet ? l3(n.guestIp()) + " " : "") + "to " + addr(ns.veth2Ip()));
+        ns.forwardedGuestIp().ifPresent(fwd -> c.add("add rule " + f + " fcnet prerouting iifname \"" + ns.veth2Name()
+                + "\" " + l3(n.guestIp()) + " daddr " + IpInet.formatAddress(fwd) + " dnat "
+                + (inet ? l3(n.guestIp()) + " " : "") + "to " + addr(n.guestIp())));
+        return c;
+    }
+
+    private static String l3(IpInet a) {
+        return a.isV4() ? "ip" : "ip6";
+    }
+
+    private static String addr(IpInet a) {
+        return IpInet.formatAddress(a.address());
+    }
+
+    static Path netnsPath(String name) {
+        return Path.of("/run/netns", name);
+    }
+}

@@ -1,8 +1,9 @@
 /**
  * fcnet for the JVM: microVM host networking over rtnetlink and nfnetlink, through the
- * Foreign Function &amp; Memory API. Only the configuration API and the client of the daemon
- * are exported; the layers below them (sys, netlink, rtnl, nft, tun, netns, engine) are
- * implementation.
+ * Foreign Function &amp; Memory API. Exported: the configuration API ({@code dev.fcnet}), the
+ * engine that adds, checks and deletes networks ({@code dev.fcnet.engine}) and the client of the
+ * daemon ({@code dev.fcnet.client}). The layers below (sys, netlink, rtnl, nft, tun, netns) and
+ * the front ends (cli, daemon) are implementation.
  */
 module dev.fcnet {
     exports dev.fcnet;

@@ -60,4 +60,13 @@ cap delroute-v6-host "" ip -6 route del 2001:db8:1::3/128 via 2001:db8::2
 cap getnetconf-v4 "ip sends this request with nlmsg_seq 0" ip -4 netconf show dev veth9
 cap getnetconf-v6 "ip sends this request with nlmsg_seq 0" ip -6 netconf show dev veth9
 cap dellink "ip resolves the name and deletes by index" ip link del veth9
+run ip link add veth9 type veth peer name veth0
+run ip link set veth9 up
+run ip addr add 10.0.0.1/24 dev veth9
+run ip addr add 2001:db8::1/64 dev veth9 nodad
+run ip route add 192.168.0.3/32 via 10.0.0.2
+run ip -6 route add 2001:db8:1::3/128 via 2001:db8::2
+fib="we add NLM_F_ACK (our receive loop ends a do-request at its ack) and compare the rest; fd 4 only resolves names for printing"
+cap getroute-fibmatch-v4 "$fib; ip asks IPv4 lookups for the table too (RTM_F_LOOKUP_TABLE)" ip route get fibmatch 192.168.0.3
+cap getroute-fibmatch-v6 "$fib" ip -6 route get fibmatch 2001:db8:1::3
 rm -f /tmp/fcnet-capture.strace

@@ -6,12 +6,18 @@ import dev.fcnet.cli.CommandLine.Command;
 import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
 import dev.fcnet.cli.CommandLine.UsageException;
+import dev.fcnet.engine.CheckReport;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.FcnetException;
 import java.io.InputStream;
 import java.io.PrintStream;
 
 /**
- * {@code bin/fcnet}: the fcnet-cli compatible front end. Exit 0 on success; 2 with one line
- * {@code fcnet: <reason>} on stderr for a command line or network that cannot be used.
+ * {@code bin/fcnet}: the fcnet-cli compatible front end. Exit status: 0 on success; 1 when Check
+ * found objects missing or different; 2 with one line {@code fcnet: <reason>} on stderr for a
+ * command line or network that cannot be used (nothing is touched then); 3 with one such line
+ * when the operation failed.
  */
 public final class Main {
     private Main() {}
@@ -19,25 +25,33 @@ public final class Main {
     /** The guest interface the printed boot argument names, as fcnet-cli users expect. */
     static final String GUEST_IFACE = "eth0";
 
+    static final int EXIT_NOT_CLEAN = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FAILED = 3;
+
     public static void main(String[] args) {
-        int code = run(args, System.in, System.out, System.err);
+        int code = run(args, System.in, System.out, System.err, EngineOptions.defaults());
         System.out.flush();
         // Only for failures: since JDK 21 System.exit sets up logging (for Runtime.exit events),
         // which costs about 20 ms, a fifth of this command's run time.
         if (code != 0) System.exit(code);
     }
 
-    /** Runs one command line; returns the exit code. */
-    static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+    /**
+     * Runs one command line; returns the exit code.
+     *
+     * @param options the engine's options: tests name a scratch netns as the host
+     */
+    static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err, EngineOptions options) {
         Command command;
         try {
             command = CommandLine.parse(args, stdin);
         } catch (UsageException e) {
             err.println("fcnet: " + e.getMessage());
-            return 2;
+            return EXIT_USAGE;
         }
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
-        if (command instanceof Perform p) return perform(p.network(), p.operation(), out, err);
+        if (command instanceof Perform p) return perform(p.network(), p.operation(), options, out, err);
         if (command instanceof PrintBootArg b) {
             out.println(b.network().guestIpBootArg(GUEST_IFACE));
         } else if (command instanceof CommandLine.Help) {
@@ -49,18 +63,31 @@ public final class Main {
     }
 
     /**
-     * Carries out the operation; the one place the engine plugs in. Until it exists, prints the
-     * network as JSON and, on a second line, the guest's boot argument.
+     * Carries out the operation: Add and Delete print nothing but warnings (on stderr); Check
+     * prints its report, every object on its own line.
      */
-    static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, PrintStream out,
-                       PrintStream err) {
-        out.println(network.toJson());
-        out.println(network.guestIpBootArg(GUEST_IFACE));
-        return 0;
+    static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, EngineOptions options,
+                       PrintStream out, PrintStream err) {
+        try (FcnetEngine engine = FcnetEngine.open(options)) {
+            if (operation == FirecrackerNetworkOperation.Check) {
+                CheckReport report = engine.check(network);
+                out.println(report);
+                return report.isClean() ? 0 : EXIT_NOT_CLEAN;
+            }
+            if (operation == FirecrackerNetworkOperation.Add) {
+                for (String warning : engine.add(network).warnings()) err.println("fcnet: warning: " + warning);
+            } else {
+                engine.delete(network);
+            }
+            return 0;
+        } catch (FcnetException e) {
+            err.println("fcnet: " + e.getMessage());
+            return EXIT_FAILED;
+        }
     }
 
-    /** The module version the build recorded; on the class path (no module) there is none. */
-    static String version() {
+    /** The module version the build recorded; on the class path (no module) there is none. Also fcnetd's. */
+    public static String version() {
         Module module = Main.class.getModule();
         if (module.isNamed() && module.getDescriptor().rawVersion().isPresent()) {
             return module.getDescriptor().rawVersion().get();
@@ -106,6 +133,11 @@ public final class Main {
                   --veth2-ip <CIDR>          The address of veth2 [default: 10.0.0.2/24]
                   --forwarded-guest-ip <IP>  An address routed from the host to the guest
 
-            Exit status: 0 on success; 2 for an unusable command line or network (reason on stderr).
+            Add and Delete print nothing on success; Check prints every object of the network as present,
+            missing or different.
+
+            Exit status: 0 on success (for Check: the network is complete); 1 when Check found objects
+            missing or different; 2 for an unusable command line or network; 3 when the operation failed.
+            Reasons go to stderr, one line starting "fcnet: ".
             """;
 }

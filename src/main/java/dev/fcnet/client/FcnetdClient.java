@@ -28,7 +28,8 @@ import java.util.Objects;
  * }</pre>
  *
  * A wrong password is not answered: the daemon closes the connection, which the first
- * {@link #run} reports as an {@link EOFException}.
+ * {@link #run} reports as an {@link IOException}: an {@link EOFException}, or a connection reset
+ * or broken pipe, depending on when the daemon closed.
  */
 public final class FcnetdClient implements AutoCloseable {
     private static final String OK = "OK";

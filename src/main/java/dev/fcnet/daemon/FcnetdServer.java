@@ -119,13 +119,17 @@ public final class FcnetdServer implements AutoCloseable {
                 }
             }
         }
-        if (!connections.isEmpty()) log.log(Level.WARNING, connections.size() + " request(s) still running at shutdown");
-        timer.shutdownNow();
+        if (connections.isEmpty()) {
+            timer.shutdownNow();
+        } else {
+            // Their timeouts still need the timer (a daemon thread, it does not hold the JVM up).
+            log.log(Level.WARNING, connections.size() + " request(s) still running after " + describe(SHUTDOWN_GRACE));
+        }
     }
 
-    /** The name that identifies a network in logs: its netns when namespaced, else its tap. */
+    /** What identifies a network in logs, as in the engine's messages: {@code tap0}, {@code netns fc1}. */
     static String networkId(FirecrackerNetwork network) {
-        return network.networkType() instanceof Namespaced ns ? ns.netnsName() : network.tapName();
+        return network.networkType() instanceof Namespaced ns ? "netns " + ns.netnsName() : network.tapName();
     }
 
     /** {@code 300 ms}, {@code 5 s}. */
@@ -164,6 +168,7 @@ public final class FcnetdServer implements AutoCloseable {
 
         @Override
         public void run() {
+            log.log(Level.DEBUG, "#" + id + " connected");
             try (channel) {
                 if (authenticate()) serveRequests();
             } catch (AsynchronousCloseException e) {

@@ -54,6 +54,7 @@ public final class SocketFile implements AutoCloseable {
         Path path = target.toAbsolutePath().normalize();
         Path parent = path.getParent();
         if (parent == null || path.getFileName() == null) throw new IOException(target + ": not a path for a socket file");
+        if (!Files.isDirectory(parent)) throw new NoSuchFileException(parent.toString(), null, "no such directory");
         refuseToReplace(path);
         Path dir = Files.createTempDirectory(parent, ".fcnetd-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -20,6 +20,7 @@ import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,8 @@ final class AddOperation {
     private final Lock masqueradeLock;
     private final Transaction tx;
     private final List<RuleHandle> rules = new ArrayList<>();
+    /** The handles of the network's rules in the host netns, for later look-ups by handle. */
+    private final Map<RuleSpec, Long> hostHandles = new HashMap<>();
 
     AddOperation(Layout layout, Place host, ForwardingPolicy policy, Lock masqueradeLock, FaultInjector faults) {
         this.layout = layout;
@@ -56,18 +59,28 @@ final class AddOperation {
         } else {
             addSimple();
         }
-        List<String> warnings = new ArrayList<>();
         if (policy == ForwardingPolicy.ENABLE) enableForwarding();
+        return new AddResult(network, rules, forwardingWarnings());
+    }
+
+    /** What still keeps the guest's traffic from being forwarded in the host netns; the network is complete. */
+    private List<String> forwardingWarnings() {
+        List<String> warnings = new ArrayList<>();
         for (Need need : Forwarding.hostNeeds(layout)) {
-            CheckItem state = Forwarding.state(host, need, null);
-            if (state.ok()) continue;
-            String warning = "Add " + layout.id() + ": " + need.describe() + " in the host netns: " + state.detail()
-                    + "; the guest's traffic will not be forwarded"
-                    + (state.status() == Status.DIFFERENT ? " until it is enabled (or use ForwardingPolicy.ENABLE)" : "");
+            String warning;
+            try {
+                CheckItem state = Forwarding.state(host, need, null);
+                if (state.ok()) continue;
+                warning = "Add " + layout.id() + ": " + need.describe() + " in the host netns: " + state.detail()
+                        + "; the guest's traffic will not be forwarded"
+                        + (state.status() == Status.DIFFERENT ? " until it is enabled (or use ForwardingPolicy.ENABLE)" : "");
+            } catch (RuntimeException e) {
+                warning = "Add " + layout.id() + ": cannot tell whether " + need.sysctl() + " is on: " + e.getMessage();
+            }
             warnings.add(warning);
             FcnetEngine.LOG.log(Level.WARNING, warning);
         }
-        return new AddResult(network, rules, warnings);
+        return warnings;
     }
 
     // ---- before any change
@@ -137,7 +150,13 @@ final class AddOperation {
 
     private void addInside(Namespaced ns, Netns netns, Place inner) {
         Place innerPlace = inner;
-        tx.step("set link up", inner.qualify("lo"), () -> innerPlace.rtnl.setUp(lookup(innerPlace, "lo"), true));
+        // The netns' mark: Delete can tell a netns the engine made from another one.
+        Link lo = tx.step("mark link", inner.qualify("lo"), () -> {
+            Link l = lookup(innerPlace, "lo");
+            innerPlace.rtnl.setAlias(l, FcnetEngine.LINK_ALIAS);
+            return l;
+        });
+        tx.step("set link up", inner.qualify("lo"), () -> innerPlace.rtnl.setUp(lo, true));
         Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
@@ -229,9 +248,10 @@ final class AddOperation {
             if (layout.isSharedMasquerade(spec)) {
                 masqueradeLock.lock();
                 try {
-                    Optional<Rule> present = Lookups.find(place.nft.rules(layout.family, FcnetRules.TABLE, spec.chain()), spec);
+                    Optional<Rule> present = Lookups.rules(place, layout.family, List.of(spec), Map.of()).get(0);
                     if (present.isPresent()) {
                         rules.add(handle(place, spec, present.get().handle(), false));
+                        hostHandles.put(spec, present.get().handle());
                         return;
                     }
                     append(place, spec, undo);
@@ -251,6 +271,12 @@ final class AddOperation {
                     () -> place.nft.commit(new NftBatch().deleteRule(added)));
         }
         rules.add(handle(place, spec, added.handle(), true));
+        if (place.netnsName().isEmpty()) hostHandles.put(spec, added.handle());
+    }
+
+    /** After {@link #run}: the handles of the network's host rules. */
+    Map<RuleSpec, Long> hostHandles() {
+        return Map.copyOf(hostHandles);
     }
 
     private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {

@@ -47,8 +47,9 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
      */
     @Override
     public String toString() {
-        String line = String.format("%-10s %-10s %s (%s)", status, kind, object,
-                netns.map(n -> "netns " + n).orElse("host netns"));
+        // A named netns is no object inside one.
+        String where = kind == Kind.NETNS ? "" : " (" + netns.map(n -> "netns " + n).orElse("host netns") + ")";
+        String line = String.format("%-10s %-10s %s%s", status, kind, object, where);
         return detail.isEmpty() ? line : line + ": " + detail;
     }
 }

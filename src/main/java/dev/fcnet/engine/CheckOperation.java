@@ -29,13 +29,16 @@ import java.util.Optional;
 final class CheckOperation {
     private final Layout layout;
     private final Place host;
+    private final Map<RuleSpec, Long> knownHandles;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host) {
+    /** {@code knownHandles}: the handles of the network's host rules when this engine added it. */
+    CheckOperation(Layout layout, Place host, Map<RuleSpec, Long> knownHandles) {
         this.layout = layout;
         this.host = host;
+        this.knownHandles = knownHandles;
     }
 
     CheckReport run() {
@@ -180,9 +183,11 @@ final class CheckOperation {
                 items.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.PRESENT, ""));
             }
         }
-        Map<String, List<Rule>> rules = Lookups.chainRules(place, layout.family, specs);
-        for (RuleSpec spec : specs) {
-            Optional<Rule> found = Lookups.find(rules.get(spec.chain()), spec);
+        List<Optional<Rule>> rules = Lookups.rules(place, layout.family, specs,
+                place.netnsName().isEmpty() ? knownHandles : Map.of());
+        for (int i = 0; i < specs.size(); i++) {
+            RuleSpec spec = specs.get(i);
+            Optional<Rule> found = rules.get(i);
             items.add(new CheckItem(Kind.RULE, place.netnsName(), spec.describe(),
                     found.isPresent() ? Status.PRESENT : Status.MISSING,
                     found.map(r -> "handle " + Long.toUnsignedString(r.handle())).orElse("")));

@@ -8,6 +8,7 @@ import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
 import java.util.ArrayList;
@@ -28,13 +29,18 @@ final class DeleteOperation {
     private final Layout layout;
     private final Place host;
     private final DeleteMode mode;
+    private final ForeignObjects foreign;
+    private final Map<RuleSpec, Long> knownHandles;
     private final List<Part> parts = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
 
-    DeleteOperation(Layout layout, Place host, DeleteMode mode) {
+    /** {@code knownHandles}: the handles of the network's host rules when this engine added it. */
+    DeleteOperation(Layout layout, Place host, DeleteMode mode, ForeignObjects foreign, Map<RuleSpec, Long> knownHandles) {
         this.layout = layout;
         this.host = host;
         this.mode = mode;
+        this.foreign = foreign;
+        this.knownHandles = knownHandles;
     }
 
     DeleteResult run() {
@@ -73,9 +79,10 @@ final class DeleteOperation {
 
     /** Finds what exists; the parts to remove in order, and the missing ones. */
     private void survey() {
-        Map<String, List<Rule>> dumps = Lookups.chainRules(host, layout.family, layout.hostRules);
-        for (RuleSpec spec : layout.hostRules) {
-            Optional<Rule> rule = Lookups.find(dumps.get(spec.chain()), spec);
+        List<Optional<Rule>> rules = Lookups.rules(host, layout.family, layout.hostRules, knownHandles);
+        for (int i = 0; i < rules.size(); i++) {
+            RuleSpec spec = layout.hostRules.get(i);
+            Optional<Rule> rule = rules.get(i);
             if (rule.isEmpty()) {
                 missing.add(host.qualify("rule " + spec.describe()));
                 continue;
@@ -104,6 +111,7 @@ final class DeleteOperation {
             link(ns.veth1Name(), "veth");
             String description = "netns " + ns.netnsName();
             if (Netns.exists(ns.netnsName())) {
+                if (foreign == ForeignObjects.REFUSE) requireOwnNetns(ns.netnsName());
                 parts.add(new Part("delete netns", description, () -> Netns.delete(ns.netnsName()), Errno.ENOENT));
             } else {
                 missing.add(description);
@@ -111,19 +119,45 @@ final class DeleteOperation {
         }
     }
 
-    /** The network's host link; refuses to delete a link of that name that is not of the expected kind. */
+    /**
+     * The network's host link; refuses to delete a link of that name that is not of the expected
+     * kind, or (under {@link ForeignObjects#REFUSE}) not marked as the engine's. Deletes by index,
+     * so a rename after this look cannot redirect the delete.
+     */
     private void link(String name, String kind) {
         String description = host.qualify("link " + name);
-        Optional<Link> link = host.rtnl.link(name);
-        if (link.isEmpty()) {
+        Optional<Link> found = host.rtnl.link(name);
+        if (found.isEmpty()) {
             missing.add(description);
             return;
         }
-        if (!link.get().kind().equals(Optional.of(kind))) {
-            throw new FcnetException("Delete " + layout.id() + ": link " + name + " in the " + host.label() + " is a "
-                    + link.get().kind().orElse("device without kind") + ", not a " + kind
-                    + " of this network; nothing was deleted", "check", description, null);
+        Link link = found.get();
+        if (!link.kind().equals(Optional.of(kind))) {
+            throw refuse("check", description, "link " + name + " in the " + host.label() + " is a "
+                    + link.kind().orElse("device without kind") + ", not a " + kind + " of this network");
         }
-        parts.add(new Part("delete link", description, () -> host.rtnl.deleteLink(name), Errno.ENODEV));
+        if (foreign == ForeignObjects.REFUSE && !link.alias().equals(Optional.of(FcnetEngine.LINK_ALIAS))) {
+            throw refuse("check ownership", description, "refusing to delete link " + name + " (" + host.label()
+                    + "): it was not created by fcnet (no \"" + FcnetEngine.LINK_ALIAS + "\" alias)");
+        }
+        parts.add(new Part("delete link", description, () -> host.rtnl.deleteLink(link), Errno.ENODEV));
+    }
+
+    /** A netns the engine made has the mark on its loopback device. */
+    private void requireOwnNetns(String name) {
+        Optional<String> alias;
+        try (Netns netns = Netns.open(name); Rtnl rtnl = netns.call(Rtnl::open)) {
+            alias = rtnl.link("lo").flatMap(Link::alias);
+        } catch (SysException e) {
+            throw refuse("check ownership", "netns " + name, "refusing to delete netns " + name + ": " + e.getMessage());
+        }
+        if (!alias.equals(Optional.of(FcnetEngine.LINK_ALIAS))) {
+            throw refuse("check ownership", "netns " + name, "refusing to delete netns " + name
+                    + ": it was not created by fcnet (its lo has no \"" + FcnetEngine.LINK_ALIAS + "\" alias)");
+        }
+    }
+
+    private FcnetException refuse(String step, String object, String why) {
+        return new FcnetException("Delete " + layout.id() + ": " + why + "; nothing was deleted", step, object, null);
     }
 }

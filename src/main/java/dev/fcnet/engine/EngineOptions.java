@@ -11,23 +11,30 @@ import java.util.Optional;
  *     the host rules and routes go), as a path such as {@code /run/netns/vmhost}; empty for the
  *     process's own network namespace
  * @param forwarding what Add does about host IP forwarding; see {@link ForwardingPolicy}
+ * @param foreignObjects whether Delete may remove links and namespaces the engine did not make;
+ *     see {@link ForeignObjects}
  */
-public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding) {
+public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
     public EngineOptions {
         Objects.requireNonNull(hostNetns, "hostNetns");
         Objects.requireNonNull(forwarding, "forwarding");
+        Objects.requireNonNull(foreignObjects, "foreignObjects");
     }
 
-    /** The process's own netns as host, {@link ForwardingPolicy#WARN}. */
+    /** The process's own netns as host, {@link ForwardingPolicy#WARN}, {@link ForeignObjects#ALLOW}. */
     public static EngineOptions defaults() {
-        return new EngineOptions(Optional.empty(), ForwardingPolicy.WARN);
+        return new EngineOptions(Optional.empty(), ForwardingPolicy.WARN, ForeignObjects.ALLOW);
     }
 
     public EngineOptions withHostNetns(Path path) {
-        return new EngineOptions(Optional.of(path), forwarding);
+        return new EngineOptions(Optional.of(path), forwarding, foreignObjects);
     }
 
     public EngineOptions withForwarding(ForwardingPolicy policy) {
-        return new EngineOptions(hostNetns, policy);
+        return new EngineOptions(hostNetns, policy, foreignObjects);
+    }
+
+    public EngineOptions withForeignObjects(ForeignObjects foreign) {
+        return new EngineOptions(hostNetns, forwarding, foreign);
     }
 }

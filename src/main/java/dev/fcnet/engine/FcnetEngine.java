@@ -2,9 +2,13 @@ package dev.fcnet.engine;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.sys.SysException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -46,6 +50,12 @@ public final class FcnetEngine implements AutoCloseable {
     private final ConcurrentLinkedDeque<Place.Sockets> idle = new ConcurrentLinkedDeque<>();
     private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
     private final ReentrantLock masqueradeLock = new ReentrantLock();
+    /**
+     * The handles of the host rules of the networks this engine added, so Check and Delete fetch
+     * them by handle instead of dumping chains that grow with the number of networks. Only a hint:
+     * a handle is used only while it still names the expected rule.
+     */
+    private final Map<FirecrackerNetwork, Map<RuleSpec, Long>> knownHandles = new ConcurrentHashMap<>();
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
 
@@ -101,7 +111,12 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public AddResult add(FirecrackerNetwork network) {
         Layout layout = new Layout(network);
-        return withHost(host -> new AddOperation(layout, host, options.forwarding(), masqueradeLock, faults).run());
+        return withHost("Add", layout, host -> {
+            AddOperation add = new AddOperation(layout, host, options.forwarding(), masqueradeLock, faults);
+            AddResult result = add.run();
+            knownHandles.put(network, add.hostHandles());
+            return result;
+        });
     }
 
     /**
@@ -112,7 +127,8 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public CheckReport check(FirecrackerNetwork network) {
         Layout layout = new Layout(network);
-        return withHost(host -> new CheckOperation(layout, host).run());
+        return withHost("Check", layout,
+                host -> new CheckOperation(layout, host, knownHandles.getOrDefault(network, Map.of())).run());
     }
 
     /**
@@ -134,7 +150,13 @@ public final class FcnetEngine implements AutoCloseable {
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
         Objects.requireNonNull(mode, "mode");
         Layout layout = new Layout(network);
-        return withHost(host -> new DeleteOperation(layout, host, mode).run());
+        Map<RuleSpec, Long> known = knownHandles.getOrDefault(network, Map.of());
+        try {
+            return withHost("Delete", layout,
+                    host -> new DeleteOperation(layout, host, mode, options.foreignObjects(), known).run());
+        } finally {
+            knownHandles.remove(network, known);
+        }
     }
 
     /**
@@ -165,11 +187,12 @@ public final class FcnetEngine implements AutoCloseable {
     // ---- host sockets
 
     /**
-     * Runs {@code operation} with a socket pair of the host netns from the pool. A pair whose
-     * operation failed other than by the kernel's refusal (e.g. a reply that could not be parsed)
-     * is closed rather than reused.
+     * Runs {@code operation} with a socket pair of the host netns from the pool. A failed look-up
+     * (the steps of Add and the removals of Delete name themselves) becomes an
+     * {@link FcnetException} too. A pair whose operation failed in another way (e.g. a reply that
+     * could not be parsed) is closed rather than reused.
      */
-    private <T> T withHost(Function<Place, T> operation) {
+    private <T> T withHost(String name, Layout layout, Function<Place, T> operation) {
         if (closed) throw new IllegalStateException("engine is closed");
         Place.Sockets s = idle.pollFirst();
         if (s == null) s = openHostSockets();
@@ -181,6 +204,9 @@ public final class FcnetEngine implements AutoCloseable {
         } catch (FcnetException e) {
             reusable = true;
             throw e;
+        } catch (NetlinkException | SysException | UncheckedIOException e) {
+            reusable = true;
+            throw new FcnetException(name + " " + layout.id() + ": " + e.getMessage(), "look up", layout.id(), e);
         } finally {
             if (reusable && !closed) {
                 idle.offerFirst(s);

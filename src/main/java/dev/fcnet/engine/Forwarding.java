@@ -7,10 +7,6 @@ import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -74,7 +70,7 @@ final class Forwarding {
                 on = place.rtnl.forwarding(need.family(), link.get());
                 detail = need.sysctl();
             } else if (need.device().equals(creating)) {
-                on = defaultForwarding(place, need.family());
+                on = place.rtnl.forwardingDefault(need.family());
                 detail = new Need(need.family(), "default").sysctl() + ", which the new " + creating + " inherits";
             } else {
                 return new CheckItem(Kind.FORWARDING, place.netnsName(), need.describe(), Status.MISSING,
@@ -91,18 +87,6 @@ final class Forwarding {
         place.inside(() -> {
             Rtnl.setForwarding(need.family(), need.device(), true);
             return null;
-        });
-    }
-
-    /** conf/default/forwarding, read where the netns' sysctls are: on a thread inside it. */
-    private static boolean defaultForwarding(Place place, IpFamily family) {
-        Path file = Path.of("/proc/sys/net", family == IpFamily.INET ? "ipv4" : "ipv6", "conf", "default", "forwarding");
-        return place.inside(() -> {
-            try {
-                return !Files.readString(file).strip().equals("0");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
         });
     }
 }

@@ -7,8 +7,10 @@ import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Route;
+import dev.fcnet.rtnl.RtnlConstants;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,20 +20,31 @@ import java.util.Optional;
 final class Lookups {
     private Lookups() {}
 
-    /** The rules of each chain the specs live in, one dump per chain. */
-    static Map<String, List<Rule>> chainRules(Place place, NftFamily family, List<RuleSpec> specs) {
-        Map<String, List<Rule>> byChain = new HashMap<>();
-        for (RuleSpec s : specs) {
-            byChain.computeIfAbsent(s.chain(), c -> place.nft.rules(family, s.rule().table(), c));
+    /**
+     * The kernel's rule for each spec, in order, or empty where there is none. A rule whose handle
+     * is {@code known} (from an earlier Add of this engine) is fetched by handle, one small
+     * request; only the chains of the others are dumped, once per chain. A known handle that now
+     * names another rule (or none) is ignored.
+     */
+    static List<Optional<Rule>> rules(Place place, NftFamily family, List<RuleSpec> specs, Map<RuleSpec, Long> known) {
+        List<Optional<Rule>> found = new ArrayList<>(specs.size());
+        Map<String, List<Rule>> dumps = new HashMap<>();
+        for (RuleSpec spec : specs) {
+            Rule r = spec.rule();
+            Long handle = known.get(spec);
+            Optional<Rule> byHandle = handle == null ? Optional.empty()
+                    : place.nft.rule(family, r.table(), r.chain(), handle).filter(k -> k.exprs().equals(r.exprs()));
+            found.add(byHandle.isPresent() ? byHandle
+                    : find(dumps.computeIfAbsent(r.chain(), c -> place.nft.rules(family, r.table(), c)), spec));
         }
-        return byChain;
+        return found;
     }
 
     /**
      * The first rule of the dump that is the spec's rule: the same expressions, whatever its handle
      * or comment (a rule made by the nft tool from §3's text has exactly these expressions).
      */
-    static Optional<Rule> find(List<Rule> chainRules, RuleSpec spec) {
+    private static Optional<Rule> find(List<Rule> chainRules, RuleSpec spec) {
         for (Rule r : chainRules) {
             if (r.exprs().equals(spec.rule().exprs())) return Optional.of(r);
         }
@@ -51,9 +64,19 @@ final class Lookups {
         return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(table));
     }
 
-    /** The main-table route to exactly {@code destination/prefixLength}, if any. */
+    /**
+     * The route to exactly {@code destination/prefixLength}, if any. A host route (/32, /128) is
+     * looked up by a single fib match, whatever the size of the routing table; others (the default
+     * route in a network's small netns) from the family's main-table dump.
+     */
     static Optional<Route> route(Place place, InetAddress destination, int prefixLength) {
-        for (Route r : place.rtnl.routes(IpFamily.of(destination))) {
+        IpFamily family = IpFamily.of(destination);
+        if (prefixLength == family.maxPrefixLength()) {
+            return place.rtnl.fibMatch(destination)
+                    .filter(r -> r.prefixLength() == prefixLength && r.destination().equals(destination)
+                            && r.table() == RtnlConstants.RT_TABLE_MAIN);
+        }
+        for (Route r : place.rtnl.routes(family)) {
             if (r.prefixLength() == prefixLength && r.destination().equals(destination)) return Optional.of(r);
         }
         return Optional.empty();

@@ -152,6 +152,22 @@ public final class Rtnl implements AutoCloseable {
         return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
     }
 
+    /**
+     * The routing entry the kernel would use for {@code destination}, found like
+     * {@code ip route get fibmatch ADDRESS} (one request, however many routes there are); empty
+     * when no route covers it (ENETUNREACH). It may be a shorter prefix, e.g. the default route:
+     * compare {@link Route#destination()} and {@link Route#prefixLength()} to find an exact one.
+     */
+    public Optional<Route> fibMatch(InetAddress destination) {
+        try {
+            return Optional.ofNullable(get(b -> RtnlMessages.getRouteFibMatch(b, destination), RtnlConstants.RTM_NEWROUTE,
+                    RtnlMessages::decodeRoute));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENETUNREACH) return Optional.empty();
+            throw e;
+        }
+    }
+
     // ---- forwarding
 
     /** Whether the link forwards packets of {@code family} (RTM_GETNETCONF, NETCONFA_FORWARDING). */

@@ -65,6 +65,8 @@ public final class RtnlConstants {
     public static final int RTMSG_SCOPE = 6;
     @CExpr("offsetof(struct rtmsg, rtm_type)")
     public static final int RTMSG_TYPE = 7;
+    @CExpr("offsetof(struct rtmsg, rtm_flags)")
+    public static final int RTMSG_FLAGS = 8;
 
     // Link flags (ifi_flags).
     public static final int IFF_UP = 0x1;
@@ -99,6 +101,8 @@ public final class RtnlConstants {
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
+    public static final int RTM_F_LOOKUP_TABLE = 0x1000;
+    public static final int RTM_F_FIB_MATCH = 0x2000;
     public static final int RTA_DST = 1;
     public static final int RTA_OIF = 4;
     public static final int RTA_GATEWAY = 5;

@@ -268,6 +268,20 @@ final class RtnlMessages {
         b.end();
     }
 
+    /**
+     * {@code ip route get fibmatch ADDRESS}: the routing entry a lookup of the full-length address
+     * hits, not a dump. Like ip, asks IPv4 lookups for the table they found the entry in.
+     */
+    static void getRouteFibMatch(MessageBuilder b, InetAddress destination) {
+        IpFamily family = IpFamily.of(destination);
+        b.begin(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_ACK, "RTM_GETROUTE fibmatch " + destination.getHostAddress());
+        int h = b.reserve(SIZEOF_RTMSG);
+        b.setU8(h, family.af()).setU8(h + RTMSG_DST_LEN, family.maxPrefixLength());
+        b.setU32(h + RTMSG_FLAGS, RTM_F_FIB_MATCH | (family == IpFamily.INET ? RTM_F_LOOKUP_TABLE : 0));
+        b.putBytes(RTA_DST, destination.getAddress());
+        b.end();
+    }
+
     static Route decodeRoute(MessageView m) {
         int af = m.u8(0);
         IpFamily family = af == AF_INET ? IpFamily.INET : af == AF_INET6 ? IpFamily.INET6 : null;

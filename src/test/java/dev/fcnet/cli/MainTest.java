@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
+import dev.fcnet.engine.EngineOptions;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,35 +25,53 @@ class MainTest {
 
     record Run(int code, String out, String err) {}
 
-    private static Run run(byte[] stdin, String... args) {
+    /**
+     * For command lines that must not reach the engine: its host netns does not exist, so an
+     * operation run by mistake fails (exit 3) instead of touching anything.
+     */
+    static final EngineOptions NO_ENGINE = EngineOptions.defaults().withHostNetns(Path.of("/nonexistent/netns"));
+
+    static Run run(byte[] stdin, EngineOptions options, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(args, new ByteArrayInputStream(stdin), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8), options);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Run run(byte[] stdin, String... args) {
+        return run(stdin, NO_ENGINE, args);
     }
 
     private static Run run(String... args) {
         return run(new byte[0], args);
     }
 
-    /** What the placeholder for the engine prints: the network's JSON and its boot argument. */
-    private static String performed(FirecrackerNetwork network) {
-        return network.toJson() + System.lineSeparator() + network.guestIpBootArg("eth0") + System.lineSeparator();
+    /** The command line parses to this operation on this network. */
+    private static void assertPerform(FirecrackerNetwork expected, FirecrackerNetworkOperation operation, byte[] stdin,
+                                      String... args) {
+        try {
+            assertEquals(new CommandLine.Perform(expected, operation),
+                    CommandLine.parse(args, new ByteArrayInputStream(stdin)), Arrays.toString(args));
+        } catch (CommandLine.UsageException e) {
+            throw new AssertionError(Arrays.toString(args) + ": " + e.getMessage(), e);
+        }
     }
 
-    private static void assertOk(FirecrackerNetwork expected, Run r) {
-        assertEquals(new Run(0, performed(expected), ""), r);
+    private static void assertPerform(FirecrackerNetwork expected, FirecrackerNetworkOperation operation,
+                                      String... args) {
+        assertPerform(expected, operation, new byte[0], args);
     }
 
     @Test
     void defaultsAreFcnetClis() {
-        Run r = run("-A", "simple");
-        assertEquals(new Run(0, "{\"nft_path\":null,\"ip_stack\":\"V4\",\"iface_name\":\"eth0\",\"tap_name\":\"tap0\","
-                + "\"tap_ip\":\"172.16.0.1/24\",\"guest_ip\":\"172.16.0.2/24\",\"network_type\":{\"type\":\"Simple\"}}\n"
-                + "ip=172.16.0.2::172.16.0.1:255.255.255.0::eth0:off\n", ""),
-                new Run(r.code(), r.out().replace(System.lineSeparator(), "\n"), r.err()));
-        assertOk(FirecrackerNetwork.builder().networkType(Namespaced.builder().build()).build(), run("--check", "namespaced"));
+        FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
+        assertEquals("{\"nft_path\":null,\"ip_stack\":\"V4\",\"iface_name\":\"eth0\",\"tap_name\":\"tap0\","
+                + "\"tap_ip\":\"172.16.0.1/24\",\"guest_ip\":\"172.16.0.2/24\",\"network_type\":{\"type\":\"Simple\"}}",
+                simple.toJson());
+        assertPerform(simple, FirecrackerNetworkOperation.Add, "-A", "simple");
+        assertPerform(FirecrackerNetwork.builder().networkType(Namespaced.builder().build()).build(),
+                FirecrackerNetworkOperation.Check, "--check", "namespaced");
     }
 
     @Test
@@ -62,25 +82,26 @@ class MainTest {
                         .veth1Ip(IpInet.parse("10.7.0.1/30")).veth2Ip(IpInet.parse("10.7.0.2/30"))
                         .forwardedGuestIp(IpInet.parseAddress("192.168.7.7")).build())
                 .build();
-        assertOk(expected, run("--nft-path", "/opt/nft", "--ip-stack", "v4", "--guest-ip", "172.20.0.2/30", "--iface", "ens3",
+        assertPerform(expected, FirecrackerNetworkOperation.Delete, "--nft-path", "/opt/nft", "--ip-stack", "v4", "--guest-ip", "172.20.0.2/30", "--iface", "ens3",
                 "--tap", "fc7", "--tap-ip", "172.20.0.1/30", "-D", "namespaced", "--netns", "vm7", "--veth1", "v7h",
                 "--veth2", "v7n", "--veth1-ip", "10.7.0.1/30", "--veth2-ip", "10.7.0.2/30", "--forwarded-guest-ip",
-                "192.168.7.7"));
+                "192.168.7.7");
         // The same with --flag=value, the operation first and options in another order.
-        assertOk(expected, run("--del", "--tap=fc7", "--iface=ens3", "--nft-path=/opt/nft", "--tap-ip=172.20.0.1/30",
+        assertPerform(expected, FirecrackerNetworkOperation.Delete, "--del", "--tap=fc7", "--iface=ens3", "--nft-path=/opt/nft", "--tap-ip=172.20.0.1/30",
                 "--guest-ip=172.20.0.2/30", "namespaced", "--forwarded-guest-ip=192.168.7.7", "--veth2-ip=10.7.0.2/30",
-                "--veth1-ip=10.7.0.1/30", "--veth2=v7n", "--veth1=v7h", "--netns=vm7"));
+                "--veth1-ip=10.7.0.1/30", "--veth2=v7n", "--veth1=v7h", "--netns=vm7");
     }
 
     @Test
     void ipStacks() {
         FirecrackerNetwork v6 = FirecrackerNetwork.builder().ipStack(dev.fcnet.FirecrackerIpStack.V6)
                 .tapIp(IpInet.parse("fd00::1/64")).guestIp(IpInet.parse("fd00::2/64")).build();
-        Run r = run("--ip-stack", "v6", "--tap-ip", "fd00::1/64", "--guest-ip", "fd00::2/64", "-C", "simple");
-        assertOk(v6, r);
-        assertTrue(r.out().endsWith("ip=fd00::2::fd00::1:ffff:ffff:ffff:ffff::::eth0:off" + System.lineSeparator()), r.out());
-        assertOk(FirecrackerNetwork.builder().ipStack(dev.fcnet.FirecrackerIpStack.Dual).build(),
-                run("--ip-stack=dual", "-A", "simple"));
+        assertPerform(v6, FirecrackerNetworkOperation.Check, "--ip-stack", "v6", "--tap-ip", "fd00::1/64", "--guest-ip",
+                "fd00::2/64", "-C", "simple");
+        assertEquals(new Run(0, "ip=fd00::2::fd00::1:ffff:ffff:ffff:ffff::::eth0:off" + System.lineSeparator(), ""),
+                run("--ip-stack", "v6", "--tap-ip", "fd00::1/64", "--guest-ip", "fd00::2/64", "--boot-arg", "simple"));
+        assertPerform(FirecrackerNetwork.builder().ipStack(dev.fcnet.FirecrackerIpStack.Dual).build(),
+                FirecrackerNetworkOperation.Add, "--ip-stack=dual", "-A", "simple");
     }
 
     @Test
@@ -88,7 +109,8 @@ class MainTest {
         // "-" is a value, not an option; an empty value reaches validation.
         assertEquals(new Run(2, "", "fcnet: tap_name is empty" + System.lineSeparator()),
                 run("--tap=", "-A", "simple"));
-        assertOk(FirecrackerNetwork.builder().tapName("-").build(), run("--tap", "-", "-A", "simple"));
+        assertPerform(FirecrackerNetwork.builder().tapName("-").build(), FirecrackerNetworkOperation.Add, "--tap", "-", "-A",
+                "simple");
     }
 
     @Test
@@ -105,8 +127,9 @@ class MainTest {
                 .netnsName("fc9").build()).build();
         Path file = dir.resolve("net.json");
         Files.writeString(file, n.toJson() + "\n");
-        assertOk(n, run("-A", "--json", file.toString()));
-        assertOk(n, run(n.toJson().getBytes(StandardCharsets.UTF_8), "--json", "-", "--check"));
+        assertPerform(n, FirecrackerNetworkOperation.Add, "-A", "--json", file.toString());
+        assertPerform(n, FirecrackerNetworkOperation.Check, n.toJson().getBytes(StandardCharsets.UTF_8), "--json", "-",
+                "--check");
         assertEquals(new Run(0, n.guestIpBootArg("eth0") + System.lineSeparator(), ""),
                 run(n.toJson().getBytes(StandardCharsets.UTF_8), "--boot-arg", "--json=-"));
     }

@@ -83,7 +83,7 @@ class FcnetdServerTest {
             // One line per request, with operation, network id and outcome.
             awaitLogLines(d, 5);
             List<String> perRequest = d.log.visible();
-            assertEquals(List.of("INFO #1 Add tap7: OK", "INFO #1 Check fc7: OK",
+            assertEquals(List.of("INFO #1 Add tap7: OK", "INFO #1 Check netns fc7: OK",
                     "WARNING #1 Add fail0: failed: Add fail0: step \"create tap\" (fail0) failed: TUNSETIFF fail0: Device or"
                             + " resource busy (EBUSY)",
                     "ERROR #1 Delete boom: internal error java.lang.IllegalStateException: a bug",
@@ -122,7 +122,7 @@ class FcnetdServerTest {
             assertEquals("invalid request: missing field \"network\"", c.request("{\"operation\":\"Add\"}"));
             assertEquals("invalid request: tap_name \"averyveryverylongname\" is 21 bytes; Linux interface names"
                     + " are at most 15", c.request(ok.replace("\"tap7\"", "\"averyveryverylongname\"")));
-            assertEquals("invalid request: XXX", c.request("[1,2]"));
+            assertEquals("invalid request: expected a JSON object, found an array", c.request("[1,2]"));
             c.send(new byte[] {'{', '"', (byte) 0xc3, '"', '}', '\n'});
             assertEquals("invalid request: not valid UTF-8", c.readLine());
             assertEquals("OK", c.request(ok));
@@ -310,7 +310,7 @@ class FcnetdServerTest {
         try {
             assertNull(c.readLine(), what + ": closed without an answer");
         } catch (IOException e) {
-            assertEquals("Connection reset by peer", e.getMessage(), what);
+            assertTrue(e.getMessage().startsWith("Connection reset"), what + ": " + e);
         }
     }
 

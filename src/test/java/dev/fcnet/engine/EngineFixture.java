@@ -5,12 +5,18 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.FirecrackerNetworkType.Simple;
 import dev.fcnet.IpInet;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.rtnl.IpJson;
 import dev.fcnet.testing.Nsenter;
 import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /** Networks, engines and the real tools' views for the engine's kernel tests. */
 final class EngineFixture {
@@ -34,6 +40,13 @@ final class EngineFixture {
             Tools.run("ip", "-n", n, "link", "set", link, "up");
         }
         forwarding(host.path(), true);
+        // The carrier comes up asynchronously (linkwatch); snapshots must not catch it changing.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!List.of("UP", "UP").equals(List.of("eth0p", "eth0").stream()
+                .map(l -> IpJson.string(ipLink(n, l).orElseThrow(), "operstate")).toList())) {
+            if (System.nanoTime() > deadline) throw new AssertionError("eth0 did not come up: " + ipLink(n, "eth0"));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
     }
 
     static void forwarding(Path netns, boolean on) {
@@ -80,6 +93,16 @@ final class EngineFixture {
 
     static String ruleset(Path netns) {
         return Nsenter.run(netns, "nft", "list", "ruleset");
+    }
+
+    /** {@code nft -a list ruleset}: every rule line ends with {@code # handle N}. */
+    static String rulesetWithHandles(Path netns) {
+        return Nsenter.run(netns, "nft", "-a", "list", "ruleset");
+    }
+
+    /** {@code sysctl -n KEY} inside the netns. */
+    static String sysctl(Path netns, String key) {
+        return Nsenter.run(netns, "sysctl", "-n", key).strip();
     }
 
     /**
@@ -150,5 +173,45 @@ final class EngineFixture {
 
     static Path netnsPath(String name) {
         return Path.of("/run/netns", name);
+    }
+
+    /** {@code ip -n NETNS -j link show dev NAME}; empty when there is no such link. */
+    static Optional<JsonObject> ipLink(String netns, String name) {
+        Tools.Result r = Tools.exec(null, "ip", "-n", netns, "-j", "-d", "link", "show", "dev", name);
+        if (r.exit() != 0) return Optional.empty();
+        List<JsonObject> links = IpJson.objects(r.out());
+        return links.isEmpty() ? Optional.empty() : Optional.of(links.get(0));
+    }
+
+    /** The addr_info entries of {@code ip -n NETNS -j addr show dev NAME}. */
+    static List<JsonObject> ipAddrs(String netns, String dev) {
+        List<JsonObject> links = IpJson.objects(Tools.run("ip", "-n", netns, "-j", "addr", "show", "dev", dev));
+        if (links.isEmpty()) return List.of();
+        return ((JsonArray) links.get(0).get("addr_info")).elements().stream().map(JsonObject.class::cast).toList();
+    }
+
+    /** The routes of the main table of one family ({@code ip -n NETNS -j -4|-6 route}). */
+    static List<JsonObject> ipRoutes(String netns, boolean v4) {
+        return IpJson.objects(Tools.run("ip", "-n", netns, "-j", v4 ? "-4" : "-6", "route", "show", "table", "main"));
+    }
+
+    /** The names {@code ip netns list} prints. */
+    static List<String> ipNetns() {
+        return Tools.run("ip", "netns", "list").lines().map(l -> l.split(" ")[0]).toList();
+    }
+
+    /**
+     * Everything a network may change, as the real tools print it: links, addresses, routes of the
+     * host, the named namespaces and the host's ruleset.
+     */
+    static String snapshot(ScratchNetns host) {
+        String n = host.name();
+        return String.join("\n--\n",
+                Tools.run("ip", "-n", n, "-o", "-d", "link", "show"),
+                Tools.run("ip", "-n", n, "-o", "addr", "show"),
+                Tools.run("ip", "-n", n, "-4", "route", "show", "table", "all"),
+                Tools.run("ip", "-n", n, "-6", "route", "show", "table", "all"),
+                Tools.run("ip", "netns", "list"),
+                ruleset(host.path()));
     }
 }

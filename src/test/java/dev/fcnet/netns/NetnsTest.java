@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,21 @@ class NetnsTest {
         try (Netns ns = Netns.open(scratch.name())) {
             assertEquals(boundNetns(scratch.path()), ns.call(NetnsTest::threadNetns));
         }
+    }
+
+    @Test
+    @KernelTest
+    void opensNamespacesByPath(ScratchNetns scratch) throws IOException {
+        try (Netns ns = Netns.open(scratch.path())) {
+            assertEquals(Optional.of(scratch.name()), ns.name(), "a file directly in /run/netns keeps its name");
+            assertEquals(boundNetns(scratch.path()), ns.call(NetnsTest::threadNetns));
+        }
+        try (Netns self = Netns.open(Path.of("/proc/self/ns/net"))) {
+            assertEquals(Optional.empty(), self.name());
+            assertEquals(threadNetns(), self.call(NetnsTest::threadNetns));
+        }
+        SysException e = assertThrows(SysException.class, () -> Netns.open(Path.of("/run/netns/no-such-netns")));
+        assertEquals(Errno.ENOENT, e.errno());
     }
 
     @Test

@@ -79,6 +79,10 @@ class RtnlGoldenTest {
         assertBytes("delroute-v6-host", b -> RtnlMessages.delRoute(b, host6, 128, gw6));
         assertBytes("getroute-v4", b -> RtnlMessages.getRoutes(b, IpFamily.INET));
         assertBytes("getroute-v6", b -> RtnlMessages.getRoutes(b, IpFamily.INET6));
+        assertBytes(RtnlFixture.load("getroute-fibmatch-v4").withAck(), "getroute-fibmatch-v4",
+                b -> RtnlMessages.getRouteFibMatch(b, host4));
+        assertBytes(RtnlFixture.load("getroute-fibmatch-v6").withAck(), "getroute-fibmatch-v6",
+                b -> RtnlMessages.getRouteFibMatch(b, host6));
     }
 
     @Test

@@ -238,6 +238,17 @@ class RtnlKernelTest {
             assertTrue(v6.stream().allMatch(r -> r.family() == IpFamily.INET6 && r.table() == RtnlConstants.RT_TABLE_MAIN),
                     v6.toString());
 
+            // One route by lookup: the host routes themselves, else the default route that covers an address.
+            Route host4 = rtnl.fibMatch(ip("192.168.0.3")).orElseThrow();
+            assertEquals(ip("192.168.0.3"), host4.destination());
+            assertEquals(32, host4.prefixLength());
+            assertEquals(Optional.of(ip("10.0.0.2")), host4.gateway());
+            assertEquals(RtnlConstants.RT_TABLE_MAIN, host4.table());
+            Route host6 = rtnl.fibMatch(ip("2001:db8:1::3")).orElseThrow();
+            assertEquals(128, host6.prefixLength());
+            assertEquals(Optional.of(ip("2001:db8::2")), host6.gateway());
+            assertTrue(rtnl.fibMatch(ip("192.168.0.4")).orElseThrow().isDefault());
+
             NetlinkException dup = assertThrows(NetlinkException.class, () -> rtnl.addRoute(ip("0.0.0.0"), 0, ip("10.0.0.2")));
             assertEquals(Errno.EEXIST, dup.errno());
             assertTrue(dup.getMessage().startsWith("RTM_NEWROUTE default via 10.0.0.2: File exists (EEXIST)"), dup.getMessage());
@@ -250,6 +261,8 @@ class RtnlKernelTest {
                 assertTrue(ipRoute(scratch, r[0], r[1]).isEmpty(), r[1]);
             }
             assertTrue(rtnl.routes(IpFamily.INET).stream().noneMatch(Route::isDefault));
+            assertEquals(Optional.empty(), rtnl.fibMatch(ip("192.168.0.3")), "no route covers it any more");
+            assertEquals(Optional.empty(), rtnl.fibMatch(ip("2001:db8:1::3")));
             NetlinkException absent = assertThrows(NetlinkException.class, () -> rtnl.deleteRoute(ip("0.0.0.0"), 0, ip("10.0.0.2")));
             assertEquals(Errno.ESRCH, absent.errno());
         }
@@ -292,6 +305,18 @@ class RtnlKernelTest {
             });
             assertTrue(rtnl.forwardingAll(IpFamily.INET));
             assertEquals("1", sysctl(scratch, "ipv4/ip_forward"));
+            // ip_forward turns the default for new devices on too; it can be set apart.
+            assertTrue(rtnl.forwardingDefault(IpFamily.INET));
+            assertFalse(rtnl.forwardingDefault(IpFamily.INET6));
+            ns.call(() -> {
+                Rtnl.setForwarding(IpFamily.INET, "default", false);
+                Rtnl.setForwarding(IpFamily.INET6, "default", true);
+                return null;
+            });
+            assertFalse(rtnl.forwardingDefault(IpFamily.INET));
+            assertTrue(rtnl.forwardingDefault(IpFamily.INET6));
+            assertEquals("1", sysctl(scratch, "ipv6/conf/default/forwarding"));
+            assertTrue(rtnl.forwardingAll(IpFamily.INET));
             ns.call(() -> {
                 Rtnl.setForwarding(IpFamily.INET, "all", false);
                 Rtnl.setForwarding(IpFamily.INET, "veth1", false);

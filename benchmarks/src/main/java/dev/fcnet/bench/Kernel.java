@@ -1,5 +1,6 @@
 package dev.fcnet.bench;
 
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Expr;
 import dev.fcnet.nft.FcnetRules;
@@ -10,6 +11,7 @@ import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
+import dev.fcnet.sys.Errno;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
 import java.net.InetAddress;
@@ -20,44 +22,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Untimed preparation of the benchmark host, which is the forked JVM's own (throwaway) network
- * namespace: the uplink eth0, the fcnet table and chains, networks made in bulk the kernel-floor
- * way (one {@code ip -batch} and one {@code nft -f}), and the quick, process-free making and
- * removal of single networks around timed operations.
+ * Networks on the benchmark host made in bulk the kernel-floor way (one {@code ip -batch} and
+ * one {@code nft -f}), and the quick, process-free making and removal of single networks around
+ * timed operations (untimed).
  */
 final class Kernel {
     /** Link group of the networks present before the measurement, removed at once with {@code ip link del group}. */
     static final int PRESENT_GROUP = 1;
 
     private Kernel() {}
-
-    /**
-     * The host every benchmark starts from: lo and eth0 up, IPv4 forwarding on (the engine refuses
-     * or warns otherwise, which is not what is measured), and table ip fcnet with its postrouting
-     * and filter chains, as a host that already has had a network has them.
-     */
-    static void prepareHost() {
-        Isolation.require();
-        Proc.run("ip", "link", "set", "lo", "up");
-        // This machine's kernel has no dummy driver; ifb is an equally idle stand-in (rules only name eth0).
-        try {
-            Proc.run("ip", "link", "add", "eth0", "type", "dummy");
-        } catch (IllegalStateException noDummy) {
-            Proc.run("ip", "link", "add", "eth0", "type", "ifb");
-        }
-        Proc.run("ip", "link", "set", "eth0", "up");
-        Proc.run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-        Proc.run(baseRuleset(), "nft", "-f", "-");
-    }
-
-    /** {@code nft -f} text making table ip fcnet with postrouting and filter (DESIGN §3). */
-    static String baseRuleset() {
-        return """
-                add table ip fcnet
-                add chain ip fcnet postrouting { type nat hook postrouting priority 100; policy accept; }
-                add chain ip fcnet filter { type filter hook forward priority 0; policy accept; }
-                """;
-    }
 
     // ---- Simple
 
@@ -79,37 +52,37 @@ final class Kernel {
     }
 
     /** The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of them. */
-    static void addSimpleBulk(List<SimpleNet> nets, int group) {
+    static void addSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
         if (nets.isEmpty()) return;
-        Proc.run(simpleIpBatch(nets, group), "ip", "-batch", "-");
-        Proc.run(simpleNftBatch(nets), "nft", "-f", "-");
+        h.tools.feed(simpleIpBatch(nets, group), "ip", "-batch", "-");
+        h.tools.feed(simpleNftBatch(nets), "nft", "-f", "-");
     }
 
     /** One network with the library's layers, no process: tap, up, address, both rules in one transaction. */
-    static void addSimpleDirect(SimpleNet n, Rtnl rtnl, NftConnection nft) {
-        Tap.create(n.tap(), TapOptions.DEFAULT);
-        Link tap = rtnl.link(n.tap()).orElseThrow();
-        rtnl.setUp(tap, true);
-        rtnl.addAddress(tap, n.tapIp(), SimpleNet.PREFIX);
-        nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
+    static void addSimpleDirect(HostNetns h, SimpleNet n) {
+        Tap.create(n.tap(), TapOptions.DEFAULT, h.netns);
+        Link tap = h.rtnl.link(n.tap()).orElseThrow();
+        h.rtnl.setUp(tap, true);
+        h.rtnl.addAddress(tap, n.tapIp(), SimpleNet.PREFIX);
+        h.nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
     }
 
     /** Removes one network whatever part of it exists (tap by name, its rules by handle). */
-    static void removeSimple(SimpleNet n, Rtnl rtnl, NftConnection nft) {
-        if (rtnl.link(n.tap()).isPresent()) rtnl.deleteLink(n.tap());
-        deleteRules(nft, List.of(n.masquerade(), n.forward()));
+    static void removeSimple(HostNetns h, SimpleNet n) {
+        deleteLinkIfPresent(h.rtnl, n.tap());
+        deleteRules(h.nft, List.of(n.masquerade(), n.forward()));
     }
 
     /** Removes networks made in bulk with {@code group}: one {@code ip link del group}, one nft transaction. */
-    static void removeSimpleBulk(List<SimpleNet> nets, int group, NftConnection nft) {
+    static void removeSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
         if (nets.isEmpty()) return;
-        Proc.run("ip", "link", "del", "group", Integer.toString(group));
+        h.tools.run("ip", "link", "del", "group", Integer.toString(group));
         List<Rule> rules = new ArrayList<>(2 * nets.size());
         for (SimpleNet n : nets) {
             rules.add(n.masquerade());
             rules.add(n.forward());
         }
-        deleteRules(nft, rules);
+        deleteRules(h.nft, rules);
     }
 
     // ---- Namespaced
@@ -160,28 +133,27 @@ final class Kernel {
      * because iproute2 and nft cannot batch across namespaces and a process per netns would make
      * preparing 1,000 of them slow.
      */
-    static void addNamespacedBulk(List<NamespacedNet> nets, int group) {
+    static void addNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
         if (nets.isEmpty()) return;
-        Proc.run(namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
+        h.tools.feed(namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
         for (NamespacedNet n : nets) {
             try (Netns ns = Netns.open(n.netns())) {
                 configureInside(n, ns);
             }
         }
-        Proc.run(namespacedHostNft(nets), "nft", "-f", "-");
+        h.tools.feed(namespacedHostNft(nets), "nft", "-f", "-");
     }
 
-    /** One network with the library's layers, no process (the host veth end in {@code group}). */
-    static void addNamespacedDirect(NamespacedNet n, int group, Rtnl rtnl, NftConnection nft) {
+    /** One network with the library's layers, no process. */
+    static void addNamespacedDirect(HostNetns h, NamespacedNet n) {
         try (Netns ns = Netns.create(n.netns())) {
-            rtnl.createVeth(n.veth1(), NamespacedNet.VETH2, ns.fd());
-            Link veth1 = rtnl.link(n.veth1()).orElseThrow();
-            rtnl.setGroup(veth1, group);
-            rtnl.addAddress(veth1, n.veth1Ip(), NamespacedNet.PREFIX);
-            rtnl.setUp(veth1, true);
+            h.rtnl.createVeth(n.veth1(), NamespacedNet.VETH2, ns.fd());
+            Link veth1 = h.rtnl.link(n.veth1()).orElseThrow();
+            h.rtnl.addAddress(veth1, n.veth1Ip(), NamespacedNet.PREFIX);
+            h.rtnl.setUp(veth1, true);
             configureInside(n, ns);
         }
-        nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.ingress()).addRule(n.egress()));
+        h.nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.ingress()).addRule(n.egress()));
     }
 
     private static void configureInside(NamespacedNet n, Netns ns) {
@@ -210,16 +182,16 @@ final class Kernel {
      * its destruction does not spill into the next timed operation; it takes veth0 along), then
      * the netns, then the host rules.
      */
-    static void removeNamespaced(NamespacedNet n, Rtnl rtnl, NftConnection nft) {
-        if (rtnl.link(n.veth1()).isPresent()) rtnl.deleteLink(n.veth1());
+    static void removeNamespaced(HostNetns h, NamespacedNet n) {
+        deleteLinkIfPresent(h.rtnl, n.veth1());
         if (Netns.exists(n.netns())) Netns.delete(n.netns());
-        deleteRules(nft, List.of(n.masquerade(), n.ingress(), n.egress()));
+        deleteRules(h.nft, List.of(n.masquerade(), n.ingress(), n.egress()));
     }
 
     /** Removes networks whose host ends are in {@code group}: one {@code ip link del group}, their netns, one nft transaction. */
-    static void removeNamespacedBulk(List<NamespacedNet> nets, int group, NftConnection nft) {
+    static void removeNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
         if (nets.isEmpty()) return;
-        Proc.run("ip", "link", "del", "group", Integer.toString(group));
+        h.tools.run("ip", "link", "del", "group", Integer.toString(group));
         StringBuilder s = new StringBuilder();
         List<Rule> rules = new ArrayList<>(3 * nets.size());
         for (NamespacedNet n : nets) {
@@ -228,8 +200,17 @@ final class Kernel {
             rules.add(n.ingress());
             rules.add(n.egress());
         }
-        Proc.run(s.toString(), "ip", "-batch", "-");
-        deleteRules(nft, rules);
+        h.tools.feed(s.toString(), "ip", "-batch", "-");
+        deleteRules(h.nft, rules);
+    }
+
+    /** Deletes the link if it exists; one already on its way out (its netns was deleted) may vanish meanwhile. */
+    private static void deleteLinkIfPresent(Rtnl rtnl, String name) {
+        try {
+            rtnl.deleteLink(name);
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENODEV) throw e;
+        }
     }
 
     // ---- rules

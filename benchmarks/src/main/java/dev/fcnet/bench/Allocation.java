@@ -1,0 +1,40 @@
+package dev.fcnet.bench;
+
+import java.lang.management.ManagementFactory;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Bytes the benchmark thread allocates inside the timed operation only. {@code -prof gc}'s
+ * per-op figure also counts the untimed per-invocation set-up and clean-up (dumps of 10,000-rule
+ * chains, processes), so the engine benchmarks add these two counters; the results writer divides
+ * {@code allocBytes} by {@code allocOps}.
+ */
+@State(Scope.Thread)
+@AuxCounters(AuxCounters.Type.EVENTS)
+public class Allocation {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    public long allocBytes;
+    public long allocOps;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+        allocBytes = 0;
+        allocOps = 0;
+    }
+
+    /** The calling thread's allocated bytes so far; pass it to {@link #end} after the operation. */
+    static long start() {
+        return THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    void end(long start) {
+        allocBytes += THREADS.getCurrentThreadAllocatedBytes() - start;
+        allocOps++;
+    }
+}

@@ -1,0 +1,261 @@
+package dev.fcnet.bench;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.engine.AddResult;
+import dev.fcnet.engine.CheckReport;
+import dev.fcnet.engine.DeleteResult;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.nft.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Namespaced V4 networks (no forwarded guest IP): Add, Delete and Check latency per network with
+ * {@code present} namespaced networks already on the host, the same four ways and the same
+ * method as {@link SimpleBench}. The floor here is an upper bound: see {@link Floor#addNamespaced}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class NamespacedBench {
+    /** Networks per kernel-floor invocation (each costs two processes inside its netns anyway). */
+    static final int FLOOR_BATCH = 20;
+
+    /** The host: eth0, the fcnet table and chains, and {@code present} namespaced networks. */
+    @State(Scope.Benchmark)
+    public static class Host {
+        @Param({"0", "100", "1000"})
+        public int present;
+
+        HostNetns h;
+        private List<NamespacedNet> presentNets;
+        private int nextId;
+        private int nextGroup = Kernel.PRESENT_GROUP + 1;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            h = HostNetns.create();
+            presentNets = fresh(present);
+            Kernel.addNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP);
+        }
+
+        /** Veth pairs synchronously and every netns, so their destruction does not run into the next benchmark's JVM. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            Kernel.removeNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP);
+            h.close();
+        }
+
+        NamespacedNet fresh() {
+            return new NamespacedNet(nextId++);
+        }
+
+        List<NamespacedNet> fresh(int count) {
+            List<NamespacedNet> nets = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) nets.add(fresh());
+            return nets;
+        }
+
+        int group() {
+            return nextGroup++;
+        }
+    }
+
+    /** A network that does not exist yet; whatever the timed Add made of it is removed afterwards. */
+    @State(Scope.Thread)
+    public static class NewNet {
+        NamespacedNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            net = host.fresh();
+            network = net.network();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeNamespaced(host.h, net);
+        }
+    }
+
+    /** A network made before the timed Delete; what the Delete left behind is removed afterwards. */
+    @State(Scope.Thread)
+    public static class OldNet {
+        NamespacedNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            net = host.fresh();
+            network = net.network();
+            Kernel.addNamespacedDirect(host.h, net);
+        }
+
+        /** fcnet's and the shell's Delete leave veth1 to die with the netns; wait for that here, untimed. */
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeNamespaced(host.h, net);
+        }
+    }
+
+    /** {@link #FLOOR_BATCH} networks that do not exist yet, their host veth ends in a link group of their own. */
+    @State(Scope.Thread)
+    public static class NewBatch {
+        List<NamespacedNet> nets;
+        int group;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+            group = host.group();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeNamespacedBulk(host.h, nets, group);
+        }
+    }
+
+    /** {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their host rules by handle. */
+    @State(Scope.Thread)
+    public static class OldBatch {
+        List<NamespacedNet> nets;
+        int group;
+        String deleteRules;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+            group = host.group();
+            Kernel.addNamespacedBulk(host.h, nets, group);
+            List<Rule> rules = new ArrayList<>();
+            for (NamespacedNet n : nets) {
+                rules.add(n.masquerade());
+                rules.add(n.ingress());
+                rules.add(n.egress());
+            }
+            deleteRules = Floor.deleteRulesText(Kernel.handles(host.h.nft, rules), rules);
+        }
+    }
+
+    /** The network Check reads, made once. */
+    @State(Scope.Benchmark)
+    public static class Target {
+        NamespacedNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Trial)
+        public void make(Host host) {
+            net = host.fresh();
+            network = net.network();
+            Kernel.addNamespacedDirect(host.h, net);
+        }
+    }
+
+    /** One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as its host. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        FcnetEngine engine;
+
+        @Setup(Level.Trial)
+        public void open(Host host) {
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            engine.close();
+        }
+    }
+
+    // ---- Add
+
+    @Benchmark
+    public void addShell(NewNet n, Host host) {
+        ShellWay.addNamespaced(host.h, n.net);
+    }
+
+    @Benchmark
+    public void addFcnet(NewNet n, Host host) {
+        FcnetWay.addNamespaced(host.h, n.net);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addFloor(NewBatch b, Host host) {
+        Floor.addNamespaced(host.h, b.nets, b.group);
+    }
+
+    @Benchmark
+    public AddResult addOurs(NewNet n, Engine e, Allocation a) {
+        long start = Allocation.start();
+        AddResult r = e.engine.add(n.network);
+        a.end(start);
+        return r;
+    }
+
+    // ---- Delete
+
+    @Benchmark
+    public void deleteShell(OldNet n, Host host) {
+        ShellWay.deleteNamespaced(host.h, n.net);
+    }
+
+    @Benchmark
+    public void deleteFcnet(OldNet n, Host host) {
+        FcnetWay.deleteNamespaced(host.h, n.net);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteFloor(OldBatch b, Host host) {
+        Floor.deleteNamespaced(host.h, b.nets, b.group, b.deleteRules);
+    }
+
+    @Benchmark
+    public DeleteResult deleteOurs(OldNet n, Engine e, Allocation a) {
+        long start = Allocation.start();
+        DeleteResult r = e.engine.delete(n.network);
+        a.end(start);
+        return r;
+    }
+
+    // ---- Check
+
+    @Benchmark
+    public void checkShell(Target t, Host host) {
+        ShellWay.checkNamespaced(host.h, t.net);
+    }
+
+    @Benchmark
+    public void checkFcnet(Target t, Host host) {
+        FcnetWay.checkNamespaced(host.h, t.net);
+    }
+
+    @Benchmark
+    public CheckReport checkOurs(Target t, Engine e, Allocation a) {
+        long start = Allocation.start();
+        CheckReport r = e.engine.check(t.network).requireClean();
+        a.end(start);
+        return r;
+    }
+}

@@ -1,0 +1,258 @@
+package dev.fcnet.bench;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.engine.AddResult;
+import dev.fcnet.engine.CheckReport;
+import dev.fcnet.engine.DeleteResult;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.nft.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Simple V4 networks: Add, Delete and Check latency per network with {@code present} networks
+ * already on the host, four ways (DESIGN §7): the shell way, fcnet's way, the kernel floor and
+ * ours (the engine).
+ *
+ * <p>Method. Add and Delete change the host, so each invocation gets a network of its own from
+ * untimed per-invocation fixtures: Add takes a fresh one and removes it after the timed call;
+ * Delete has one made before the timed call (with the library's layers, no process). JMH times
+ * only the benchmark method. The floor invocations add or delete {@link #FLOOR_BATCH} networks
+ * with one {@code ip -batch} (deletion: {@code ip link del group G}) and one {@code nft -f}
+ * transaction, and count as that many operations. Check reads one network made at trial start.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class SimpleBench {
+    /** Networks per kernel-floor invocation: enough to amortise the two processes to a few µs each. */
+    static final int FLOOR_BATCH = 100;
+
+    /** The host: eth0, the fcnet table and chains, and {@code present} networks made in bulk. */
+    @State(Scope.Benchmark)
+    public static class Host {
+        @Param({"0", "1000", "10000"})
+        public int present;
+
+        HostNetns h;
+        private int nextId;
+        private int nextGroup = Kernel.PRESENT_GROUP + 1;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            h = HostNetns.create();
+            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+        }
+
+        /** Synchronously, so the destruction of thousands of taps does not run into the next benchmark's JVM. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (present > 0) h.tools.run("ip", "link", "del", "group", Integer.toString(Kernel.PRESENT_GROUP));
+            h.close();
+        }
+
+        SimpleNet fresh() {
+            return new SimpleNet(nextId++);
+        }
+
+        List<SimpleNet> fresh(int count) {
+            List<SimpleNet> nets = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) nets.add(fresh());
+            return nets;
+        }
+
+        int group() {
+            return nextGroup++;
+        }
+    }
+
+    /** A network that does not exist yet; whatever the timed Add made of it is removed afterwards. */
+    @State(Scope.Thread)
+    public static class NewNet {
+        SimpleNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            net = host.fresh();
+            network = net.network();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeSimple(host.h, net);
+        }
+    }
+
+    /** A network made before the timed Delete. */
+    @State(Scope.Thread)
+    public static class OldNet {
+        SimpleNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            net = host.fresh();
+            network = net.network();
+            Kernel.addSimpleDirect(host.h, net);
+        }
+    }
+
+    /** {@link #FLOOR_BATCH} networks that do not exist yet, in a link group of their own. */
+    @State(Scope.Thread)
+    public static class NewBatch {
+        List<SimpleNet> nets;
+        int group;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+            group = host.group();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeSimpleBulk(host.h, nets, group);
+        }
+    }
+
+    /** {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their rules by handle. */
+    @State(Scope.Thread)
+    public static class OldBatch {
+        int group;
+        String deleteRules;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            List<SimpleNet> nets = host.fresh(FLOOR_BATCH);
+            group = host.group();
+            Kernel.addSimpleBulk(host.h, nets, group);
+            List<Rule> rules = new ArrayList<>();
+            for (SimpleNet n : nets) {
+                rules.add(n.masquerade());
+                rules.add(n.forward());
+            }
+            deleteRules = Floor.deleteRulesText(Kernel.handles(host.h.nft, rules), rules);
+        }
+    }
+
+    /** The network Check reads, made once. */
+    @State(Scope.Benchmark)
+    public static class Target {
+        SimpleNet net;
+        FirecrackerNetwork network;
+
+        @Setup(Level.Trial)
+        public void make(Host host) {
+            net = host.fresh();
+            network = net.network();
+            Kernel.addSimpleDirect(host.h, net);
+        }
+    }
+
+    /** One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as its host. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        FcnetEngine engine;
+
+        @Setup(Level.Trial)
+        public void open(Host host) {
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            engine.close();
+        }
+    }
+
+    // ---- Add
+
+    @Benchmark
+    public void addShell(NewNet n, Host host) {
+        ShellWay.addSimple(host.h, n.net);
+    }
+
+    @Benchmark
+    public void addFcnet(NewNet n, Host host) {
+        FcnetWay.addSimple(host.h, n.net);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addFloor(NewBatch b, Host host) {
+        Kernel.addSimpleBulk(host.h, b.nets, b.group);
+    }
+
+    @Benchmark
+    public AddResult addOurs(NewNet n, Engine e, Allocation a) {
+        long start = Allocation.start();
+        AddResult r = e.engine.add(n.network);
+        a.end(start);
+        return r;
+    }
+
+    // ---- Delete
+
+    @Benchmark
+    public void deleteShell(OldNet n, Host host) {
+        ShellWay.deleteSimple(host.h, n.net);
+    }
+
+    @Benchmark
+    public void deleteFcnet(OldNet n, Host host) {
+        FcnetWay.deleteSimple(host.h, n.net);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteFloor(OldBatch b, Host host) {
+        Floor.deleteGroup(host.h, b.group, b.deleteRules);
+    }
+
+    @Benchmark
+    public DeleteResult deleteOurs(OldNet n, Engine e, Allocation a) {
+        long start = Allocation.start();
+        DeleteResult r = e.engine.delete(n.network);
+        a.end(start);
+        return r;
+    }
+
+    // ---- Check
+
+    @Benchmark
+    public void checkShell(Target t, Host host) {
+        ShellWay.checkSimple(host.h, t.net);
+    }
+
+    @Benchmark
+    public void checkFcnet(Target t, Host host) {
+        FcnetWay.checkSimple(host.h, t.net);
+    }
+
+    @Benchmark
+    public CheckReport checkOurs(Target t, Engine e, Allocation a) {
+        long start = Allocation.start();
+        CheckReport r = e.engine.check(t.network).requireClean();
+        a.end(start);
+        return r;
+    }
+}

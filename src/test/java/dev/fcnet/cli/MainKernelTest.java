@@ -1,0 +1,124 @@
+package dev.fcnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fcnet.cli.MainTest.Run;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** bin/fcnet's operations with the real engine, a scratch netns standing in for the host. */
+@KernelTest
+class MainKernelTest {
+    private static final String NL = System.lineSeparator();
+
+    private static Run run(ScratchNetns host, String... args) {
+        return MainTest.run(new byte[0], EngineOptions.defaults().withHostNetns(host.path()), args);
+    }
+
+    /** Links, addresses, routes, ruleset and namespaces: what an operation may change. */
+    private static String state(ScratchNetns host) {
+        return host.ipJson("addr") + host.ipJson("route") + host.exec("nft", "list", "ruleset")
+                + Tools.run("ip", "netns", "list");
+    }
+
+    /** An uplink (a bridge: this kernel has no dummy links) and IPv4 forwarding, so a complete network checks clean. */
+    private static void hostLike(ScratchNetns host) {
+        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
+        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
+        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+    }
+
+    @Test
+    void addCheckDeleteSimple(ScratchNetns host) {
+        hostLike(host);
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-A", "simple"));
+        assertTrue(host.ipJson("link", "show", "dev", "tap0").contains("\"ifalias\":\"fcnet\""));
+
+        Run check = run(host, "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        assertEquals("", check.err());
+        List<String> lines = check.out().lines().toList();
+        assertEquals("Check tap0: clean", lines.get(0));
+        // Every object, not only problems: link, address, table, chains, rules, forwarding.
+        assertTrue(lines.size() >= 8, check.out());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.startsWith("PRESENT ")), check.out());
+        assertTrue(check.out().contains("RULE       ip fcnet filter: iifname \"tap0\" oifname \"eth1\" accept (host netns)"),
+                check.out());
+
+        Run again = run(host, "--iface", "eth1", "-A", "simple");
+        assertEquals(new Run(3, "", "fcnet: Add tap0: tap0 already exists in the host netns; nothing was changed" + NL), again);
+
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "--del", "simple"));
+        assertFalse(host.exec("ip", "-o", "link").contains("tap0"));
+        Run missing = run(host, "--iface", "eth1", "--check", "simple");
+        assertEquals(1, missing.code(), missing.toString());
+        assertEquals("", missing.err());
+        assertTrue(missing.out().startsWith("Check tap0: "), missing.out());
+        assertTrue(missing.out().contains("MISSING    LINK       tap0 (host netns)"), missing.out());
+        assertEquals(new Run(3, "", "fcnet: Delete tap0: network tap0 does not exist; nothing was deleted" + NL),
+                run(host, "--iface", "eth1", "-D", "simple"));
+    }
+
+    @Test
+    void namespacedFromJsonOnStdin(ScratchNetns host) {
+        hostLike(host);
+        String json = "{\"iface_name\":\"eth1\",\"tap_name\":\"tap0\",\"tap_ip\":\"172.16.0.1/24\",\"guest_ip\":"
+                + "\"172.16.0.2/24\",\"network_type\":{\"type\":\"Namespaced\",\"netns_name\":\"" + host.name() + "-vm\","
+                + "\"veth1_name\":\"veth1\",\"veth2_name\":\"veth0\",\"veth1_ip\":\"10.0.0.1/24\",\"veth2_ip\":\"10.0.0.2/24\","
+                + "\"forwarded_guest_ip\":\"192.168.0.3\"}}";
+        byte[] in = json.getBytes(StandardCharsets.UTF_8);
+        EngineOptions options = EngineOptions.defaults().withHostNetns(host.path());
+        assertEquals(new Run(0, "", ""), MainTest.run(in, options, "-A", "--json", "-"));
+        assertTrue(Tools.run("ip", "netns", "list").contains(host.name() + "-vm"));
+        Run check = MainTest.run(in, options, "-C", "--json", "-");
+        assertEquals(0, check.code(), check.toString());
+        assertTrue(check.out().startsWith("Check netns " + host.name() + "-vm: clean"), check.out());
+        assertEquals(new Run(0, "", ""), MainTest.run(in, options, "-D", "--json", "-"));
+        assertFalse(Tools.run("ip", "netns", "list").contains(host.name() + "-vm"));
+    }
+
+    @Test
+    void badInputChangesNothing(ScratchNetns host) {
+        hostLike(host);
+        String before = state(host);
+        for (String[] args : new String[][] {
+            {"-A", "--tap", "averyveryverylongname", "simple"},
+            {"-A", "--tap-ip", "172.16.0.1/40", "simple"},
+            {"-A", "--guest-ip", "172.16.1.2/24", "simple"},
+            {"-A", "--ip-stack", "v6", "simple"},
+            {"-A", "namespaced", "--netns", "../x"},
+            {"-A", "-D", "simple"},
+            {"-A", "simple", "--tap", "t"},
+            {"-A", "--bogus", "simple"},
+            {"-A"}}) {
+            Run r = run(host, args);
+            assertEquals(2, r.code(), String.join(" ", args));
+            assertEquals("", r.out());
+            assertTrue(r.err().startsWith("fcnet: ") && r.err().indexOf('\n') == r.err().length() - 1, r.err());
+        }
+        assertEquals(before, state(host), "nothing created");
+    }
+
+    @Test
+    void foreignTapIsDeletedByTheCliAsByFcnet(ScratchNetns host) {
+        // The CLI's user is root acting deliberately, like fcnet-cli's: networks made by others may be deleted.
+        hostLike(host);
+        host.exec("sh", "-c", "ip tuntap add tap0 mode tap && ip addr add 172.16.0.1/24 dev tap0 && ip link set tap0 up"
+                + " && nft add table ip fcnet"
+                + " && nft add chain ip fcnet postrouting '{ type nat hook postrouting priority 100; policy accept; }'"
+                + " && nft add chain ip fcnet filter '{ type filter hook forward priority 0; policy accept; }'"
+                + " && nft add rule ip fcnet postrouting ip saddr 172.16.0.2 oifname eth1 masquerade"
+                + " && nft add rule ip fcnet filter iifname tap0 oifname eth1 accept");
+        Run check = run(host, "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
+        assertFalse(host.exec("ip", "-o", "link").contains("tap0"));
+    }
+}

@@ -1,0 +1,164 @@
+package dev.fcnet.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fcnet.FcnetdRequest;
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.client.FcnetdClient;
+import dev.fcnet.client.FcnetdException;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.ForeignObjects;
+import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon with the real engine, a scratch netns standing in for the host: operations over the
+ * socket change the kernel, and links it did not create cannot be deleted through it.
+ */
+@KernelTest
+@Timeout(120)
+class DaemonEngineTest {
+    @TempDir
+    Path dir;
+
+    private static final FirecrackerNetwork SIMPLE = FirecrackerNetwork.builder().tapName("tap7").ifaceName("eth1").build();
+
+    /**
+     * Makes the scratch netns look like a host: an uplink eth1 (a bridge: this kernel has no dummy
+     * links) and IPv4 forwarding on, so that a complete network checks clean.
+     */
+    private static void hostLike(ScratchNetns host) {
+        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
+        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
+        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+    }
+
+    private TestDaemon daemon(ScratchNetns host, ForeignObjects foreign, FcnetEngine[] engine) throws Exception {
+        engine[0] = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()).withForeignObjects(foreign));
+        return new TestDaemon(dir, new EngineService(engine[0]), Optional.of("pw"), Duration.ofMinutes(1));
+    }
+
+    private static boolean linkExists(ScratchNetns ns, String name) {
+        return Tools.exec(null, "ip", "-n", ns.name(), "link", "show", "dev", name).exit() == 0;
+    }
+
+    @Test
+    void addCheckDeleteThroughTheSocket(ScratchNetns host) throws Exception {
+        hostLike(host);
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); RawClient c = d.connect()) {
+            c.sendLine("pw");
+            assertEquals("OK", c.request(new FcnetdRequest(FirecrackerNetworkOperation.Add, SIMPLE).toJson()));
+            String link = host.ipJson("link", "show", "dev", "tap7");
+            assertTrue(link.contains("\"ifalias\":\"fcnet\""), link);
+            assertTrue(host.exec("nft", "list", "ruleset").contains("iifname \"tap7\" oifname \"eth1\" accept"));
+            assertEquals("OK", c.request(new FcnetdRequest(FirecrackerNetworkOperation.Check, SIMPLE).toJson()));
+            assertEquals("Add tap7: tap7 already exists in the host netns; nothing was changed",
+                    c.request(new FcnetdRequest(FirecrackerNetworkOperation.Add, SIMPLE).toJson()));
+            assertEquals("OK", c.request(new FcnetdRequest(FirecrackerNetworkOperation.Delete, SIMPLE).toJson()));
+            assertFalse(linkExists(host, "tap7"));
+            assertFalse(host.exec("nft", "list", "ruleset").contains("tap7"));
+            // Check of a missing network: one line naming every missing object.
+            String check = c.request(new FcnetdRequest(FirecrackerNetworkOperation.Check, SIMPLE).toJson());
+            assertTrue(check.startsWith("Check tap7: "), check);
+            assertTrue(check.contains("MISSING LINK tap7") && check.contains("MISSING RULE"), check);
+            assertEquals("Delete tap7: network tap7 does not exist; nothing was deleted",
+                    c.request(new FcnetdRequest(FirecrackerNetworkOperation.Delete, SIMPLE).toJson()));
+            assertEquals("INFO #1 Add tap7: OK", d.log.visible().get(0));
+        } finally {
+            engine[0].close();
+        }
+    }
+
+    @Test
+    void namespacedThroughTheJavaClient(ScratchNetns host) throws Exception {
+        FirecrackerNetwork net = FirecrackerNetwork.builder().ifaceName("eth1").networkType(Namespaced.builder()
+                .netnsName(host.name() + "-vm").veth1Name("vh7").veth2Name("vn7").build()).build();
+        hostLike(host);
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            c.run(net, FirecrackerNetworkOperation.Add);
+            assertTrue(Tools.run("ip", "netns", "list").contains(host.name() + "-vm"));
+            assertTrue(linkExists(host, "vh7"));
+            c.run(net, FirecrackerNetworkOperation.Check);
+            c.run(net, FirecrackerNetworkOperation.Delete);
+            assertFalse(Tools.run("ip", "netns", "list").contains(host.name() + "-vm"));
+            assertFalse(linkExists(host, "vh7"));
+            FcnetdException e = assertThrows(FcnetdException.class, () -> c.run(net, FirecrackerNetworkOperation.Check));
+            assertTrue(e.reason().startsWith("Check netns " + host.name() + "-vm: "), e.reason());
+        } finally {
+            engine[0].close();
+        }
+    }
+
+    @Test
+    void linksFcnetDidNotCreateCannotBeDeleted(ScratchNetns host) throws Exception {
+        // Stand-ins for the host's uplink (this kernel has no dummy links), a veth and a tap made by hand.
+        Tools.run("ip", "-n", host.name(), "link", "add", "eth0", "type", "bridge");
+        Tools.run("ip", "-n", host.name(), "link", "add", "veth5", "type", "veth", "peer", "name", "veth5p");
+        Tools.run("ip", "-n", host.name(), "tuntap", "add", "tap5", "mode", "tap");
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            FcnetdException e = assertThrows(FcnetdException.class,
+                    () -> c.run(SIMPLE.toBuilder().tapName("eth0").build(), FirecrackerNetworkOperation.Delete));
+            assertEquals("Delete eth0: link eth0 in the host netns is a bridge, not a tun of this network; nothing was"
+                    + " deleted", e.reason());
+            // A tap and a veth of the right kinds, but not made by fcnet.
+            e = assertThrows(FcnetdException.class,
+                    () -> c.run(SIMPLE.toBuilder().tapName("tap5").build(), FirecrackerNetworkOperation.Delete));
+            assertEquals("Delete tap5: refusing to delete link tap5 (host netns): it was not created by fcnet (no \"fcnet\""
+                    + " alias); nothing was deleted", e.reason());
+            FirecrackerNetwork veth5 = SIMPLE.toBuilder().networkType(Namespaced.builder().netnsName(host.name())
+                    .veth1Name("veth5").build()).build();
+            e = assertThrows(FcnetdException.class, () -> c.run(veth5, FirecrackerNetworkOperation.Delete));
+            assertEquals("Delete netns " + host.name() + ": refusing to delete link veth5 (host netns): it was not created"
+                    + " by fcnet (no \"fcnet\" alias); nothing was deleted", e.reason());
+        } finally {
+            engine[0].close();
+        }
+        for (String link : new String[] {"eth0", "veth5", "tap5"}) assertTrue(linkExists(host, link), link);
+    }
+
+    /** A Simple network made the way Rust fcnet makes it (ip and nft, no mark): refused, unless --allow-foreign. */
+    @Test
+    void foreignNetworksOnlyWithAllowForeign(ScratchNetns host) throws Exception {
+        hostLike(host);
+        host.exec("sh", "-c", "ip tuntap add tap7 mode tap && ip addr add 172.16.0.1/24 dev tap7 && ip link set tap7 up"
+                + " && nft add table ip fcnet"
+                + " && nft add chain ip fcnet postrouting '{ type nat hook postrouting priority 100; policy accept; }'"
+                + " && nft add chain ip fcnet filter '{ type filter hook forward priority 0; policy accept; }'"
+                + " && nft add rule ip fcnet postrouting ip saddr 172.16.0.2 oifname eth1 masquerade"
+                + " && nft add rule ip fcnet filter iifname tap7 oifname eth1 accept");
+        String ruleset = host.exec("nft", "list", "ruleset");
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            c.run(SIMPLE, FirecrackerNetworkOperation.Check);
+            FcnetdException e = assertThrows(FcnetdException.class, () -> c.run(SIMPLE, FirecrackerNetworkOperation.Delete));
+            assertTrue(e.reason().startsWith("Delete tap7: refusing to delete link tap7 (host netns)"), e.reason());
+        } finally {
+            engine[0].close();
+        }
+        assertTrue(linkExists(host, "tap7"));
+        assertEquals(ruleset, host.exec("nft", "list", "ruleset"), "no rule was deleted");
+        try (TestDaemon d = daemon(host, ForeignObjects.ALLOW, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            c.run(SIMPLE, FirecrackerNetworkOperation.Delete);
+        } finally {
+            engine[0].close();
+        }
+        assertFalse(linkExists(host, "tap7"));
+        assertFalse(host.exec("nft", "list", "ruleset").contains("tap7"));
+    }
+}

@@ -1,0 +1,148 @@
+package dev.fcnet.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.client.FcnetdClient;
+import dev.fcnet.client.FcnetdException;
+import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.Nsenter;
+import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code dev.fcnet.daemon.Main} as bin/fcnetd runs it (module path, its own JVM, inside a scratch
+ * netns), traced with strace: the socket is only ever reachable at its final path with its final
+ * mode and owner, and SIGTERM removes it.
+ */
+@KernelTest
+@Timeout(180)
+class DaemonProcessTest {
+    @TempDir
+    Path dir;
+
+    /** Where the module dev.fcnet was compiled to (target/classes, which holds module-info.class). */
+    private static Path moduleDir() {
+        try {
+            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElseThrow();
+    }
+
+    @Test
+    void socketIsPrivateUntilInPlaceAndRemovedOnSigterm(ScratchNetns host) throws Exception {
+        Path socket = dir.resolve("fcnetd.sock");
+        Path trace = dir.resolve("strace.txt");
+        Path stderr = dir.resolve("stderr.txt");
+        List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString(), "-e",
+                "trace=mkdir,mkdirat,bind,chmod,fchmodat,chown,fchownat,lchown,rename,renameat,renameat2,"
+                        + "unlink,unlinkat,rmdir"));
+        command.addAll(List.of(Nsenter.command(host.path(), java(), "--enable-native-access=dev.fcnet", "-p",
+                moduleDir().toString(), "-m", "dev.fcnet/dev.fcnet.daemon.Main", "--uid", "1234", "--gid", "5678",
+                "--password", "pw", socket.toString())));
+        Process daemon = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(stderr.toFile()).start();
+        try {
+            for (int i = 0; i < 600 && !Files.exists(socket, LinkOption.NOFOLLOW_LINKS); i++) {
+                assertTrue(daemon.isAlive(), () -> "daemon exited: " + read(stderr));
+                Thread.sleep(50);
+            }
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket,
+                    LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(1234, Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            assertEquals(5678, Files.getAttribute(socket, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+
+            FirecrackerNetwork net = FirecrackerNetwork.builder().tapName("tap7").build();
+            try (FcnetdClient c = FcnetdClient.connect(socket, "pw")) {
+                FcnetdException e = assertThrows(FcnetdException.class, () -> c.run(net, FirecrackerNetworkOperation.Check));
+                assertTrue(e.reason().startsWith("Check tap7: "), e.reason());
+            }
+            try (FcnetdClient c = FcnetdClient.connect(socket, "wrong")) {
+                assertThrows(IOException.class, () -> c.run(net, FirecrackerNetworkOperation.Check));
+            }
+            // SIGTERM to the JVM (strace's child), as systemd or a shell would send it.
+            ProcessHandle jvm = daemon.toHandle().descendants()
+                    .filter(p -> p.info().command().orElse("").equals(java())).findFirst().orElseThrow();
+            assertTrue(jvm.destroy(), "SIGTERM sent");
+            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "daemon still running 30 s after SIGTERM");
+            assertEquals(143, daemon.exitValue(), "the JVM's exit status after SIGTERM (strace passes it on)");
+        } finally {
+            // strace does not pass SIGKILL on: kill the JVM itself, then strace.
+            daemon.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+        }
+        assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "socket removed at shutdown");
+        assertEquals(List.of(), Tools.run("ls", "-A", dir.toString()).lines()
+                .filter(f -> !f.equals("strace.txt") && !f.equals("stderr.txt")).toList(), "nothing else left");
+
+        // Every file system call on the socket and its private directory, in order.
+        String dirName = Pattern.quote(dir.toString());
+        Pattern call = Pattern.compile("^\\d+ +(\\w+)\\((.*" + dirName + ".*)\\) += (\\S+)");
+        List<String> calls = new ArrayList<>();
+        for (String line : Files.readAllLines(trace)) {
+            Matcher m = call.matcher(line);
+            if (m.find()) {
+                calls.add(m.group(1) + "(" + m.group(2).replace(dir.toString(), "D").replaceAll("\\.fcnetd-\\d+", "T")
+                        .replaceAll("^AT_FDCWD, ", "").replaceAll("^\\d+, \\{sa_family=AF_UNIX, sun_path=", "{")
+                        .replaceAll("\\}, \\d+$", "}") + ") = " + m.group(3));
+            }
+        }
+        assertEquals(List.of(
+                "mkdir(\"D/T\", 0700) = 0",
+                "bind({\"D/T/s\"}) = 0",
+                "chmod(\"D/T/s\", 0660) = 0",
+                "chown(\"D/T/s\", 1234, -1) = 0",
+                "chown(\"D/T/s\", -1, 5678) = 0",
+                "rename(\"D/T/s\", \"D/fcnetd.sock\") = 0",
+                "rmdir(\"D/T\") = 0",
+                "unlink(\"D/fcnetd.sock\") = 0"), normalise(calls), String.join("\n", calls));
+
+        List<String> log = Files.readAllLines(stderr, StandardCharsets.UTF_8);
+        String when = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} ";
+        assertTrue(log.stream().anyMatch(l -> l.matches(when + "INFO dev.fcnet.daemon: listening on " + Pattern.quote(
+                socket.toString()) + " \\(mode 0660, uid 1234, gid 5678, password required\\)")), String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #1 Check tap7: failed: Check tap7: .*")),
+                String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #2 rejected: wrong password")),
+                String.join("\n", log));
+    }
+
+    /** The C library may call the *at variants; the tests cares about the order of effects. */
+    private static List<String> normalise(List<String> calls) {
+        return calls.stream().map(c -> c.replaceFirst("^(mkdir|chmod|chown|rename|unlink)at2?\\(", "$1(")
+                .replaceFirst("^fchmodat2?\\(", "chmod(").replaceFirst("^fchownat\\(", "chown(")
+                .replaceFirst("^lchown\\(", "chown(").replaceFirst("^unlink\\((.*), AT_REMOVEDIR\\)", "rmdir($1)")
+                .replaceFirst(", 0\\) = ", ") = ").replaceFirst(", AT_SYMLINK_NOFOLLOW\\) = ", ") = "))
+                .toList();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

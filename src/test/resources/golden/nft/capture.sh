@@ -74,3 +74,15 @@ capture "ip-delete-rule" "delete rule ip fcnet postrouting handle 2" \
 capture "ip-delete-chain" "delete chain ip fcnet postrouting" "add table ip fcnet" "$(post ip)"
 capture "ip-delete-table" "delete table ip fcnet" "add table ip fcnet"
 capture "ip-rule-comment" 'add rule ip fcnet postrouting masquerade comment "hi"' "add table ip fcnet" "$(post ip)"
+
+# getgen: the request every nft command starts with (sent alone with sendto, not in a batch); we
+# add NLM_F_ACK, as for every do-request. Only the first send of `nft list tables` is kept.
+unshare --net strace -e trace=sendto -e write=3 -o /tmp/fcnet-capture-getgen.strace nft list tables
+{
+    echo "# nft list tables"
+    echo "# setup: none"
+    echo "## debug"
+    echo "## sendmsg"
+    awk '/sendto\(/ { n++ } n == 1 && /^ \| / { print }' /tmp/fcnet-capture-getgen.strace
+} >getgen.txt
+rm -f /tmp/fcnet-capture-getgen.strace

@@ -69,4 +69,7 @@ run ip -6 route add 2001:db8:1::3/128 via 2001:db8::2
 fib="we add NLM_F_ACK (our receive loop ends a do-request at its ack) and compare the rest; fd 4 only resolves names for printing"
 cap getroute-fibmatch-v4 "$fib; ip asks IPv4 lookups for the table too (RTM_F_LOOKUP_TABLE)" ip route get fibmatch 192.168.0.3
 cap getroute-fibmatch-v6 "$fib" ip -6 route get fibmatch 2001:db8:1::3
+run ip link set veth9 down
+cap setlink-name-group "the graveyard rename: name and group in one request (the link is down)" ip link set veth9 name fcg3 group 7
+cap dellink-group "no index, no name: the kernel deletes every link of the group in one unregister batch" ip link del group 7
 rm -f /tmp/fcnet-capture.strace

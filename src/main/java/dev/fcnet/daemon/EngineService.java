@@ -5,6 +5,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,14 +22,20 @@ public final class EngineService implements NetworkService {
     }
 
     @Override
-    public void run(FcnetdRequest request) throws OperationFailedException {
+    public List<String> run(FcnetdRequest request) throws OperationFailedException {
         FirecrackerNetwork network = request.network();
         try {
-            switch (request.operation()) {
-                case Add -> engine.add(network); // warnings about host forwarding: the engine logs them
-                case Check -> engine.check(network).requireClean();
-                case Delete -> engine.delete(network, DeleteMode.STRICT);
-            }
+            return switch (request.operation()) {
+                case Add -> engine.add(network).warnings();
+                case Check -> {
+                    engine.check(network).requireClean();
+                    yield List.of();
+                }
+                case Delete -> {
+                    engine.delete(network, DeleteMode.STRICT);
+                    yield List.of();
+                }
+            };
         } catch (FcnetException e) {
             throw new OperationFailedException(e.getMessage(), e);
         }

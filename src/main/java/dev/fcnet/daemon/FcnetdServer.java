@@ -17,6 +17,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -239,8 +240,12 @@ public final class FcnetdServer implements AutoCloseable {
             }
             String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
             try {
-                service.run(request);
-                log.log(Level.INFO, what + ": OK");
+                List<String> warnings = service.run(request);
+                if (warnings.isEmpty()) {
+                    log.log(Level.INFO, what + ": OK");
+                } else {
+                    log.log(Level.WARNING, what + ": OK; " + oneLine(String.join("; ", warnings)));
+                }
                 return "OK";
             } catch (OperationFailedException e) {
                 log.log(Level.WARNING, what + ": failed: " + oneLine(e.getMessage()));

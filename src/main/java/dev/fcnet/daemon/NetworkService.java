@@ -1,6 +1,7 @@
 package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
+import java.util.List;
 
 /**
  * What the daemon does with a well-formed request: {@link EngineService} in production, a fake in
@@ -11,7 +12,9 @@ public interface NetworkService {
     /**
      * Carries out the request. Returning normally means success: the client is answered {@code OK}.
      *
+     * @return warnings for the log (the protocol has no place for them), e.g. that host forwarding
+     *     is off; empty when none
      * @throws OperationFailedException with the reason sent to the client
      */
-    void run(FcnetdRequest request) throws OperationFailedException;
+    List<String> run(FcnetdRequest request) throws OperationFailedException;
 }

@@ -6,7 +6,6 @@ import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
-import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.FcnetRules;
@@ -14,7 +13,6 @@ import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
-import dev.fcnet.sys.Errno;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
@@ -24,7 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.Lock;
+import java.util.OptionalLong;
 
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
@@ -35,19 +33,17 @@ final class AddOperation {
     private final FirecrackerNetwork network;
     private final Place host;
     private final ForwardingPolicy policy;
-    /** Held while looking for and adding the Simple masquerade rule, so two Adds do not both add it. */
-    private final Lock masqueradeLock;
+    /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
+    private final HostRules hostRules;
     private final Transaction tx;
     private final List<RuleHandle> rules = new ArrayList<>();
-    /** The handles of the network's rules in the host netns, for later look-ups by handle. */
-    private final Map<RuleSpec, Long> hostHandles = new HashMap<>();
 
-    AddOperation(Layout layout, Place host, ForwardingPolicy policy, Lock masqueradeLock, FaultInjector faults) {
+    AddOperation(Layout layout, Place host, ForwardingPolicy policy, HostRules hostRules, FaultInjector faults) {
         this.layout = layout;
         this.network = layout.network;
         this.host = host;
         this.policy = policy;
-        this.masqueradeLock = masqueradeLock;
+        this.hostRules = hostRules;
         this.tx = new Transaction("Add " + layout.id(), faults);
     }
 
@@ -78,7 +74,7 @@ final class AddOperation {
                 warning = "Add " + layout.id() + ": cannot tell whether " + need.sysctl() + " is on: " + e.getMessage();
             }
             warnings.add(warning);
-            FcnetEngine.LOG.log(Level.WARNING, warning);
+            FcnetEngine.log(Level.WARNING, warning);
         }
         return warnings;
     }
@@ -125,8 +121,7 @@ final class AddOperation {
     private void addSimple() {
         Link tap = createTap(host, network.tapName(), true);
         configure(host, tap, network.tapIp());
-        ensureChains(host, layout.hostChains, true);
-        for (RuleSpec spec : layout.hostRules) addRule(host, spec, true);
+        addHostRules();
     }
 
     private void addNamespaced(Namespaced ns) {
@@ -174,10 +169,8 @@ final class AddOperation {
         List<Need> needs = Forwarding.netnsNeeds(layout);
         tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
                 () -> needs.forEach(n -> Forwarding.enable(innerPlace, n)));
-        ensureChains(inner, layout.netnsChains, false);
-        for (RuleSpec spec : layout.netnsRules) addRule(inner, spec, false);
-        ensureChains(host, layout.hostChains, true);
-        for (RuleSpec spec : layout.hostRules) addRule(host, spec, true);
+        addNetnsRules(inner);
+        addHostRules();
         layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
             tx.onRollback("delete route " + r.describe(),
@@ -208,75 +201,85 @@ final class AddOperation {
     }
 
     /**
-     * The fcnet table and chains, created when missing (nft's add: existing ones are kept). With
-     * {@code undo}, what this step created is deleted on rollback, but only while still empty:
-     * another network may have put rules in it meanwhile.
+     * The netns' fcnet table, chains and rules in one transaction (nothing to undo: the netns
+     * goes, with them, on rollback).
      */
-    private void ensureChains(Place place, List<Chain> chains, boolean undo) {
-        String names = String.join(", ", chains.stream().map(Chain::name).toList());
-        tx.step("create table and chains", place.qualify(layout.family + " " + FcnetRules.TABLE + " (" + names + ")"), () -> {
-            boolean tableExisted = undo && Lookups.tableExists(place, layout.family, FcnetRules.TABLE);
-            Map<String, Chain> existing = undo ? Lookups.chains(place, layout.family, FcnetRules.TABLE) : Map.of();
+    private void addNetnsRules(Place inner) {
+        tx.step("add rules", inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
             NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
-            chains.forEach(batch::addChain);
-            place.nft.commit(batch);
-            if (!undo) return;
-            List<Chain> created = chains.stream().filter(c -> !existing.containsKey(c.name())).toList();
-            if (created.isEmpty() && tableExisted) return;
-            tx.onRollback("delete empty " + names, () -> deleteIfEmpty(place, created, !tableExisted));
+            layout.netnsChains.forEach(batch::addChain);
+            layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
+            List<Rule> added = inner.nft.commit(batch);
+            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle(), true));
         });
     }
 
-    private void deleteIfEmpty(Place place, List<Chain> chains, boolean table) {
-        NftBatch batch = new NftBatch();
-        for (int i = chains.size() - 1; i >= 0; i--) batch.deleteChainIfEmpty(chains.get(i));
-        if (table) batch.deleteTableIfEmpty(FcnetRules.table(layout.family));
-        try {
-            place.nft.commit(batch);
-        } catch (NetlinkException e) {
-            // EBUSY: another network's rules are in them now; they stay, as they would have anyway.
-            if (e.errno() != Errno.EBUSY) throw e;
-        }
+    /** What a host plan found and decided. */
+    private record HostPlan(HostRules.Changes changes, Map<RuleSpec, Long> present, List<Chain> createdChains,
+            boolean createdTable) implements HostRules.Plan {}
+
+    /**
+     * The host's rules in one transaction, with the fcnet table and chains when the copy shows
+     * them missing or of another shape (nft's add then keeps existing ones, or the kernel refuses
+     * a chain of another shape in its own words). The Simple masquerade rule is added only when
+     * the postrouting chain does not have it yet: the commit is conditional on the ruleset being
+     * what the copy shows, so no other Add can have added it meanwhile. Undone: the rules added,
+     * then the chains and table made here, if empty by then.
+     */
+    private void addHostRules() {
+        tx.step("add rules", host.qualify(describe(layout.hostChains, layout.hostRules)), () -> {
+            HostRules.Committed<HostPlan> done = hostRules.change(host.nft, layout.family, copy -> {
+                HostRules.Changes changes = new HostRules.Changes();
+                List<Chain> missing = layout.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();
+                boolean shaped = layout.hostChains.stream().allMatch(c -> copy.chain(c.name()).map(c::matches).orElse(true));
+                if (!copy.tableExists() || !missing.isEmpty() || !shaped) {
+                    changes.addTable(FcnetRules.table(layout.family));
+                    layout.hostChains.forEach(changes::addChain);
+                }
+                Map<RuleSpec, Long> present = new HashMap<>();
+                for (RuleSpec spec : layout.hostRules) {
+                    OptionalLong found = layout.isSharedMasquerade(spec) ? copy.handle(spec.rule()) : OptionalLong.empty();
+                    if (found.isPresent()) present.put(spec, found.getAsLong());
+                    else changes.addRule(spec.rule());
+                }
+                return new HostPlan(changes, present, missing, !copy.tableExists());
+            });
+            HostPlan plan = done.plan();
+            List<Rule> added = done.added();
+            for (int i = 0, next = 0; i < layout.hostRules.size(); i++) {
+                RuleSpec spec = layout.hostRules.get(i);
+                Long present = plan.present().get(spec);
+                rules.add(present != null ? handle(host, spec, present, false)
+                        : handle(host, spec, added.get(next++).handle(), true));
+            }
+            tx.onRollback("delete rules " + added.stream().map(r -> Long.toUnsignedString(r.handle())).toList()
+                    + (plan.createdChains().isEmpty() ? "" : " and the chains made"), () -> undoHostRules(plan, added));
+        });
     }
 
     /**
-     * Appends the rule and records its handle; {@code undo}: delete it by handle on rollback. The
-     * Simple masquerade rule is added only when the chain does not have it yet.
+     * Deletes the rules added, then the chains (and table) made, but only those still empty:
+     * another network may have put rules in them meanwhile.
      */
-    private void addRule(Place place, RuleSpec spec, boolean undo) {
-        tx.step("add rule", place.qualify(spec.describe()), () -> {
-            if (layout.isSharedMasquerade(spec)) {
-                masqueradeLock.lock();
-                try {
-                    Optional<Rule> present = Lookups.rules(place, layout.family, List.of(spec), Map.of()).get(0);
-                    if (present.isPresent()) {
-                        rules.add(handle(place, spec, present.get().handle(), false));
-                        hostHandles.put(spec, present.get().handle());
-                        return;
-                    }
-                    append(place, spec, undo);
-                } finally {
-                    masqueradeLock.unlock();
-                }
-            } else {
-                append(place, spec, undo);
+    private void undoHostRules(HostPlan plan, List<Rule> added) {
+        hostRules.change(host.nft, layout.family, copy -> {
+            HostRules.Changes changes = new HostRules.Changes();
+            List<Rule> left = added.stream().filter(copy::contains).toList();
+            left.forEach(changes::deleteRule);
+            List<Chain> emptied = plan.createdChains().reversed().stream().filter(c -> copy.chain(c.name()).isPresent()
+                    && copy.ruleCount(c.name()) == left.stream().filter(r -> r.chain().equals(c.name())).count()).toList();
+            emptied.forEach(changes::deleteChainIfEmpty);
+            if (plan.createdTable() && copy.tableExists() && copy.chainNames().stream()
+                    .allMatch(name -> emptied.stream().anyMatch(c -> c.name().equals(name)))) {
+                changes.deleteTableIfEmpty(FcnetRules.table(layout.family));
             }
+            return () -> changes;
         });
     }
 
-    private void append(Place place, RuleSpec spec, boolean undo) {
-        Rule added = place.nft.commit(new NftBatch().addRule(spec.rule())).get(0);
-        if (undo) {
-            tx.onRollback("delete rule " + spec.describe() + " handle " + added.handle(),
-                    () -> place.nft.commit(new NftBatch().deleteRule(added)));
-        }
-        rules.add(handle(place, spec, added.handle(), true));
-        if (place.netnsName().isEmpty()) hostHandles.put(spec, added.handle());
-    }
-
-    /** After {@link #run}: the handles of the network's host rules. */
-    Map<RuleSpec, Long> hostHandles() {
-        return Map.copyOf(hostHandles);
+    private String describe(List<Chain> chains, List<RuleSpec> specs) {
+        return layout.family + " " + FcnetRules.TABLE + " (" + String.join(", ", chains.stream().map(Chain::name).toList())
+                + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
     }
 
     private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {

@@ -9,7 +9,6 @@ import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.FcnetRules;
-import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Address;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -18,8 +17,8 @@ import dev.fcnet.sys.SysException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One Check: every object of the network looked up by name (links), by one chain's dump (rules)
@@ -29,23 +28,22 @@ import java.util.Optional;
 final class CheckOperation {
     private final Layout layout;
     private final Place host;
-    private final Map<RuleSpec, Long> knownHandles;
+    private final HostRules hostRules;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    /** {@code knownHandles}: the handles of the network's host rules when this engine added it. */
-    CheckOperation(Layout layout, Place host, Map<RuleSpec, Long> knownHandles) {
+    CheckOperation(Layout layout, Place host, HostRules hostRules) {
         this.layout = layout;
         this.host = host;
-        this.knownHandles = knownHandles;
+        this.hostRules = hostRules;
     }
 
     CheckReport run() {
         if (layout.namespaced.isEmpty()) {
             Optional<Link> tap = link(host, layout.network.tapName(), "tun");
             address(host, tap, layout.network.tapName(), layout.network.tapIp());
-            nft(host, layout.hostChains, layout.hostRules);
+            hostNft();
         } else {
             checkNamespaced(layout.namespaced.get());
         }
@@ -85,8 +83,12 @@ final class CheckOperation {
             for (Need need : Forwarding.netnsNeeds(layout)) {
                 items.add(inner == null ? missing(in, Kind.FORWARDING, need.describe()) : Forwarding.state(inner, need, null));
             }
-            nft(in, layout.netnsChains, layout.netnsRules);
-            nft(host, layout.hostChains, layout.hostRules);
+            if (inner == null) {
+                unreachableNft(in, layout.netnsChains, layout.netnsRules);
+            } else {
+                items.addAll(nft(inner, Lookups.dumped(inner, layout.family), layout.netnsChains, layout.netnsRules));
+            }
+            hostNft();
             layout.hostRoute.ifPresent(r -> route(host, r.destination(), r.prefixLength(), r.gateway(), r.describe()));
         } finally {
             if (inner != null) inner.closeSockets();
@@ -159,39 +161,43 @@ final class CheckOperation {
         }
     }
 
-    private void nft(Place place, List<Chain> chains, List<RuleSpec> specs) {
+    /** The host's table, chains and rules, from the engine's copy (exact: read at the current generation). */
+    private void hostNft() {
+        items.addAll(hostRules.read(host.nft, layout.family, copy -> nft(host, copy, layout.hostChains, layout.hostRules)));
+    }
+
+    private void unreachableNft(Place place, List<Chain> chains, List<RuleSpec> specs) {
         String table = layout.family + " " + FcnetRules.TABLE;
-        if (place.nft == null) {
-            items.add(missing(place, Kind.TABLE, table));
-            for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
-            for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
-            return;
-        }
-        boolean tablePresent = Lookups.tableExists(place, layout.family, FcnetRules.TABLE);
-        items.add(new CheckItem(Kind.TABLE, place.netnsName(), table, tablePresent ? Status.PRESENT : Status.MISSING, ""));
-        Map<String, Chain> present = tablePresent ? Lookups.chains(place, layout.family, FcnetRules.TABLE) : Map.of();
+        items.add(missing(place, Kind.TABLE, table));
+        for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
+        for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
+    }
+
+    private List<CheckItem> nft(Place place, TableView view, List<Chain> chains, List<RuleSpec> specs) {
+        List<CheckItem> found = new ArrayList<>();
+        String table = layout.family + " " + FcnetRules.TABLE;
+        boolean tablePresent = view.tableExists();
+        found.add(new CheckItem(Kind.TABLE, place.netnsName(), table, tablePresent ? Status.PRESENT : Status.MISSING, ""));
         for (Chain expected : chains) {
-            Chain actual = present.get(expected.name());
+            Optional<Chain> actual = tablePresent ? view.chain(expected.name()) : Optional.empty();
             String object = table + " " + expected.name();
-            if (actual == null) {
-                items.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.MISSING, ""));
-            } else if (!expected.matches(actual)) {
-                items.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.DIFFERENT,
-                        (actual.base() == null ? "a regular chain" : actual.base().toString()) + ", expected "
-                                + expected.base()));
+            if (actual.isEmpty()) {
+                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.MISSING, ""));
+            } else if (!expected.matches(actual.get())) {
+                Chain a = actual.get();
+                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.DIFFERENT,
+                        (a.base() == null ? "a regular chain" : a.base().toString()) + ", expected " + expected.base()));
             } else {
-                items.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.PRESENT, ""));
+                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.PRESENT, ""));
             }
         }
-        List<Optional<Rule>> rules = Lookups.rules(place, layout.family, specs,
-                place.netnsName().isEmpty() ? knownHandles : Map.of());
-        for (int i = 0; i < specs.size(); i++) {
-            RuleSpec spec = specs.get(i);
-            Optional<Rule> found = rules.get(i);
-            items.add(new CheckItem(Kind.RULE, place.netnsName(), spec.describe(),
-                    found.isPresent() ? Status.PRESENT : Status.MISSING,
-                    found.map(r -> "handle " + Long.toUnsignedString(r.handle())).orElse("")));
+        for (RuleSpec spec : specs) {
+            OptionalLong handle = view.handle(spec.rule());
+            found.add(new CheckItem(Kind.RULE, place.netnsName(), spec.describe(),
+                    handle.isPresent() ? Status.PRESENT : Status.MISSING,
+                    handle.isPresent() ? "handle " + Long.toUnsignedString(handle.getAsLong()) : ""));
         }
+        return found;
     }
 
     private CheckItem missing(Place place, Kind kind, String object) {

@@ -2,19 +2,20 @@ package dev.fcnet.engine;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
-import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
+import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.SysException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -42,26 +43,44 @@ public final class FcnetEngine implements AutoCloseable {
     /** The alias (IFLA_IFALIAS) the engine gives the links it creates, so its own can be told from others. */
     public static final String LINK_ALIAS = "fcnet";
 
-    static final System.Logger LOG = System.getLogger("dev.fcnet.engine");
+    /**
+     * The link group (IFLA_GROUP) of the host links Delete has retired and not yet destroyed
+     * ({@code ip link show group 1717792359}); they are named {@code fcg<ifindex>}, down and
+     * without the network's address. The engine destroys the whole group, whatever is in it,
+     * when it starts and behind every Delete. ("fcng" in ASCII.)
+     */
+    public static final int GRAVEYARD_GROUP = 0x66636e67;
+
+    /**
+     * How many networks a bulk operation works on at once by default: the processors, but at
+     * least 2 (while one thread waits for the kernel, another prepares its next request).
+     */
+    public static final int BULK_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    /** The logger is made on first use: the JDK's logging costs milliseconds to set up, which a one-shot CLI need not pay. */
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("dev.fcnet.engine");
+    }
+
+    static void log(System.Logger.Level level, String message) {
+        Log.LOGGER.log(level, message);
+    }
 
     private final EngineOptions options;
     /** The host netns when the options name one; null for the calling thread's own. */
     private final Netns hostNetns;
     private final ConcurrentLinkedDeque<Place.Sockets> idle = new ConcurrentLinkedDeque<>();
     private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock masqueradeLock = new ReentrantLock();
-    /**
-     * The handles of the host rules of the networks this engine added, so Check and Delete fetch
-     * them by handle instead of dumping chains that grow with the number of networks. Only a hint:
-     * a handle is used only while it still names the expected rule.
-     */
-    private final Map<FirecrackerNetwork, Map<RuleSpec, Long>> knownHandles = new ConcurrentHashMap<>();
+    /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
+    private final HostRules hostRules = new HostRules();
+    private final Graveyard graveyard;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
 
-    private FcnetEngine(EngineOptions options, Netns hostNetns) {
+    private FcnetEngine(EngineOptions options, Netns hostNetns, Rtnl graveyardSocket) {
         this.options = options;
         this.hostNetns = hostNetns;
+        this.graveyard = new Graveyard(graveyardSocket);
     }
 
     /** An engine for the process's own network namespace, warning about disabled host forwarding. */
@@ -76,13 +95,29 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public static FcnetEngine open(EngineOptions options) {
         Objects.requireNonNull(options, "options");
-        if (options.hostNetns().isEmpty()) return new FcnetEngine(options, null);
+        if (options.hostNetns().isEmpty()) return new FcnetEngine(options, null, openRtnl(null));
         Path path = options.hostNetns().get();
+        Netns netns;
         try {
-            return new FcnetEngine(options, Netns.open(path));
+            netns = Netns.open(path);
         } catch (SysException e) {
             throw new FcnetException("cannot open host netns " + path + ": " + e.getMessage(), "open host netns",
                     path.toString(), e);
+        }
+        try {
+            return new FcnetEngine(options, netns, openRtnl(netns));
+        } catch (RuntimeException | Error e) {
+            netns.close();
+            throw e;
+        }
+    }
+
+    private static Rtnl openRtnl(Netns netns) {
+        try {
+            return netns == null ? Rtnl.open() : netns.call(Rtnl::open);
+        } catch (SysException e) {
+            throw new FcnetException("cannot open a netlink socket in the host netns: " + e.getMessage(), "open sockets",
+                    "host netns", e);
         }
     }
 
@@ -111,12 +146,8 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public AddResult add(FirecrackerNetwork network) {
         Layout layout = new Layout(network);
-        return withHost("Add", layout, host -> {
-            AddOperation add = new AddOperation(layout, host, options.forwarding(), masqueradeLock, faults);
-            AddResult result = add.run();
-            knownHandles.put(network, add.hostHandles());
-            return result;
-        });
+        return withHost("Add", layout,
+                host -> new AddOperation(layout, host, options.forwarding(), hostRules, faults).run());
     }
 
     /**
@@ -127,8 +158,7 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public CheckReport check(FirecrackerNetwork network) {
         Layout layout = new Layout(network);
-        return withHost("Check", layout,
-                host -> new CheckOperation(layout, host, knownHandles.getOrDefault(network, Map.of())).run());
+        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules).run());
     }
 
     /**
@@ -142,7 +172,15 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * Deletes the network: its host rules, host route, tap or veth pair and netns. The fcnet table
-     * and chains stay. Once it returns, the same network can be added again at once.
+     * and chains stay.
+     *
+     * <p>When it returns the network is gone as far as anyone can tell: its rules and route are
+     * deleted, its names and addresses are free (the same network can be added again at once),
+     * its netns is unlinked and its host link is down, without address and renamed
+     * {@code fcg<ifindex>}. Destroying that link (and with it veth2 and the rest of the netns)
+     * costs the kernel about 16 ms a device, so it is left to a thread of the engine that destroys
+     * every link retired meanwhile in one request ({@link #GRAVEYARD_GROUP}). {@link #close()}
+     * and {@link #awaitDestruction()} wait for it.
      *
      * @throws FcnetException for what could not be removed (every removal is tried), or in strict
      *     mode when the network is missing or incomplete (then nothing is removed)
@@ -150,13 +188,107 @@ public final class FcnetEngine implements AutoCloseable {
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
         Objects.requireNonNull(mode, "mode");
         Layout layout = new Layout(network);
-        Map<RuleSpec, Long> known = knownHandles.getOrDefault(network, Map.of());
-        try {
-            return withHost("Delete", layout,
-                    host -> new DeleteOperation(layout, host, mode, options.foreignObjects(), known).run());
-        } finally {
-            knownHandles.remove(network, known);
+        // Idempotent deletes clean up after crashes, which may have left links in the group too.
+        if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
+        return withHost("Delete", layout, host -> new DeleteOperation(layout, host, mode, options.foreignObjects(),
+                hostRules, graveyard).run());
+    }
+
+    /**
+     * Adds every network, {@link #BULK_PARALLELISM} at a time, each all or nothing on its own:
+     * one that fails is rolled back and named in its {@link Outcome.Failed}, the others are
+     * added all the same.
+     *
+     * @return one outcome per network, in the order given
+     */
+    public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks) {
+        return addAll(networks, BULK_PARALLELISM);
+    }
+
+    /** {@link #addAll(List)} with at most {@code parallelism} networks added at once. */
+    public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
+        return bulk("Add", networks, parallelism, this::add);
+    }
+
+    /** Checks every network, {@link #BULK_PARALLELISM} at a time; one outcome per network, in order. */
+    public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks) {
+        return checkAll(networks, BULK_PARALLELISM);
+    }
+
+    /** {@link #checkAll(List)} with at most {@code parallelism} networks checked at once. */
+    public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism) {
+        return bulk("Check", networks, parallelism, this::check);
+    }
+
+    /**
+     * Deletes every network as {@link #delete(FirecrackerNetwork, DeleteMode)} does,
+     * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
+     * deleted. The retired links of all of them are destroyed in few batches.
+     *
+     * @return one outcome per network, in the order given
+     */
+    public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode) {
+        return deleteAll(networks, mode, BULK_PARALLELISM);
+    }
+
+    /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
+    public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
+        Objects.requireNonNull(mode, "mode");
+        return bulk("Delete", networks, parallelism, n -> delete(n, mode));
+    }
+
+    /**
+     * Runs {@code operation} on every network from {@code parallelism} platform threads (the
+     * work is system calls, which would pin virtual threads to their carriers anyway), each
+     * network's failure caught and kept as its outcome.
+     */
+    private <R extends OperationResult> List<Outcome<R>> bulk(String name, List<FirecrackerNetwork> networks,
+            int parallelism, Function<FirecrackerNetwork, R> operation) {
+        List<FirecrackerNetwork> all = List.copyOf(networks);
+        if (parallelism < 1) throw new IllegalArgumentException("parallelism " + parallelism + " < 1");
+        @SuppressWarnings("unchecked")
+        Outcome<R>[] outcomes = new Outcome[all.size()];
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i; (i = next.getAndIncrement()) < all.size(); ) {
+                FirecrackerNetwork n = all.get(i);
+                try {
+                    outcomes[i] = new Outcome.Done<>(operation.apply(n));
+                } catch (FcnetException e) {
+                    outcomes[i] = new Outcome.Failed<>(n, e);
+                } catch (RuntimeException e) {
+                    outcomes[i] = new Outcome.Failed<>(n, new FcnetException(name + " " + Networks.id(n) + ": " + e,
+                            "look up", Networks.id(n), e));
+                }
+            }
+        };
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < Math.min(parallelism, all.size()); t++) {
+            threads.add(Thread.ofPlatform().name("fcnet-bulk-" + t).start(worker));
         }
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    // The networks under way must not be left half made: finish, keep the interrupt.
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        return List.of(outcomes);
+    }
+
+    /**
+     * Waits until the kernel has destroyed every link that Deletes returned before this call had
+     * retired: then {@code ip link} no longer lists them. Deletes run meanwhile are not waited for.
+     *
+     * @throws FcnetException when the kernel refused to destroy them
+     */
+    public void awaitDestruction() {
+        graveyard.await();
     }
 
     /**
@@ -171,12 +303,22 @@ public final class FcnetEngine implements AutoCloseable {
         };
     }
 
-    /** Closes the engine's sockets; operations still running finish, later ones fail. */
+    /**
+     * Waits for the destruction of the links Deletes retired ({@link #awaitDestruction()}), then
+     * closes the engine's sockets; operations still running finish (their links are deleted
+     * synchronously), later ones fail.
+     */
     @Override
     public void close() {
         closed = true;
+        graveyard.close();
         drain();
         if (hostNetns != null) hostNetns.close();
+    }
+
+    /** Keeps (true) the links Deletes retire from being destroyed until let go (false); for tests. */
+    void holdDestruction(boolean hold) {
+        graveyard.hold(hold);
     }
 
     /** Makes every step of later Adds pass through {@code injector} first; for tests. */

@@ -1,8 +1,8 @@
 package dev.fcnet.engine;
 
 import dev.fcnet.engine.Layout.HostRoute;
-import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.nft.Chain;
+import dev.fcnet.nft.FcnetRules;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
@@ -10,58 +10,51 @@ import dev.fcnet.rtnl.Route;
 import dev.fcnet.rtnl.RtnlConstants;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Reads shared by Add, Check and Delete: one chain's rules, one route; never whole rulesets or link lists. */
 final class Lookups {
     private Lookups() {}
 
     /**
-     * The kernel's rule for each spec, in order, or empty where there is none. A rule whose handle
-     * is {@code known} (from an earlier Add of this engine) is fetched by handle, one small
-     * request; only the chains of the others are dumped, once per chain. A known handle that now
-     * names another rule (or none) is ignored.
+     * The fcnet table of {@code family} in {@code place}, read when asked: the tables and chains
+     * of the family once, each chain's rules with one dump the first time one of its rules is
+     * looked for. For a network's own netns, whose ruleset is small and its own.
      */
-    static List<Optional<Rule>> rules(Place place, NftFamily family, List<RuleSpec> specs, Map<RuleSpec, Long> known) {
-        List<Optional<Rule>> found = new ArrayList<>(specs.size());
-        Map<String, List<Rule>> dumps = new HashMap<>();
-        for (RuleSpec spec : specs) {
-            Rule r = spec.rule();
-            Long handle = known.get(spec);
-            Optional<Rule> byHandle = handle == null ? Optional.empty()
-                    : place.nft.rule(family, r.table(), r.chain(), handle).filter(k -> k.exprs().equals(r.exprs()));
-            found.add(byHandle.isPresent() ? byHandle
-                    : find(dumps.computeIfAbsent(r.chain(), c -> place.nft.rules(family, r.table(), c)), spec));
-        }
-        return found;
-    }
+    static TableView dumped(Place place, NftFamily family) {
+        return new TableView() {
+            private Map<String, Chain> chains;
+            private final Map<String, List<Rule>> rules = new HashMap<>();
 
-    /**
-     * The first rule of the dump that is the spec's rule: the same expressions, whatever its handle
-     * or comment (a rule made by the nft tool from §3's text has exactly these expressions).
-     */
-    private static Optional<Rule> find(List<Rule> chainRules, RuleSpec spec) {
-        for (Rule r : chainRules) {
-            if (r.exprs().equals(spec.rule().exprs())) return Optional.of(r);
-        }
-        return Optional.empty();
-    }
+            @Override
+            public boolean tableExists() {
+                return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+            }
 
-    /** The chains of the fcnet table by name (empty map when the table is missing). */
-    static Map<String, Chain> chains(Place place, NftFamily family, String table) {
-        Map<String, Chain> byName = new HashMap<>();
-        for (Chain c : place.nft.chains(family)) {
-            if (c.table().equals(table)) byName.put(c.name(), c);
-        }
-        return byName;
-    }
+            @Override
+            public Optional<Chain> chain(String name) {
+                if (chains == null) {
+                    chains = new HashMap<>();
+                    for (Chain c : place.nft.chains(family)) {
+                        if (c.table().equals(FcnetRules.TABLE)) chains.put(c.name(), c);
+                    }
+                }
+                return Optional.ofNullable(chains.get(name));
+            }
 
-    static boolean tableExists(Place place, NftFamily family, String table) {
-        return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(table));
+            @Override
+            public OptionalLong handle(Rule rule) {
+                List<Rule> chain = rules.computeIfAbsent(rule.chain(), c -> place.nft.rules(family, FcnetRules.TABLE, c));
+                for (Rule r : chain) {
+                    if (r.exprs().equals(rule.exprs())) return OptionalLong.of(r.handle());
+                }
+                return OptionalLong.empty();
+            }
+        };
     }
 
     /**

@@ -87,6 +87,16 @@ public final class NftBatch {
     /** BATCH_BEGIN, one message per change (message i + 1 is change i), BATCH_END. */
     void encode(MessageBuilder b) {
         NftMessages.batchBegin(b);
+        encodeChanges(b);
+    }
+
+    /** As {@link #encode(MessageBuilder)}, for the kernel to apply only at ruleset generation {@code generation}. */
+    void encode(MessageBuilder b, int generation) {
+        NftMessages.batchBegin(b, generation);
+        encodeChanges(b);
+    }
+
+    private void encodeChanges(MessageBuilder b) {
         for (Op op : ops) {
             switch (op) {
                 case AddTable(Table t) -> NftMessages.newTable(b, t, NftMessages.NEWTABLE_FLAGS);

@@ -57,6 +57,48 @@ public final class NftConnection implements AutoCloseable {
         if (batch.isEmpty()) return List.of();
         builder.clear();
         batch.encode(builder);
+        return send(batch);
+    }
+
+    /**
+     * Applies {@code batch} as {@link #commit(NftBatch)} does, but only if the ruleset is still
+     * at {@code generation} (see {@link #generation()}): the kernel compares under its commit lock,
+     * so no other transaction can come in between. Applied, the ruleset is then at exactly the
+     * next generation. A caller that keeps a copy of (part of) the ruleset, read at
+     * {@code generation}, thus changes it knowing the copy is exact.
+     *
+     * @throws NetlinkException with errno ERESTART when the generation has moved on (nothing was
+     *         applied), or as {@link #commit(NftBatch)} does
+     */
+    public synchronized List<Rule> commit(NftBatch batch, int generation) {
+        // The kernel reads generation 0 (which it never uses) as "apply unconditionally".
+        if (generation == 0) throw new IllegalArgumentException("generation 0 does not exist");
+        if (batch.isEmpty()) return List.of();
+        builder.clear();
+        batch.encode(builder, generation);
+        return send(batch);
+    }
+
+    /**
+     * The ruleset's generation (NFT_MSG_GETGEN, one small request): the kernel counts every
+     * transaction that changes the ruleset of this namespace, whoever made it, so an unchanged
+     * generation means an unchanged ruleset. (A transaction that changes nothing, or is refused,
+     * does not count.)
+     */
+    public synchronized int generation() {
+        builder.clear();
+        NftMessages.getGen(builder);
+        int[] found = new int[1];
+        boolean[] answered = new boolean[1];
+        socket.request(builder, (index, reply) -> {
+            found[0] = NftMessages.decodeGen(reply);
+            answered[0] = true;
+        });
+        if (!answered[0]) throw new IllegalStateException("NFT_MSG_GETGEN: the kernel acked without a reply");
+        return found[0];
+    }
+
+    private List<Rule> send(NftBatch batch) {
         long[] handles = new long[builder.messageCount()];
         try {
             socket.request(builder, (index, reply) -> {

@@ -17,6 +17,7 @@ public final class NftConstants {
     public static final int NFNL_SUBSYS_NFTABLES = 10;
     public static final int NFNL_MSG_BATCH_BEGIN = 0x10;
     public static final int NFNL_MSG_BATCH_END = 0x11;
+    public static final int NFNL_BATCH_GENID = 1;
 
     // linux/netfilter.h: families, verdicts, hooks
     public static final int NFPROTO_INET = 1;
@@ -60,6 +61,10 @@ public final class NftConstants {
     public static final int NFT_MSG_NEWRULE = 6;
     public static final int NFT_MSG_GETRULE = 7;
     public static final int NFT_MSG_DELRULE = 8;
+    public static final int NFT_MSG_NEWGEN = 15;
+    public static final int NFT_MSG_GETGEN = 16;
+
+    public static final int NFTA_GEN_ID = 1;
 
     public static final int NFTA_LIST_ELEM = 1;
 

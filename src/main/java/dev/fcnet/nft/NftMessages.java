@@ -8,6 +8,7 @@ import static dev.fcnet.netlink.NetlinkConstants.NLM_F_DUMP;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_ECHO;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_REQUEST;
 import static dev.fcnet.nft.NftConstants.NFNETLINK_V0;
+import static dev.fcnet.nft.NftConstants.NFNL_BATCH_GENID;
 import static dev.fcnet.nft.NftConstants.NFNL_MSG_BATCH_BEGIN;
 import static dev.fcnet.nft.NftConstants.NFNL_MSG_BATCH_END;
 import static dev.fcnet.nft.NftConstants.NFNL_SUBSYS_NFTABLES;
@@ -19,6 +20,7 @@ import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_TABLE;
 import static dev.fcnet.nft.NftConstants.NFTA_CHAIN_TYPE;
 import static dev.fcnet.nft.NftConstants.NFTA_EXPR_DATA;
 import static dev.fcnet.nft.NftConstants.NFTA_EXPR_NAME;
+import static dev.fcnet.nft.NftConstants.NFTA_GEN_ID;
 import static dev.fcnet.nft.NftConstants.NFTA_HOOK_HOOKNUM;
 import static dev.fcnet.nft.NftConstants.NFTA_HOOK_PRIORITY;
 import static dev.fcnet.nft.NftConstants.NFTA_LIST_ELEM;
@@ -35,6 +37,8 @@ import static dev.fcnet.nft.NftConstants.NFT_MSG_DELCHAIN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELRULE;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELTABLE;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETCHAIN;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETGEN;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWGEN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETRULE;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETTABLE;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWCHAIN;
@@ -82,17 +86,45 @@ final class NftMessages {
     /** NFNL_MSG_BATCH_BEGIN for the nf_tables subsystem: res_id carries the subsystem, big-endian. */
     static void batchBegin(MessageBuilder b) {
         batchMarker(b, NFNL_MSG_BATCH_BEGIN, "NFNL_MSG_BATCH_BEGIN");
+        b.end();
+    }
+
+    /**
+     * A BATCH_BEGIN that makes the batch conditional: the kernel applies it only while the
+     * ruleset's generation is still {@code generation} (NFNL_BATCH_GENID, checked under the commit
+     * mutex) and refuses it as a whole with ERESTART otherwise.
+     */
+    static void batchBegin(MessageBuilder b, int generation) {
+        batchMarker(b, NFNL_MSG_BATCH_BEGIN, "NFNL_MSG_BATCH_BEGIN generation " + Integer.toUnsignedString(generation));
+        b.putU32Be(NFNL_BATCH_GENID, generation);
+        b.end();
     }
 
     static void batchEnd(MessageBuilder b) {
         batchMarker(b, NFNL_MSG_BATCH_END, "NFNL_MSG_BATCH_END");
+        b.end();
     }
 
     private static void batchMarker(MessageBuilder b, int type, String what) {
         b.begin(type, NLM_F_REQUEST, what);
         int h = b.reserve(NFGENMSG_LEN);
         b.setU8(h + 1, NFNETLINK_V0).setU16Be(h + 2, NFNL_SUBSYS_NFTABLES);
+    }
+
+    /** {@code NFT_MSG_GETGEN}, the request nft starts every command with (plus NLM_F_ACK, to end the do-request). */
+    static void getGen(MessageBuilder b) {
+        b.begin(type(NFT_MSG_GETGEN), NLM_F_REQUEST | NLM_F_ACK, "NFT_MSG_GETGEN");
+        b.reserve(NFGENMSG_LEN);
         b.end();
+    }
+
+    /** The ruleset generation of an NFT_MSG_NEWGEN reply. */
+    static int decodeGen(MessageView m) {
+        expect(m, NFT_MSG_NEWGEN);
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            if (a.type() == NFTA_GEN_ID) return a.u32Be();
+        }
+        throw new MalformedMessageException("NFT_MSG_NEWGEN without NFTA_GEN_ID");
     }
 
     static void newTable(MessageBuilder b, Table t, int flags) {

@@ -90,6 +90,14 @@ final class RtnlMessages {
         b.end();
     }
 
+    /** {@code ip link set NAME name NEW group N} (one request; the link must be down). */
+    static void renameAndGroup(MessageBuilder b, Link link, String newName, int group) {
+        beginSetLink(b, RTM_NEWLINK, link);
+        b.putU32(IFLA_GROUP, group);
+        b.putString(IFLA_IFNAME, newName);
+        b.end();
+    }
+
     /** {@code ip link set NAME alias TEXT}; iproute2 sends the alias without its NUL. */
     static void setAlias(MessageBuilder b, Link link, String alias) {
         beginSetLink(b, RTM_NEWLINK, link);
@@ -108,6 +116,14 @@ final class RtnlMessages {
         b.begin(RTM_DELLINK, SET, "RTM_DELLINK " + name);
         b.reserve(SIZEOF_IFINFOMSG);
         b.putString(IFLA_IFNAME, name);
+        b.end();
+    }
+
+    /** {@code ip link del group N}: no index and no name, so the kernel deletes every link of the group. */
+    static void delGroup(MessageBuilder b, int group) {
+        b.begin(RTM_DELLINK, SET, "RTM_DELLINK group " + Integer.toUnsignedString(group));
+        b.reserve(SIZEOF_IFINFOMSG);
+        b.putU32(IFLA_GROUP, group);
         b.end();
     }
 

@@ -37,6 +37,7 @@ class FcnetdClientTest {
     private final NetworkService service = r -> {
         if (r.network().tapName().equals("bad")) throw new OperationFailedException("Add bad: tap bad is unwell");
         seen.add(r);
+        return List.of();
     };
 
     /** A daemon on a socket in the temp dir, served until the block ends. */

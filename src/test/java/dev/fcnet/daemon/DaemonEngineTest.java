@@ -84,6 +84,20 @@ class DaemonEngineTest {
     }
 
     @Test
+    void forwardingWarningsGoToTheRequestsLogLine(ScratchNetns host) throws Exception {
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            c.run(SIMPLE, FirecrackerNetworkOperation.Add); // forwarding is off in a fresh netns, and eth1 is missing
+            String line = d.log.visible().get(0);
+            assertTrue(line.startsWith("WARNING #1 Add tap7: OK; Add tap7: ipv4 forwarding on tap7 in the host netns: off"),
+                    line);
+            c.run(SIMPLE, FirecrackerNetworkOperation.Delete);
+        } finally {
+            engine[0].close();
+        }
+    }
+
+    @Test
     void namespacedThroughTheJavaClient(ScratchNetns host) throws Exception {
         FirecrackerNetwork net = FirecrackerNetwork.builder().ifaceName("eth1").networkType(Namespaced.builder()
                 .netnsName(host.name() + "-vm").veth1Name("vh7").veth2Name("vn7").build()).build();

@@ -44,19 +44,23 @@ class FcnetdServerTest {
         return new FcnetdRequest(op, network).toJson();
     }
 
-    /** Records what it is asked; tap "fail0" fails with a two-line reason, tap "boom" throws a bug. */
+    /**
+     * Records what it is asked; tap "fail0" fails with a two-line reason, tap "boom" throws a bug,
+     * tap "warm" succeeds with warnings.
+     */
     static final class FakeService implements NetworkService {
         final List<FcnetdRequest> requests = new CopyOnWriteArrayList<>();
 
         @Override
-        public void run(FcnetdRequest request) throws OperationFailedException {
+        public List<String> run(FcnetdRequest request) throws OperationFailedException {
             requests.add(request);
-            switch (request.network().tapName()) {
+            return switch (request.network().tapName()) {
                 case "fail0" -> throw new OperationFailedException("Add fail0: step \"create tap\" (fail0) failed:\n"
                         + "TUNSETIFF fail0: Device or resource busy (EBUSY)");
                 case "boom" -> throw new IllegalStateException("a bug");
-                default -> { }
-            }
+                case "warm" -> List.of("Add warm: forwarding is off", "and\nsomething else");
+                default -> List.of();
+            };
         }
     }
 
@@ -70,6 +74,7 @@ class FcnetdServerTest {
                     c.request(request(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("fail0").build())));
             assertEquals("internal error: java.lang.IllegalStateException: a bug",
                     c.request(request(FirecrackerNetworkOperation.Delete, SIMPLE.toBuilder().tapName("boom").build())));
+            assertEquals("OK", c.request(request(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("warm").build())));
             // Still usable after failures; \r\n line ends as well.
             c.send((request(FirecrackerNetworkOperation.Delete, SIMPLE) + "\r\n").getBytes(StandardCharsets.UTF_8));
             assertEquals("OK", c.readLine());
@@ -77,16 +82,18 @@ class FcnetdServerTest {
                     new FcnetdRequest(FirecrackerNetworkOperation.Check, NAMESPACED),
                     new FcnetdRequest(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("fail0").build()),
                     new FcnetdRequest(FirecrackerNetworkOperation.Delete, SIMPLE.toBuilder().tapName("boom").build()),
+                    new FcnetdRequest(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("warm").build()),
                     new FcnetdRequest(FirecrackerNetworkOperation.Delete, SIMPLE)), service.requests);
             c.channel.shutdownOutput();
             assertNull(c.readLine(), "the daemon closes when the client has no more requests");
             // One line per request, with operation, network id and outcome.
-            awaitLogLines(d, 5);
+            awaitLogLines(d, 6);
             List<String> perRequest = d.log.visible();
             assertEquals(List.of("INFO #1 Add tap7: OK", "INFO #1 Check netns fc7: OK",
                     "WARNING #1 Add fail0: failed: Add fail0: step \"create tap\" (fail0) failed: TUNSETIFF fail0: Device or"
                             + " resource busy (EBUSY)",
                     "ERROR #1 Delete boom: internal error java.lang.IllegalStateException: a bug",
+                    "WARNING #1 Add warm: OK; Add warm: forwarding is off; and something else",
                     "INFO #1 Delete tap7: OK"), perRequest);
         }
     }
@@ -222,6 +229,7 @@ class FcnetdServerTest {
             } catch (Exception e) {
                 throw new OperationFailedException("not parallel: " + e);
             }
+            return List.of();
         };
         try (TestDaemon d = new TestDaemon(dir, service)) {
             List<CompletableFuture<String>> answers = new ArrayList<>();
@@ -277,6 +285,7 @@ class FcnetdServerTest {
                     throw new OperationFailedException("interrupted");
                 }
             }
+            return List.of();
         };
         TestDaemon d = new TestDaemon(dir, service);
         try (RawClient idle = d.connect(); RawClient busy = d.connect()) {

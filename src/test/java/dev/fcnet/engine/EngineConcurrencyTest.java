@@ -57,6 +57,7 @@ class EngineConcurrencyTest {
                 engine.add(networks.get(0));
                 engine.delete(networks.get(0));
             }
+            engine.awaitDestruction();
             emptyRound = EngineFixture.snapshot(host);
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {

@@ -83,6 +83,24 @@ final class EngineFixture {
         return base(s, "tap0", 0).networkType(ns.build()).build();
     }
 
+    /**
+     * Clone {@code n} (1 to 16383) of one snapshot, as a fleet restores them: the same tap, tap
+     * address and guest address in every netns ({@code PREFIX-cN}); its own veth pair
+     * ({@code vhN}/{@code vgN}, a /30 of 10.64.0.0/10) and forwarded address (in 192.168.0.0/16).
+     */
+    static FirecrackerNetwork clone(String netnsPrefix, int n) {
+        if (n < 1 || n > 16383) throw new IllegalArgumentException("clone " + n);
+        String net = "10." + (64 + n / 256) + "." + (n % 256 / 64 * 64 + n % 64) / 1 + ".";
+        int third = 64 + n / 256 / 4;
+        int quad = (n % 1024) * 4;
+        String prefix = "10." + third + "." + quad / 256 + ".";
+        Namespaced ns = Namespaced.builder().netnsName(netnsPrefix + "-c" + n).veth1Name("vh" + n).veth2Name("vg" + n)
+                .veth1Ip(IpInet.parse(prefix + (quad % 256 + 1) + "/30"))
+                .veth2Ip(IpInet.parse(prefix + (quad % 256 + 2) + "/30"))
+                .forwardedGuestIp(IpInet.parseAddress("192.168." + n / 256 + "." + n % 256)).build();
+        return base(Stack.V4, "tap0", 0).networkType(ns).build();
+    }
+
     private static FirecrackerNetwork.Builder base(Stack s, String tap, int n) {
         return FirecrackerNetwork.builder().ipStack(s.stack).ifaceName("eth0").tapName(tap)
                 .tapIp(IpInet.parse(s.v4 ? "172.16." + n + ".1/24" : "fd00:16:" + n + "::1/64"))

@@ -25,6 +25,7 @@ import dev.fcnet.json.JsonValue.JsonObject;
 import dev.fcnet.rtnl.IpJson;
 import dev.fcnet.testing.KernelTest;
 import dev.fcnet.testing.ScratchNetns;
+import dev.fcnet.testing.Tools;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,8 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every network type and stack: Add makes exactly what the ip and nft commands of DESIGN §3 make
  * (judged by {@code nft list ruleset} and {@code ip -j}), Check finds it clean, Delete removes all
- * of it but the table and chains, Check then reports every object missing, and the same network
- * can be added again at once.
+ * of it but the table and chains (its host link retired: renamed, down, without address, and gone
+ * once the engine has destroyed it), Check then reports every object missing, and the same
+ * network can be added again at once.
  */
 @KernelTest
 class EngineMatrixTest {
@@ -68,9 +70,16 @@ class EngineMatrixTest {
             assertTrue(clean.isClean(), clean::toString);
             assertEquals(expectedItems(n), clean.items().size(), clean::toString);
 
+            String hostLink = namespaced ? ((Namespaced) n.networkType()).veth1Name() : n.tapName();
+            int index = (int) IpJson.number(ipLink(host.name(), hostLink).orElseThrow(), "ifindex");
+            engine.holdDestruction(true);
             DeleteResult deleted = engine.delete(n);
             assertEquals(List.of(), deleted.absent());
+            assertRetired(n, host, index);
             assertDeleted(n, host, reference);
+            engine.holdDestruction(false);
+            engine.awaitDestruction();
+            assertDestroyed(host);
             CheckReport after = engine.check(n);
             for (CheckItem item : after.items()) {
                 boolean shared = item.netns().isEmpty() && (item.kind() == Kind.TABLE || item.kind() == Kind.CHAIN);
@@ -122,6 +131,27 @@ class EngineMatrixTest {
         }
     }
 
+    /**
+     * Right after Delete returned (the engine's destruction held back): the host link is retired,
+     * not destroyed: renamed (its name is free), down, without the network's address, in the
+     * graveyard group. A namespaced network's veth1 may be gone already, with its netns.
+     */
+    private static void assertRetired(FirecrackerNetwork n, ScratchNetns host, int index) {
+        IpInet address = n.networkType() instanceof Namespaced ns ? ns.veth1Ip() : n.tapIp();
+        Optional<JsonObject> found = IpJson.objects(host.ipJson("-d", "addr", "show")).stream()
+                .filter(l -> IpJson.number(l, "ifindex") == index).findFirst();
+        if (found.isEmpty() && n.networkType() instanceof Namespaced) {
+            // The kernel's own (asynchronous) destruction of the unlinked netns took veth2, and veth1 with it.
+            return;
+        }
+        JsonObject link = found.orElseThrow(() -> new AssertionError("the retired link " + index + " is gone"));
+        assertEquals("fcg" + index, string(link, "ifname"));
+        assertFalse(strings(link, "flags").contains("UP"), link::toString);
+        assertEquals(Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP), string(link, "group"));
+        String json = dev.fcnet.json.Json.write(link);
+        assertFalse(json.contains("\"" + IpInet.formatAddress(address.address()) + "\""), json);
+    }
+
     private static void assertDeleted(FirecrackerNetwork n, ScratchNetns host, ScratchNetns reference) {
         // The table and chains stay (other networks share them), nothing else of the network does.
         List<String> tableAndChains = hostCommands(n).subList(0, 3);
@@ -134,7 +164,14 @@ class EngineMatrixTest {
         } else {
             assertTrue(ipLink(host.name(), n.tapName()).isEmpty());
         }
-        // Only the uplink's pair and lo are left.
+        // No address of the network is left anywhere on the host.
+        String addrs = Tools.run("ip", "-n", host.name(), "addr", "show");
+        IpInet address = n.networkType() instanceof Namespaced ns ? ns.veth1Ip() : n.tapIp();
+        assertFalse(addrs.contains(" " + address + " "), addrs);
+    }
+
+    /** After awaitDestruction: only the uplink's pair and lo are left. */
+    private static void assertDestroyed(ScratchNetns host) {
         List<String> links = IpJson.objects(host.ipJson("link", "show")).stream().map(l -> string(l, "ifname")).toList();
         assertEquals(List.of("lo", "eth0p", "eth0"), links);
     }

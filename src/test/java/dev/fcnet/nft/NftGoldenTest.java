@@ -101,6 +101,15 @@ class NftGoldenTest {
     }
 
     @Test
+    void getGenEqualsNftsWithAck() {
+        byte[] nfts = NftFixture.load("getgen").batch().clone();
+        nfts[6] |= NLM_F_ACK; // nlmsg_flags, low byte
+        MessageBuilder b = new MessageBuilder();
+        NftMessages.getGen(b);
+        assertEquals(hex(maskSeqAndPort(nfts)), hex(maskSeqAndPort(b.toByteArray())));
+    }
+
+    @Test
     void deleteMessagesEqualNfts() {
         NftFixture rule = NftFixture.load("ip-delete-rule");
         assertEquals(NftMessages.DELETE_FLAGS, nftFlags(rule) | NLM_F_ACK);

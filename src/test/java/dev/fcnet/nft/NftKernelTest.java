@@ -77,6 +77,39 @@ class NftKernelTest {
     }
 
     @Test
+    void everyChangingTransactionBumpsTheGenerationByOneAndConditionalCommitsSeeOthers(ScratchNetns ns) {
+        try (NftConnection nft = connect(ns)) {
+            int g0 = nft.generation();
+            NftFamily f = NftFamily.IP;
+            Rule masq = FcnetRules.masquerade(f, NftGoldenTest.addr("10.0.0.2"), "eth0");
+            nft.commit(new NftBatch().addTable(FcnetRules.table(f)).addChain(FcnetRules.postroutingChain(f)).addRule(masq));
+            assertEquals(g0 + 1, nft.generation(), "one transaction, however many changes: one generation");
+            Rule added = nft.commit(new NftBatch().addRule(masq), g0 + 1).get(0);
+            assertEquals(g0 + 2, nft.generation());
+
+            // Refused and empty transactions do not count.
+            assertThrows(NetlinkException.class, () -> nft.commit(new NftBatch().addRule(
+                    Rule.of(f, "fcnet", "nochain", List.of(Masq.PLAIN)))));
+            nft.commit(new NftBatch());
+            assertEquals(g0 + 2, nft.generation());
+
+            // A change by someone else (the nft tool): a batch for the old generation is refused as a whole.
+            nftLoad(ns, "add rule ip fcnet postrouting masquerade\n");
+            assertEquals(g0 + 3, nft.generation());
+            NetlinkException stale = assertThrows(NetlinkException.class,
+                    () -> nft.commit(new NftBatch().deleteRule(added).addRule(masq), g0 + 2));
+            assertEquals(Errno.ERESTART, stale.errno(), stale::getMessage);
+            assertTrue(stale.getMessage().startsWith("NFNL_MSG_BATCH_BEGIN generation " + (g0 + 2)), stale::getMessage);
+            assertEquals(3, nft.rules(f, "fcnet", "postrouting").size(), "nothing of the stale batch was applied");
+            assertEquals(g0 + 3, nft.generation());
+            nft.commit(new NftBatch().deleteRule(added), g0 + 3);
+            assertEquals(g0 + 4, nft.generation());
+            assertEquals(2, nft.rules(f, "fcnet", "postrouting").size());
+            assertThrows(IllegalArgumentException.class, () -> nft.commit(new NftBatch().addRule(masq), 0));
+        }
+    }
+
+    @Test
     void section3RulesListLikeNftsAndDecodeToOurRecords(ScratchNetns ours, ScratchNetns theirs) {
         try (NftConnection c = connect(ours); NftConnection t = connect(theirs)) {
             for (String config : NftGoldenTest.FAMILIES) {

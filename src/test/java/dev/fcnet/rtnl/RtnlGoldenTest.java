@@ -46,6 +46,8 @@ class RtnlGoldenTest {
         assertBytes("setlink-alias", b -> RtnlMessages.setAlias(b, VETH1, "fcnet"));
         assertBytes("setlink-name", b -> RtnlMessages.rename(b, VETH1, "veth9"));
         assertBytes("dellink", b -> RtnlMessages.delLink(b, VETH9));
+        assertBytes("setlink-name-group", b -> RtnlMessages.renameAndGroup(b, link(6, "veth9"), "fcg3", 7));
+        assertBytes("dellink-group", b -> RtnlMessages.delGroup(b, 7));
     }
 
     @Test

@@ -135,6 +135,48 @@ class RtnlKernelTest {
     }
 
     @Test
+    void retiredLinksFreeNameAndAddressAtOnceAndDieTogetherWithTheirGroup(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            assertFalse(rtnl.deleteGroup(77), "an empty group: ENODEV, nothing deleted");
+            Link veth1 = upVeth(rtnl);
+            rtnl.addAddress(veth1, ip("10.0.0.1"), 24);
+            rtnl.createVeth("veth3", "veth2");
+            Link veth3 = rtnl.link("veth3").orElseThrow();
+            rtnl.setUp(veth3, true);
+
+            rtnl.retire(veth1, ip("10.0.0.1"), 24, "fcg" + veth1.index(), 77);
+            // The address was never there: retiring still takes the link down, renames and groups it.
+            rtnl.retire(veth3, ip("10.0.3.1"), 24, "fcg" + veth3.index(), 77);
+            assertTrue(ipLink(scratch, "veth1").isEmpty());
+            for (Link l : List.of(veth1, veth3)) {
+                JsonObject retired = ipLink(scratch, "fcg" + l.index()).orElseThrow();
+                assertEquals("77", string(retired, "group"));
+                assertFalse(strings(retired, "flags").contains("UP"));
+                assertEquals(List.of(), ipAddrs(scratch, "fcg" + l.index()).stream()
+                        .filter(a -> "inet".equals(string(a, "family"))).toList());
+            }
+            // The old name and address are free at once.
+            rtnl.createVeth("veth1", "veth9");
+            rtnl.addAddress(rtnl.link("veth1").orElseThrow(), ip("10.0.0.1"), 24);
+
+            rtnl.createVeth("veth5", "veth4");
+            // A name that is taken: the kernel sets the group before it renames, so the failed
+            // link is down and in the group, to be destroyed with it (or by its caller) all the same.
+            NetlinkException taken = assertThrows(NetlinkException.class,
+                    () -> rtnl.retire(rtnl.link("veth5").orElseThrow(), ip("10.0.5.1"), 24, "veth0", 77));
+            assertEquals(Errno.EEXIST, taken.errno(), taken::getMessage);
+            assertTrue(taken.getMessage().startsWith("RTM_NEWLINK veth5: File exists (EEXIST)"), taken::getMessage);
+            assertEquals("77", string(ipLink(scratch, "veth5").orElseThrow(), "group"));
+
+            assertTrue(rtnl.deleteGroup(77));
+            List<String> left = IpJson.objects(scratch.ipJson("link", "show")).stream().map(l -> string(l, "ifname")).toList();
+            assertEquals(List.of("lo", "veth9", "veth1"), left, "the group's links and their peers are gone, the new pair stays");
+            assertFalse(rtnl.deleteGroup(77));
+            assertThrows(IllegalArgumentException.class, () -> rtnl.deleteGroup(0));
+        }
+    }
+
+    @Test
     void errorsNameTheLink(ScratchNetns scratch) {
         try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
             rtnl.createVeth("veth1", "veth0");

@@ -1,6 +1,7 @@
 package dev.fcnet.bench;
 
 import java.lang.management.ManagementFactory;
+import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -28,13 +29,12 @@ public class Allocation {
         allocOps = 0;
     }
 
-    /** The calling thread's allocated bytes so far; pass it to {@link #end} after the operation. */
-    static long start() {
-        return THREADS.getCurrentThreadAllocatedBytes();
-    }
-
-    void end(long start) {
+    /** Runs {@code operation}, counting what the calling thread allocates in it. */
+    <T> T measure(Supplier<T> operation) {
+        long start = THREADS.getCurrentThreadAllocatedBytes();
+        T result = operation.get();
         allocBytes += THREADS.getCurrentThreadAllocatedBytes() - start;
         allocOps++;
+        return result;
     }
 }

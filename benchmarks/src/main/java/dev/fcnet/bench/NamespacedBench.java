@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
 @Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 6, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class NamespacedBench {
     /** Networks per kernel-floor invocation (each costs two processes inside its netns anyway). */
     static final int FLOOR_BATCH = 20;
@@ -207,10 +207,7 @@ public class NamespacedBench {
 
     @Benchmark
     public AddResult addOurs(NewNet n, Engine e, Allocation a) {
-        long start = Allocation.start();
-        AddResult r = e.engine.add(n.network);
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.add(n.network));
     }
 
     // ---- Delete
@@ -233,10 +230,7 @@ public class NamespacedBench {
 
     @Benchmark
     public DeleteResult deleteOurs(OldNet n, Engine e, Allocation a) {
-        long start = Allocation.start();
-        DeleteResult r = e.engine.delete(n.network);
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.delete(n.network));
     }
 
     // ---- Check
@@ -253,9 +247,6 @@ public class NamespacedBench {
 
     @Benchmark
     public CheckReport checkOurs(Target t, Engine e, Allocation a) {
-        long start = Allocation.start();
-        CheckReport r = e.engine.check(t.network).requireClean();
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.check(t.network).requireClean());
     }
 }

@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
 @Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 6, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class SimpleBench {
     /** Networks per kernel-floor invocation: enough to amortise the two processes to a few µs each. */
     static final int FLOOR_BATCH = 100;
@@ -204,10 +204,7 @@ public class SimpleBench {
 
     @Benchmark
     public AddResult addOurs(NewNet n, Engine e, Allocation a) {
-        long start = Allocation.start();
-        AddResult r = e.engine.add(n.network);
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.add(n.network));
     }
 
     // ---- Delete
@@ -230,10 +227,7 @@ public class SimpleBench {
 
     @Benchmark
     public DeleteResult deleteOurs(OldNet n, Engine e, Allocation a) {
-        long start = Allocation.start();
-        DeleteResult r = e.engine.delete(n.network);
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.delete(n.network));
     }
 
     // ---- Check
@@ -250,9 +244,6 @@ public class SimpleBench {
 
     @Benchmark
     public CheckReport checkOurs(Target t, Engine e, Allocation a) {
-        long start = Allocation.start();
-        CheckReport r = e.engine.check(t.network).requireClean();
-        a.end(start);
-        return r;
+        return a.measure(() -> e.engine.check(t.network).requireClean());
     }
 }

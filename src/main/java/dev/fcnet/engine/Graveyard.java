@@ -1,0 +1,203 @@
+package dev.fcnet.engine;
+
+import dev.fcnet.IpInet;
+import dev.fcnet.netlink.NetlinkException;
+import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Rtnl;
+import dev.fcnet.sys.Errno;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Where Delete leaves the host links it removes. Destroying a device costs the kernel about 16 ms
+ * (RCU grace periods, under the global rtnl lock), while destroying a whole group of them costs
+ * about as much as one. So Delete only retires a link (address removed, down, renamed to
+ * {@code fcg<ifindex>}, moved to {@link FcnetEngine#GRAVEYARD_GROUP}: a few hundred microseconds),
+ * which frees its name and address at once and stops its traffic; this class's own platform
+ * thread then destroys the group, whatever was retired meanwhile, in one request. A veth's peer
+ * (veth2, in a namespaced network's netns) dies with it.
+ *
+ * <p>Links left in the group by a process that died are destroyed when the next engine for that
+ * netns starts. {@link #await} waits until everything retired before the call is destroyed.
+ */
+final class Graveyard implements AutoCloseable {
+    private final Rtnl rtnl;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Thread destroyer;
+    /** Links retired so far. */
+    private long retired;
+    /** How many of {@link #retired} are known destroyed: the count before the latest group deletion. */
+    private long destroyed;
+    /** Whether the group must be deleted even though nothing was retired here (left by another process). */
+    private boolean sweep = true;
+    private boolean closing;
+    /** For tests: while set, nothing is destroyed (unless closing), so retired links can be looked at. */
+    private boolean held;
+    /** Set when the destroyer has ended (after {@link #close}): links are then deleted at once. */
+    private boolean stopped;
+    /** Why the latest group deletion failed; null after one that succeeded. */
+    private RuntimeException failure;
+
+    /**
+     * Starts the destroyer with {@code rtnl}, a socket of the host netns that this graveyard then
+     * owns; it sweeps what an earlier process may have left in the group at once.
+     */
+    Graveyard(Rtnl rtnl) {
+        this.rtnl = rtnl;
+        this.destroyer = Thread.ofPlatform().daemon().name("fcnet-graveyard").start(this::destroy);
+    }
+
+    /**
+     * Retires {@code link} and leaves it to the destroyer; deletes it at once instead when it
+     * cannot be retired (e.g. its graveyard name is taken) or the destroyer has stopped.
+     *
+     * @param host the socket of the host netns to do it with
+     * @param address the network's address on the link, removed with it
+     * @throws NetlinkException when the link could be neither retired nor deleted
+     */
+    void retire(Rtnl host, Link link, IpInet address) {
+        if (!stopped()) {
+            try {
+                host.retire(link, address.address(), address.prefixLength(), "fcg" + link.index(), FcnetEngine.GRAVEYARD_GROUP);
+                lock.lock();
+                try {
+                    // Counted once it is in the group, so the next deletion surely takes it.
+                    if (!stopped) {
+                        retired++;
+                        changed.signalAll();
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } catch (NetlinkException e) {
+                if (e.errno() == Errno.ENODEV) throw e;
+                FcnetEngine.log(Level.DEBUG, "cannot retire " + link.name() + " (" + e.getMessage() + "), deleting it now");
+            }
+        }
+        host.deleteLink(link);
+    }
+
+    private boolean stopped() {
+        lock.lock();
+        try {
+            return stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks for the group to be deleted even if nothing was retired here: it may hold another process's links. */
+    void sweep() {
+        lock.lock();
+        try {
+            sweep = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every link retired before this call is destroyed.
+     *
+     * @throws FcnetException when the kernel refused to delete the group (the links are still there)
+     */
+    void await() {
+        lock.lock();
+        try {
+            long target = retired;
+            boolean interrupted = false;
+            while (destroyed < target && destroyer.isAlive()) {
+                try {
+                    changed.await(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            if (failure != null) {
+                throw new FcnetException("cannot destroy the retired links (ip link show group "
+                        + Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP) + "): " + failure.getMessage(),
+                        "destroy links", "link group " + Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP), failure);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Holds back (true) or lets go (false) the destroyer; for tests. */
+    void hold(boolean hold) {
+        lock.lock();
+        try {
+            held = hold;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Destroys what is retired, stops the destroyer and closes its socket. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        boolean interrupted = false;
+        while (destroyer.isAlive()) {
+            try {
+                destroyer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        rtnl.close();
+    }
+
+    /**
+     * The destroyer's loop: one group deletion for everything retired since the last one. While
+     * it runs (the kernel holds its rtnl lock for it) more links are retired, so the batches grow
+     * with the rate of Deletes by themselves.
+     */
+    private void destroy() {
+        while (true) {
+            long target;
+            lock.lock();
+            try {
+                while (!closing && (held || !sweep && destroyed == retired)) changed.awaitUninterruptibly();
+                if (!sweep && destroyed == retired) { // closing, nothing left
+                    stopped = true;
+                    return;
+                }
+                sweep = false;
+                target = retired;
+            } finally {
+                lock.unlock();
+            }
+            RuntimeException failed = null;
+            try {
+                rtnl.deleteGroup(FcnetEngine.GRAVEYARD_GROUP); // false: empty, e.g. the netns cleanup was first
+            } catch (RuntimeException e) {
+                failed = e;
+                FcnetEngine.log(Level.WARNING, "cannot destroy the links of group "
+                        + Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP) + ": " + e.getMessage());
+            }
+            lock.lock();
+            try {
+                destroyed = target;
+                failure = failed;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,379 @@
+package dev.fcnet.engine;
+
+import dev.fcnet.netlink.NetlinkException;
+import dev.fcnet.nft.Chain;
+import dev.fcnet.nft.Expr;
+import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.NftBatch;
+import dev.fcnet.nft.NftConnection;
+import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.Table;
+import dev.fcnet.sys.Errno;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The engine's copy of the fcnet tables of its host netns, so that finding a network's rules
+ * among those of thousands of others costs no chain dump. The copy is exact as long as the
+ * ruleset's generation is the one it was read or last changed at: the kernel counts every
+ * transaction, whoever makes it. Reads start with asking the generation (one small request) and
+ * read again what changed behind the engine's back; changes are committed on condition that the
+ * generation is still the copy's (the kernel checks under its commit lock and refuses the batch
+ * otherwise, and the section is then planned again on a fresh copy), after which the copy is
+ * changed the same way. Chains are copied when first needed.
+ *
+ * <p>Sections run one at a time (the kernel serialises the transactions of a netns anyway).
+ */
+final class HostRules {
+    /** Sections planned on a copy that turned out stale are retried this often. */
+    private static final int ATTEMPTS = 8;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The generation the copy shows; 0 (never a generation) while nothing is copied. */
+    private int generation;
+    private final Map<NftFamily, FamilyCopy> families = new EnumMap<>(NftFamily.class);
+    /** The connection of the running section. */
+    private NftConnection nft;
+
+    /** The changes a section plans, with what it needs to know afterwards. */
+    interface Plan {
+        Changes changes();
+    }
+
+    /** A section's plan as committed, with the rules it added (with their handles, in batch order). */
+    record Committed<P extends Plan>(P plan, List<Rule> added) {}
+
+    /** The batch of a plan, recorded so the copy can be changed as the kernel changed the ruleset. */
+    static final class Changes {
+        private sealed interface Op {}
+
+        private record AddTable(Table table) implements Op {}
+
+        private record AddChain(Chain chain) implements Op {}
+
+        private record AddRule(Rule rule) implements Op {}
+
+        private record DeleteRule(Rule rule) implements Op {}
+
+        private record DeleteChain(Chain chain) implements Op {}
+
+        private record DeleteTable(Table table) implements Op {}
+
+        private final NftBatch batch = new NftBatch();
+        private final List<Op> ops = new ArrayList<>();
+
+        Changes addTable(Table t) {
+            batch.addTable(t);
+            ops.add(new AddTable(t));
+            return this;
+        }
+
+        Changes addChain(Chain c) {
+            batch.addChain(c);
+            ops.add(new AddChain(c));
+            return this;
+        }
+
+        Changes addRule(Rule r) {
+            batch.addRule(r);
+            ops.add(new AddRule(r));
+            return this;
+        }
+
+        Changes deleteRule(Rule r) {
+            batch.deleteRule(r);
+            ops.add(new DeleteRule(r));
+            return this;
+        }
+
+        /** Fails the whole batch with EBUSY while the chain holds rules. */
+        Changes deleteChainIfEmpty(Chain c) {
+            batch.deleteChainIfEmpty(c);
+            ops.add(new DeleteChain(c));
+            return this;
+        }
+
+        /** Fails the whole batch with EBUSY while the table holds chains. */
+        Changes deleteTableIfEmpty(Table t) {
+            batch.deleteTableIfEmpty(t);
+            ops.add(new DeleteTable(t));
+            return this;
+        }
+
+        boolean isEmpty() {
+            return ops.isEmpty();
+        }
+    }
+
+    /** The fcnet table of one family as the copy shows it; valid during its section only. */
+    final class Family implements TableView {
+        private final NftFamily family;
+
+        private Family(NftFamily family) {
+            this.family = family;
+        }
+
+        @Override
+        public boolean tableExists() {
+            return copy(family).tableExists;
+        }
+
+        @Override
+        public Optional<Chain> chain(String name) {
+            return Optional.ofNullable(copy(family).chains.get(name));
+        }
+
+        /** The names of the fcnet table's chains. */
+        Set<String> chainNames() {
+            return Set.copyOf(copy(family).chains.keySet());
+        }
+
+        /** How many rules the chain holds. */
+        int ruleCount(String chain) {
+            int n = 0;
+            for (long[] handles : chainCopy(family, chain).values()) n += handles.length;
+            return n;
+        }
+
+        /** Whether the chain holds this very rule: its expressions under its handle. */
+        boolean contains(Rule rule) {
+            long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());
+            return handles != null && Arrays.stream(handles).anyMatch(h -> h == rule.handle());
+        }
+
+        @Override
+        public OptionalLong handle(Rule rule) {
+            long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());
+            return handles == null ? OptionalLong.empty() : OptionalLong.of(handles[0]);
+        }
+    }
+
+    /** What the copy knows of one family's fcnet table. */
+    private static final class FamilyCopy {
+        final boolean tableExists;
+        final Map<String, Chain> chains;
+        /** The rules of the chains copied so far: the handles of each expression list, in chain order. */
+        final Map<String, Map<List<Expr>, long[]>> rules = new HashMap<>();
+
+        FamilyCopy(boolean tableExists, Map<String, Chain> chains) {
+            this.tableExists = tableExists;
+            this.chains = chains;
+        }
+    }
+
+    /** Thrown out of a section whose copy turned out stale while copying more; the section starts over. */
+    private static final class Stale extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stale() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Runs a read-only section on an exact copy: {@code section} sees the family's table,
+     * chains and rules as they are now.
+     */
+    <T> T read(NftConnection connection, NftFamily family, Function<Family, T> section) {
+        lock.lock();
+        try {
+            nft = connection;
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                sync(nft.generation());
+                try {
+                    return section.apply(new Family(family));
+                } catch (Stale s) {
+                    // read again
+                }
+            }
+            throw unstable("read");
+        } finally {
+            nft = null;
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Plans changes on the copy and commits them on condition that the ruleset is still what the
+     * copy shows; plans again on a fresh copy when it is not. The plan function must decide from
+     * the copy alone (it may run more than once). Nothing is committed for an empty plan.
+     *
+     * @throws NetlinkException when the kernel refuses the batch for another reason (nothing was applied)
+     */
+    <P extends Plan> Committed<P> change(NftConnection connection, NftFamily family, Function<Family, P> plan) {
+        lock.lock();
+        try {
+            nft = connection;
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                // A copy is trusted without asking: the conditional commit finds out if it is stale.
+                if (generation == 0 || attempt > 0) sync(nft.generation());
+                P p;
+                try {
+                    p = plan.apply(new Family(family));
+                } catch (Stale s) {
+                    continue;
+                }
+                Changes changes = p.changes();
+                if (changes.isEmpty()) {
+                    // Nothing to commit, so nothing found out whether the copy was exact.
+                    int now = nft.generation();
+                    if (now == generation) return new Committed<>(p, List.of());
+                    sync(now);
+                    continue;
+                }
+                List<Rule> added;
+                try {
+                    added = nft.commit(changes.batch, generation);
+                } catch (NetlinkException e) {
+                    if (e.errno() != Errno.ERESTART) throw e; // refused: the ruleset, and the copy, are unchanged
+                    forget();
+                    continue;
+                }
+                apply(changes, added);
+                generation = generation + 1 == 0 ? 1 : generation + 1;
+                return new Committed<>(p, added);
+            }
+            throw unstable("change");
+        } finally {
+            nft = null;
+            lock.unlock();
+        }
+    }
+
+    private IllegalStateException unstable(String what) {
+        return new IllegalStateException("the host's ruleset changed " + ATTEMPTS + " times in a row while the engine"
+                + " tried to " + what + " its rules");
+    }
+
+    /** Keeps the copy if it shows generation {@code now}, else forgets it. */
+    private void sync(int now) {
+        if (now != generation) {
+            families.clear();
+            generation = now;
+        }
+    }
+
+    private void forget() {
+        families.clear();
+        generation = 0;
+    }
+
+    private FamilyCopy copy(NftFamily family) {
+        FamilyCopy c = families.get(family);
+        if (c != null) return c;
+        int before = checkedGeneration();
+        boolean table = nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+        Map<String, Chain> chains = new HashMap<>();
+        if (table) {
+            for (Chain ch : nft.chains(family)) {
+                if (ch.table().equals(FcnetRules.TABLE)) chains.put(ch.name(), ch);
+            }
+        }
+        checkUnchanged(before);
+        c = new FamilyCopy(table, chains);
+        families.put(family, c);
+        return c;
+    }
+
+    private Map<List<Expr>, long[]> chainCopy(NftFamily family, String chain) {
+        FamilyCopy c = copy(family);
+        Map<List<Expr>, long[]> rules = c.rules.get(chain);
+        if (rules != null) return rules;
+        rules = new HashMap<>();
+        if (c.chains.containsKey(chain)) {
+            int before = checkedGeneration();
+            for (Rule r : nft.rules(family, FcnetRules.TABLE, chain)) add(rules, r.exprs(), r.handle());
+            checkUnchanged(before);
+        }
+        c.rules.put(chain, rules);
+        return rules;
+    }
+
+    /** The generation before copying more; the section starts over if it is not the copy's. */
+    private int checkedGeneration() {
+        int now = nft.generation();
+        if (now != generation) {
+            sync(now);
+            throw new Stale();
+        }
+        return now;
+    }
+
+    /** After copying: if the ruleset changed meanwhile, the copy is not of one moment, and is forgotten. */
+    private void checkUnchanged(int before) {
+        int now = nft.generation();
+        if (now != before) {
+            sync(now);
+            throw new Stale();
+        }
+    }
+
+    /** Changes the copy as the committed batch changed the ruleset. */
+    private void apply(Changes changes, List<Rule> added) {
+        int next = 0;
+        for (Changes.Op op : changes.ops) {
+            switch (op) {
+                case Changes.AddTable(Table t) -> {
+                    FamilyCopy c = families.get(t.family());
+                    if (c != null && !c.tableExists) families.put(t.family(), new FamilyCopy(true, c.chains));
+                }
+                case Changes.AddChain(Chain ch) -> {
+                    FamilyCopy c = families.get(ch.family());
+                    // An existing chain stays as it was (the kernel kept it, else the batch failed).
+                    if (c != null) c.chains.putIfAbsent(ch.name(), ch);
+                }
+                case Changes.AddRule(Rule r) -> {
+                    Rule withHandle = added.get(next++);
+                    Map<List<Expr>, long[]> rules = copiedRules(r.family(), r.chain());
+                    if (rules != null) add(rules, r.exprs(), withHandle.handle());
+                }
+                case Changes.DeleteRule(Rule r) -> {
+                    Map<List<Expr>, long[]> rules = copiedRules(r.family(), r.chain());
+                    if (rules != null) remove(rules, r.exprs(), r.handle());
+                }
+                case Changes.DeleteChain(Chain ch) -> {
+                    FamilyCopy c = families.get(ch.family());
+                    if (c != null) {
+                        c.chains.remove(ch.name());
+                        c.rules.remove(ch.name());
+                    }
+                }
+                case Changes.DeleteTable(Table t) -> families.put(t.family(), new FamilyCopy(false, new HashMap<>()));
+            }
+        }
+    }
+
+    private Map<List<Expr>, long[]> copiedRules(NftFamily family, String chain) {
+        FamilyCopy c = families.get(family);
+        return c == null ? null : c.rules.get(chain);
+    }
+
+    private static void add(Map<List<Expr>, long[]> rules, List<Expr> exprs, long handle) {
+        long[] old = rules.get(exprs);
+        if (old == null) {
+            rules.put(exprs, new long[] {handle});
+        } else {
+            long[] more = Arrays.copyOf(old, old.length + 1);
+            more[old.length] = handle;
+            rules.put(exprs, more);
+        }
+    }
+
+    private static void remove(Map<List<Expr>, long[]> rules, List<Expr> exprs, long handle) {
+        long[] old = rules.get(exprs);
+        if (old == null) return;
+        long[] fewer = Arrays.stream(old).filter(h -> h != handle).toArray();
+        if (fewer.length == 0) rules.remove(exprs);
+        else rules.put(exprs, fewer);
+    }
+}

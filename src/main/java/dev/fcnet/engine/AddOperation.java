@@ -13,6 +13,7 @@ import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
@@ -119,7 +120,7 @@ final class AddOperation {
     // ---- the two network types
 
     private void addSimple() {
-        Link tap = createTap(host, network.tapName(), true);
+        Link tap = createTap(host, network.tapName());
         configure(host, tap, network.tapIp());
         addHostRules();
     }
@@ -133,8 +134,7 @@ final class AddOperation {
                 netns[0] = Netns.create(name);
                 tx.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
-            inner = tx.step("open netns sockets", "netns " + name,
-                    () -> new Place(Optional.of(name), netns[0], netns[0].call(Place.Sockets::open)));
+            inner = netns[0].call(() -> startInside(netns[0], name));
             addInside(ns, netns[0], inner);
         } finally {
             // The netns dies, after a rollback, once nothing holds it open.
@@ -143,15 +143,32 @@ final class AddOperation {
         }
     }
 
+    /**
+     * What must be done from inside the new netns, in one visit on a thread that entered it: its
+     * sockets, its tap and its forwarding switches (the devices made later inherit them).
+     */
+    private Place startInside(Netns netns, String name) {
+        Place inner = tx.step("open netns sockets", "netns " + name,
+                () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
+        try {
+            tx.step("create tap", inner.qualify(network.tapName()), () -> Tap.create(network.tapName(), TapOptions.DEFAULT));
+            List<Need> needs = Forwarding.netnsNeeds(layout);
+            tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                    () -> needs.forEach(Forwarding::enableHere));
+            return inner;
+        } catch (RuntimeException | Error e) {
+            inner.closeSockets();
+            throw e;
+        }
+    }
+
     private void addInside(Namespaced ns, Netns netns, Place inner) {
         Place innerPlace = inner;
         // The netns' mark: Delete can tell a netns the engine made from another one.
-        Link lo = tx.step("mark link", inner.qualify("lo"), () -> {
-            Link l = lookup(innerPlace, "lo");
-            innerPlace.rtnl.setAlias(l, FcnetEngine.LINK_ALIAS);
-            return l;
+        tx.step("configure link", inner.qualify("lo") + ": alias " + FcnetEngine.LINK_ALIAS + ", up", () -> {
+            Link lo = lookup(innerPlace, "lo");
+            innerPlace.rtnl.send(new RtnlBatch().setAlias(lo, FcnetEngine.LINK_ALIAS).setUp(lo, true));
         });
-        tx.step("set link up", inner.qualify("lo"), () -> innerPlace.rtnl.setUp(lo, true));
         Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
@@ -161,14 +178,10 @@ final class AddOperation {
                 });
         configure(host, veths[0], ns.veth1Ip());
         configure(inner, veths[1], ns.veth2Ip());
-        Link tap = createTap(inner, network.tapName(), false);
-        configure(inner, tap, network.tapIp());
+        configure(inner, lookup(inner, network.tapName()), network.tapIp());
         InetAddress gateway = ns.veth1Ip().address();
         tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> innerPlace.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
-        List<Need> needs = Forwarding.netnsNeeds(layout);
-        tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
-                () -> needs.forEach(n -> Forwarding.enable(innerPlace, n)));
         addNetnsRules(inner);
         addHostRules();
         layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
@@ -180,24 +193,23 @@ final class AddOperation {
 
     // ---- steps
 
-    /** A persistent tap; {@code undo}: delete it on rollback (a tap inside a netns goes with the netns). */
-    private Link createTap(Place place, String name, boolean undo) {
+    /** A persistent tap in the host netns, deleted on rollback. */
+    private Link createTap(Place place, String name) {
         return tx.step("create tap", place.qualify(name), () -> {
             place.inside(() -> {
                 Tap.create(name, TapOptions.DEFAULT);
                 return null;
             });
-            if (undo) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+            tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
             return lookup(place, name);
         });
     }
 
-    /** Marks the link as the engine's, gives it its address and sets it up. */
+    /** Marks the link as the engine's, gives it its address and sets it up: one datagram. */
     private void configure(Place place, Link link, IpInet address) {
-        tx.step("mark link", place.qualify(link.name()), () -> place.rtnl.setAlias(link, FcnetEngine.LINK_ALIAS));
-        tx.step("add address", place.qualify(address + " on " + link.name()),
-                () -> place.rtnl.addAddress(link, address.address(), address.prefixLength()));
-        tx.step("set link up", place.qualify(link.name()), () -> place.rtnl.setUp(link, true));
+        tx.step("configure link", place.qualify(link.name()) + ": alias " + FcnetEngine.LINK_ALIAS + ", " + address + ", up",
+                () -> place.rtnl.send(new RtnlBatch().setAlias(link, FcnetEngine.LINK_ALIAS)
+                        .addAddress(link, address.address(), address.prefixLength()).setUp(link, true)));
     }
 
     /**

@@ -316,6 +316,11 @@ public final class FcnetEngine implements AutoCloseable {
         if (hostNetns != null) hostNetns.close();
     }
 
+    /** The engine's copy of the host's fcnet tables; for tests. */
+    HostRules hostRules() {
+        return hostRules;
+    }
+
     /** Keeps (true) the links Deletes retire from being destroyed until let go (false); for tests. */
     void holdDestruction(boolean hold) {
         graveyard.hold(hold);

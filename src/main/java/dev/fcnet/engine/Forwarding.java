@@ -85,8 +85,13 @@ final class Forwarding {
     /** Turns the switch on; /proc/sys/net belongs to the netns of the thread that opens it. */
     static void enable(Place place, Need need) {
         place.inside(() -> {
-            Rtnl.setForwarding(need.family(), need.device(), true);
+            enableHere(need);
             return null;
         });
+    }
+
+    /** Turns the switch on in the calling thread's netns. */
+    static void enableHere(Need need) {
+        Rtnl.setForwarding(need.family(), need.device(), true);
     }
 }

@@ -44,6 +44,8 @@ final class HostRules {
     private final Map<NftFamily, FamilyCopy> families = new EnumMap<>(NftFamily.class);
     /** The connection of the running section. */
     private NftConnection nft;
+    /** How many dumps the copy was made of so far (tables and chains of a family count as one); for tests. */
+    private int dumps;
 
     /** The changes a section plans, with what it needs to know afterwards. */
     interface Plan {
@@ -250,6 +252,16 @@ final class HostRules {
         }
     }
 
+    /** How many dumps the copy was made of so far. */
+    int dumps() {
+        lock.lock();
+        try {
+            return dumps;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private IllegalStateException unstable(String what) {
         return new IllegalStateException("the host's ruleset changed " + ATTEMPTS + " times in a row while the engine"
                 + " tried to " + what + " its rules");
@@ -279,6 +291,7 @@ final class HostRules {
                 if (ch.table().equals(FcnetRules.TABLE)) chains.put(ch.name(), ch);
             }
         }
+        dumps++;
         checkUnchanged(before);
         c = new FamilyCopy(table, chains);
         families.put(family, c);
@@ -293,6 +306,7 @@ final class HostRules {
         if (c.chains.containsKey(chain)) {
             int before = checkedGeneration();
             for (Rule r : nft.rules(family, FcnetRules.TABLE, chain)) add(rules, r.exprs(), r.handle());
+            dumps++;
             checkUnchanged(before);
         }
         c.rules.put(chain, rules);

@@ -111,6 +111,17 @@ public final class Rtnl implements AutoCloseable {
     }
 
     /**
+     * Sends the batch's requests in one datagram and waits for every ack.
+     *
+     * @throws NetlinkException for the first request the kernel refused (its later refusals
+     *         suppressed in it); the requests before and after it were carried out
+     */
+    public void send(RtnlBatch batch) {
+        if (batch.size() == 0) return;
+        request(b -> batch.requests.forEach(r -> r.accept(b)));
+    }
+
+    /**
      * Takes the link out of service at once, leaving its destruction for later: removes
      * {@code address/prefixLength} from it (an address already gone is fine), sets it down,
      * renames it to {@code newName} and moves it to {@code group}, four requests in one datagram.

@@ -90,13 +90,11 @@ final class EngineFixture {
      */
     static FirecrackerNetwork clone(String netnsPrefix, int n) {
         if (n < 1 || n > 16383) throw new IllegalArgumentException("clone " + n);
-        String net = "10." + (64 + n / 256) + "." + (n % 256 / 64 * 64 + n % 64) / 1 + ".";
-        int third = 64 + n / 256 / 4;
-        int quad = (n % 1024) * 4;
-        String prefix = "10." + third + "." + quad / 256 + ".";
+        int block = n * 4;
+        String prefix = "10.64." + (block >> 8) + ".";
         Namespaced ns = Namespaced.builder().netnsName(netnsPrefix + "-c" + n).veth1Name("vh" + n).veth2Name("vg" + n)
-                .veth1Ip(IpInet.parse(prefix + (quad % 256 + 1) + "/30"))
-                .veth2Ip(IpInet.parse(prefix + (quad % 256 + 2) + "/30"))
+                .veth1Ip(IpInet.parse(prefix + ((block & 255) + 1) + "/30"))
+                .veth2Ip(IpInet.parse(prefix + ((block & 255) + 2) + "/30"))
                 .forwardedGuestIp(IpInet.parseAddress("192.168." + n / 256 + "." + n % 256)).build();
         return base(Stack.V4, "tap0", 0).networkType(ns).build();
     }

@@ -1,0 +1,38 @@
+package dev.fcnet.rtnl;
+
+import dev.fcnet.netlink.MessageBuilder;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Requests that {@link Rtnl#send} sends in one datagram, each encoded as its single-request
+ * method of {@link Rtnl} sends it: one system call instead of one per request. The kernel
+ * handles them in order, each on its own (a failed one does not stop the next).
+ */
+public final class RtnlBatch {
+    final List<Consumer<MessageBuilder>> requests = new ArrayList<>();
+
+    /** As {@link Rtnl#setAlias}. */
+    public RtnlBatch setAlias(Link link, String alias) {
+        requests.add(b -> RtnlMessages.setAlias(b, link, alias));
+        return this;
+    }
+
+    /** As {@link Rtnl#addAddress}. */
+    public RtnlBatch addAddress(Link link, InetAddress address, int prefixLength) {
+        requests.add(b -> RtnlMessages.newAddr(b, link, address, prefixLength));
+        return this;
+    }
+
+    /** As {@link Rtnl#setUp}. */
+    public RtnlBatch setUp(Link link, boolean up) {
+        requests.add(b -> RtnlMessages.setUp(b, link, up));
+        return this;
+    }
+
+    public int size() {
+        return requests.size();
+    }
+}

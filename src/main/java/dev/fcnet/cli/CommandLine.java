@@ -24,7 +24,9 @@ import java.nio.file.Path;
  * subcommand {@code simple} or {@code namespaced} with its own options. As with clap, global options
  * go before the subcommand, an option may be given once, and a value is the next argument or follows
  * {@code =}. Extensions: {@code --json FILE|-} reads the network instead of flags and subcommand;
- * {@code --boot-arg} prints the guest's boot argument and performs no operation.
+ * {@code --boot-arg} prints the guest's boot argument and performs no operation;
+ * {@code --enable-forwarding} (Add) and {@code --idempotent} (Delete) are the explicit opt-ins of
+ * DESIGN §3–4.
  */
 final class CommandLine {
     private CommandLine() {}
@@ -32,7 +34,17 @@ final class CommandLine {
     /** What the command line asks for. */
     sealed interface Command {}
 
-    record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) implements Command {}
+    /**
+     * @param enableForwarding {@code --enable-forwarding}: Add turns on the host forwarding the guest's
+     *     traffic needs instead of only warning that it is off
+     * @param idempotent {@code --idempotent}: Delete removes whatever part of the network exists
+     */
+    record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
+                   boolean idempotent) implements Command {
+        Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
+            this(network, operation, false, false);
+        }
+    }
 
     record PrintBootArg(FirecrackerNetwork network) implements Command {}
 
@@ -96,6 +108,8 @@ final class CommandLine {
         String operationFlag = null;
         String subcommand = null;
         String bootArgFlag = null;
+        boolean enableForwarding = false;
+        boolean idempotent = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) return new Help();
@@ -119,6 +133,13 @@ final class CommandLine {
                     operation = op;
                     operationFlag = arg;
                 }
+                continue;
+            }
+            if (arg.equals("--enable-forwarding") || arg.equals("--idempotent")) {
+                if (subcommand != null) throw new UsageException(arg + " must come before the subcommand " + subcommand);
+                boolean forwarding = arg.equals("--enable-forwarding");
+                if (forwarding ? enableForwarding : idempotent) throw new UsageException(arg + " is given twice");
+                if (forwarding) enableForwarding = true; else idempotent = true;
                 continue;
             }
             if (arg.startsWith("--")) {
@@ -162,9 +183,16 @@ final class CommandLine {
         if (bootArgFlag == null && operationFlag == null) {
             throw new UsageException("one of -A/--add, -D/--del, -C/--check is required");
         }
+        if (enableForwarding && operation != FirecrackerNetworkOperation.Add) {
+            throw new UsageException("--enable-forwarding applies to -A/--add only");
+        }
+        if (idempotent && operation != FirecrackerNetworkOperation.Delete) {
+            throw new UsageException("--idempotent applies to -D/--del only");
+        }
         FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
                 ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
-        return operation == null ? new PrintBootArg(network) : new Perform(network, operation);
+        return operation == null ? new PrintBootArg(network)
+                : new Perform(network, operation, enableForwarding, idempotent);
     }
 
     private static FirecrackerNetwork fromFlags(String[] values, String subcommand) throws UsageException {

@@ -7,7 +7,9 @@ import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
 import dev.fcnet.cli.CommandLine.UsageException;
 import dev.fcnet.engine.CheckReport;
+import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.ForwardingPolicy;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import java.io.InputStream;
@@ -51,7 +53,11 @@ public final class Main {
             return EXIT_USAGE;
         }
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
-        if (command instanceof Perform p) return perform(p.network(), p.operation(), options, out, err);
+        if (command instanceof Perform p) {
+            EngineOptions chosen = p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options;
+            return perform(p.network(), p.operation(), p.idempotent() ? DeleteMode.IDEMPOTENT : DeleteMode.STRICT,
+                    chosen, out, err);
+        }
         if (command instanceof PrintBootArg b) {
             out.println(b.network().guestIpBootArg(GUEST_IFACE));
         } else if (command instanceof CommandLine.Help) {
@@ -66,8 +72,8 @@ public final class Main {
      * Carries out the operation: Add and Delete print nothing but warnings (on stderr); Check
      * prints its report, every object on its own line.
      */
-    static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, EngineOptions options,
-                       PrintStream out, PrintStream err) {
+    static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, DeleteMode deleteMode,
+                       EngineOptions options, PrintStream out, PrintStream err) {
         try (FcnetEngine engine = FcnetEngine.open(options)) {
             if (operation == FirecrackerNetworkOperation.Check) {
                 CheckReport report = engine.check(network);
@@ -77,7 +83,7 @@ public final class Main {
             if (operation == FirecrackerNetworkOperation.Add) {
                 for (String warning : engine.add(network).warnings()) err.println("fcnet: warning: " + warning);
             } else {
-                engine.delete(network);
+                engine.delete(network, deleteMode);
             }
             return 0;
         } catch (FcnetException e) {
@@ -118,6 +124,10 @@ public final class Main {
               -A, --add                Add the network
               -D, --del                Delete the network
               -C, --check              Check the network
+                  --enable-forwarding  With -A: turn on the host forwarding the guest's traffic needs
+                                       (by default Add only warns that it is off)
+                  --idempotent         With -D: remove whatever part of the network exists, and
+                                       succeed when nothing does (clean-up after a crash)
                   --json <FILE>        Read the network as fcnet-types JSON from FILE (- for stdin)
                                        instead of the options above and the subcommand
                   --boot-arg           Only print the guest's ip= kernel boot argument (for eth0);

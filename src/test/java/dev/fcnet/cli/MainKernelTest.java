@@ -85,6 +85,32 @@ class MainKernelTest {
     }
 
     @Test
+    void enableForwardingAndIdempotentDelete(ScratchNetns host) {
+        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
+        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
+        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=0", "net.ipv4.conf.default.forwarding=0");
+        Run warned = run(host, "--iface", "eth1", "-A", "simple");
+        assertEquals(0, warned.code(), warned.toString());
+        assertTrue(warned.err().startsWith("fcnet: warning: ") && warned.err().contains("forwarding"), warned.err());
+        assertEquals("0", host.exec("sysctl", "-n", "net.ipv4.conf.eth1.forwarding").strip(), "WARN changes no sysctl");
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
+
+        Run enabled = run(host, "--enable-forwarding", "--iface", "eth1", "-A", "simple");
+        assertEquals(new Run(0, "", ""), enabled);
+        assertEquals("1", host.exec("sysctl", "-n", "net.ipv4.conf.eth1.forwarding").strip());
+        assertEquals("1", host.exec("sysctl", "-n", "net.ipv4.conf.tap0.forwarding").strip());
+        assertEquals(0, run(host, "--iface", "eth1", "-C", "simple").code());
+
+        // A crash left half a network: the tap is gone, the rules remain. Strict Delete refuses, idempotent cleans up.
+        host.exec("ip", "link", "del", "tap0");
+        assertEquals(3, run(host, "--iface", "eth1", "-D", "simple").code());
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "--idempotent", "simple"));
+        String rules = host.exec("nft", "list", "ruleset");
+        assertFalse(rules.contains("masquerade") || rules.contains("iifname"), rules);
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "--idempotent", "simple"));
+    }
+
+    @Test
     void badInputChangesNothing(ScratchNetns host) {
         hostLike(host);
         String before = state(host);

@@ -114,6 +114,15 @@ class MainTest {
     }
 
     @Test
+    void optIns() throws CommandLine.UsageException {
+        FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, true, false),
+                CommandLine.parse(new String[] {"--enable-forwarding", "-A", "simple"}, new ByteArrayInputStream(new byte[0])));
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Delete, false, true),
+                CommandLine.parse(new String[] {"-D", "--idempotent", "simple"}, new ByteArrayInputStream(new byte[0])));
+    }
+
+    @Test
     void bootArgOnly() {
         assertEquals(new Run(0, "ip=172.16.0.2::172.16.0.1:255.255.255.0::eth0:off" + System.lineSeparator(), ""),
                 run("--boot-arg", "simple"));
@@ -201,6 +210,10 @@ class MainTest {
         "--boot-arg -A simple|--boot-arg only prints the boot argument; it cannot be combined with -A",
         "--check --boot-arg simple|--boot-arg only prints the boot argument; it cannot be combined with --check",
         "--boot-arg --boot-arg simple|--boot-arg is given twice",
+        "--enable-forwarding -C simple|--enable-forwarding applies to -A/--add only",
+        "--idempotent -A simple|--idempotent applies to -D/--del only",
+        "-D --idempotent --idempotent simple|--idempotent is given twice",
+        "-A simple --enable-forwarding|--enable-forwarding must come before the subcommand simple",
         "simple --boot-arg|--boot-arg must come before the subcommand simple",
         "-A --json net.json simple|--json replaces the subcommand; simple cannot be combined with it",
         "-A --json net.json --tap t0|--json replaces the network flags; --tap cannot be combined with it",

@@ -154,8 +154,7 @@ final class AddOperation {
             tx.step("create tap", inner.qualify(network.tapName()), () -> Tap.create(network.tapName(), TapOptions.DEFAULT));
             List<Need> needs = Forwarding.netnsNeeds(layout);
             tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
-                    () -> { needs.forEach(Forwarding::enableHere);
-                        if (Boolean.getBoolean("hack6")) try { java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1"); java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf/all/disable_ipv6"), "1"); } catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); } });
+                    () -> needs.forEach(Forwarding::enableHere));
             return inner;
         } catch (RuntimeException | Error e) {
             inner.closeSockets();

@@ -12,6 +12,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @KernelTest
 @EnabledIfSystemProperty(named = "scratch", matches = "1")
 class ScratchClonesTest {
+    static long[] cpu() throws Exception {
+        String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat")).split("\\) ")[1].split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
     @Test
     void clones(ScratchNetns host) throws Exception {
         EngineFixture.readyHost(host);
@@ -20,9 +25,12 @@ class ScratchClonesTest {
         List<FirecrackerNetwork> clones = new ArrayList<>();
         for (int i = 1; i <= n; i++) clones.add(EngineFixture.clone(host.name(), i));
         try (FcnetEngine engine = EngineFixture.engine(host)) {
+            long[] c0 = cpu();
             long t0 = System.nanoTime();
             var added = engine.addAll(clones, p);
             long t1 = System.nanoTime();
+            long[] c1 = cpu();
+            System.out.printf("CLONES add cpu: user %.2f s, sys %.2f s (this JVM)%n", (c1[0] - c0[0]) / 100.0, (c1[1] - c0[1]) / 100.0);
             var checked = engine.checkAll(clones, p);
             long t2 = System.nanoTime();
             long clean = checked.stream().filter(o -> o.ok() && o.orThrow().isClean()).count();

@@ -72,4 +72,6 @@ cap getroute-fibmatch-v6 "$fib" ip -6 route get fibmatch 2001:db8:1::3
 run ip link set veth9 down
 cap setlink-name-group "the graveyard rename: name and group in one request (the link is down)" ip link set veth9 name fcg3 group 7
 cap dellink-group "no index, no name: the kernel deletes every link of the group in one unregister batch" ip link del group 7
+run ip link add veth7 type veth peer name veth6
+cap setlink-addrgenmode "" ip link set veth7 addrgenmode none
 rm -f /tmp/fcnet-capture.strace

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
@@ -8,8 +9,10 @@ import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
+import dev.fcnet.nft.Expr;
 import dev.fcnet.nft.FcnetRules;
 import dev.fcnet.nft.NftBatch;
+import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -19,15 +22,20 @@ import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
- * Checks first that the network does not exist, so a second Add changes nothing.
+ * Checks first that the network does not exist, so a second Add changes nothing. In three parts
+ * ({@link #prepare}, the host's rules, {@link #finish}) so that a bulk Add can commit the host
+ * rules of many networks together.
  */
 final class AddOperation {
     private final Layout layout;
@@ -49,13 +57,34 @@ final class AddOperation {
     }
 
     AddResult run() {
+        prepare();
+        addHostRules();
+        return finish();
+    }
+
+    /**
+     * The steps before the host's rules: the checks, the tap or the netns with everything in it
+     * and the veth pair. Nothing inside the network's netns is needed afterwards (its sockets are
+     * closed). On failure, rolls back and throws.
+     */
+    void prepare() {
         refuseExisting();
         if (policy == ForwardingPolicy.REQUIRE) requireForwarding();
         if (layout.namespaced.isPresent()) {
             addNamespaced(layout.namespaced.get());
         } else {
-            addSimple();
+            Link tap = createTap(host, network.tapName());
+            configure(host, tap, network.tapIp());
         }
+    }
+
+    /** The steps after the host's rules: the host route, host forwarding (ENABLE), and the result. */
+    AddResult finish() {
+        layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
+            host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
+            tx.onRollback("delete route " + r.describe(),
+                    () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
+        }));
         if (policy == ForwardingPolicy.ENABLE) enableForwarding();
         return new AddResult(network, rules, forwardingWarnings());
     }
@@ -117,13 +146,7 @@ final class AddOperation {
         }
     }
 
-    // ---- the two network types
-
-    private void addSimple() {
-        Link tap = createTap(host, network.tapName());
-        configure(host, tap, network.tapIp());
-        addHostRules();
-    }
+    // ---- a namespaced network's netns
 
     private void addNamespaced(Namespaced ns) {
         String name = ns.netnsName();
@@ -145,16 +168,19 @@ final class AddOperation {
 
     /**
      * What must be done from inside the new netns, in one visit on a thread that entered it: its
-     * sockets, its tap and its forwarding switches (the devices made later inherit them).
+     * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
     private Place startInside(Netns netns, String name) {
         Place inner = tx.step("open netns sockets", "netns " + name,
                 () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
         try {
             tx.step("create tap", inner.qualify(network.tapName()), () -> Tap.create(network.tapName(), TapOptions.DEFAULT));
-            List<Need> needs = Forwarding.netnsNeeds(layout);
-            tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
-                    () -> needs.forEach(Forwarding::enableHere));
+            // The devices' IPv4 switches are set with their addresses (configure); the others here.
+            List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
+            if (!needs.isEmpty()) {
+                tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                        () -> needs.forEach(Forwarding::enableHere));
+            }
             return inner;
         } catch (RuntimeException | Error e) {
             inner.closeSockets();
@@ -183,12 +209,6 @@ final class AddOperation {
         tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> innerPlace.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
-        addHostRules();
-        layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
-            host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
-            tx.onRollback("delete route " + r.describe(),
-                    () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
-        }));
     }
 
     // ---- steps
@@ -205,11 +225,25 @@ final class AddOperation {
         });
     }
 
-    /** Marks the link as the engine's, gives it its address and sets it up: one datagram. */
+    /**
+     * Marks the link as the engine's, gives it its address and sets it up, in one datagram;
+     * before it is up, for a V4 network, without an IPv6 link-local address (nothing of the
+     * network uses IPv6, and the kernel's work for every such address — duplicate address
+     * detection, router solicitations, a route per device — grows with the number of links),
+     * and in a network's netns, with the IPv4 forwarding the network needs of the link.
+     */
     private void configure(Place place, Link link, IpInet address) {
-        tx.step("configure link", place.qualify(link.name()) + ": alias " + FcnetEngine.LINK_ALIAS + ", " + address + ", up",
-                () -> place.rtnl.send(new RtnlBatch().setAlias(link, FcnetEngine.LINK_ALIAS)
-                        .addAddress(link, address.address(), address.prefixLength()).setUp(link, true)));
+        boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
+        boolean forward = place.netnsName().isPresent()
+                && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
+        tx.step("configure link", place.qualify(link.name()) + ": alias " + FcnetEngine.LINK_ALIAS
+                + (v4Only ? ", no ipv6 link-local address" : "") + (forward ? ", ipv4 forwarding" : "") + ", " + address
+                + ", up", () -> {
+                    RtnlBatch batch = new RtnlBatch().setAlias(link, FcnetEngine.LINK_ALIAS);
+                    if (v4Only) batch.addrGenModeNone(link);
+                    if (forward) batch.setIpv4Forwarding(link, true);
+                    place.rtnl.send(batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true));
+                });
     }
 
     /**
@@ -226,47 +260,155 @@ final class AddOperation {
         });
     }
 
-    /** What a host plan found and decided. */
-    private record HostPlan(HostRules.Changes changes, Map<RuleSpec, Long> present, List<Chain> createdChains,
-            boolean createdTable) implements HostRules.Plan {}
+    // ---- the host's rules, of one Add or of many in few transactions
+
+    /** Networks whose host rules one transaction adds at most (a few hundred KiB of messages and replies). */
+    static final int SHARED_COMMIT = 256;
+
+    /** Marks a shared masquerade rule that an earlier Add of the same batch adds. */
+    private static final long IN_BATCH = -1;
 
     /**
-     * The host's rules in one transaction, with the fcnet table and chains when the copy shows
-     * them missing or of another shape (nft's add then keeps existing ones, or the kernel refuses
-     * a chain of another shape in its own words). The Simple masquerade rule is added only when
-     * the postrouting chain does not have it yet: the commit is conditional on the ruleset being
-     * what the copy shows, so no other Add can have added it meanwhile. Undone: the rules added,
-     * then the chains and table made here, if empty by then.
+     * One Add's part of a batch: the rules it adds, in order, those it found (handle, or
+     * {@link #IN_BATCH}), and the chains and table it makes (and undoes).
      */
-    private void addHostRules() {
-        tx.step("add rules", host.qualify(describe(layout.hostChains, layout.hostRules)), () -> {
-            HostRules.Committed<HostPlan> done = hostRules.change(host.nft, layout.family, copy -> {
-                HostRules.Changes changes = new HostRules.Changes();
-                List<Chain> missing = layout.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();
-                boolean shaped = layout.hostChains.stream().allMatch(c -> copy.chain(c.name()).map(c::matches).orElse(true));
-                if (!copy.tableExists() || !missing.isEmpty() || !shaped) {
-                    changes.addTable(FcnetRules.table(layout.family));
-                    layout.hostChains.forEach(changes::addChain);
+    private record HostPlan(List<RuleSpec> adding, Map<RuleSpec, Long> present, List<Chain> createdChains,
+            boolean createdTable) {}
+
+    private record Batch(NftBatch changes, List<HostPlan> plans) implements HostRules.Plan {}
+
+    /**
+     * The host rules of Adds of one family as one batch, with the fcnet table and chains when the
+     * copy shows them missing or of another shape (nft's add then keeps existing ones, or the
+     * kernel refuses a chain of another shape in its own words). A Simple masquerade rule is
+     * added only when the postrouting chain, or an earlier Add of the batch, does not have it
+     * yet: the commit is conditional on the ruleset being what the copy shows, so no one else
+     * can have added it meanwhile.
+     */
+    private static Batch plan(HostRules.Family copy, List<AddOperation> ops) {
+        NftBatch changes = new NftBatch();
+        Layout first = ops.get(0).layout;
+        List<Chain> missing = first.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();
+        boolean shaped = first.hostChains.stream().allMatch(c -> copy.chain(c.name()).map(c::matches).orElse(true));
+        boolean createTable = !copy.tableExists();
+        if (createTable || !missing.isEmpty() || !shaped) {
+            changes.addTable(FcnetRules.table(first.family));
+            first.hostChains.forEach(changes::addChain);
+        }
+        Set<List<Expr>> planned = new HashSet<>();
+        List<HostPlan> plans = new ArrayList<>(ops.size());
+        for (AddOperation op : ops) {
+            List<RuleSpec> adding = new ArrayList<>();
+            Map<RuleSpec, Long> present = new HashMap<>();
+            for (RuleSpec spec : op.layout.hostRules) {
+                if (op.layout.isSharedMasquerade(spec)) {
+                    OptionalLong found = copy.handle(spec.rule());
+                    if (found.isPresent()) {
+                        present.put(spec, found.getAsLong());
+                        continue;
+                    }
+                    if (!planned.add(spec.rule().exprs())) {
+                        present.put(spec, IN_BATCH);
+                        continue;
+                    }
                 }
-                Map<RuleSpec, Long> present = new HashMap<>();
-                for (RuleSpec spec : layout.hostRules) {
-                    OptionalLong found = layout.isSharedMasquerade(spec) ? copy.handle(spec.rule()) : OptionalLong.empty();
-                    if (found.isPresent()) present.put(spec, found.getAsLong());
-                    else changes.addRule(spec.rule());
-                }
-                return new HostPlan(changes, present, missing, !copy.tableExists());
-            });
-            HostPlan plan = done.plan();
-            List<Rule> added = done.added();
-            for (int i = 0, next = 0; i < layout.hostRules.size(); i++) {
-                RuleSpec spec = layout.hostRules.get(i);
-                Long present = plan.present().get(spec);
-                rules.add(present != null ? handle(host, spec, present, false)
-                        : handle(host, spec, added.get(next++).handle(), true));
+                adding.add(spec);
+                changes.addRule(spec.rule());
             }
-            tx.onRollback("delete rules " + added.stream().map(r -> Long.toUnsignedString(r.handle())).toList()
-                    + (plan.createdChains().isEmpty() ? "" : " and the chains made"), () -> undoHostRules(plan, added));
+            // What the batch makes belongs to its first Add, which undoes it if it fails.
+            boolean firstOp = plans.isEmpty();
+            plans.add(new HostPlan(adding, present, firstOp ? missing : List.of(), firstOp && createTable));
+        }
+        return new Batch(changes, plans);
+    }
+
+    /** The host's rules of this Add alone, in one transaction. Undone: its rules, then the chains and table it made, if empty. */
+    private void addHostRules() {
+        tx.step("add rules", describeHostRules(), () -> {
+            HostRules.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
+            HostPlan plan = done.plan().plans().get(0);
+            recordHostRules(plan, done.added(), done.added());
+            tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
         });
+    }
+
+    /**
+     * The host rules of many prepared Adds in few transactions: one per family and
+     * {@link #SHARED_COMMIT} networks. At each commit that adds a rule the kernel checks the whole
+     * table and copies the whole chain, so one commit per network would cost time growing with
+     * the number of networks present. Each Add's step "add rules" then completes, or fails and
+     * rolls that Add back alone; a batch the kernel refuses is retried one Add at a time, so only
+     * the culprit fails.
+     *
+     * @return the Adds that failed (rolled back), with their failures
+     */
+    static Map<AddOperation, FcnetException> addHostRules(HostRules hostRules, Place host, List<AddOperation> ops) {
+        Map<AddOperation, FcnetException> failed = new HashMap<>();
+        Map<NftFamily, List<AddOperation>> byFamily = new EnumMap<>(NftFamily.class);
+        for (AddOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
+        for (Map.Entry<NftFamily, List<AddOperation>> family : byFamily.entrySet()) {
+            List<AddOperation> all = family.getValue();
+            for (int from = 0; from < all.size(); from += SHARED_COMMIT) {
+                List<AddOperation> chunk = all.subList(from, Math.min(all.size(), from + SHARED_COMMIT));
+                HostRules.Committed<Batch> done;
+                try {
+                    done = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk));
+                } catch (RuntimeException e) {
+                    for (AddOperation op : chunk) {
+                        try {
+                            op.addHostRules();
+                        } catch (FcnetException f) {
+                            failed.put(op, f);
+                        }
+                    }
+                    continue;
+                }
+                List<Rule> added = done.added();
+                for (int i = 0, next = 0; i < chunk.size(); i++) {
+                    AddOperation op = chunk.get(i);
+                    HostPlan plan = done.plan().plans().get(i);
+                    List<Rule> own = added.subList(next, next + plan.adding().size());
+                    next += plan.adding().size();
+                    try {
+                        // Registered first: should the step fail, its rollback deletes them too.
+                        op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
+                        op.tx.step("add rules", op.describeHostRules(), () -> op.recordHostRules(plan, own, added));
+                    } catch (FcnetException f) {
+                        failed.put(op, f);
+                    }
+                }
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * Appends this Add's host rules to its result, in layout order: {@code own}, the rules it
+     * added; {@code batch}, all the batch added (where a masquerade rule an earlier Add of the
+     * batch added is found).
+     */
+    private void recordHostRules(HostPlan plan, List<Rule> own, List<Rule> batch) {
+        int next = 0;
+        for (RuleSpec spec : layout.hostRules) {
+            Long present = plan.present().get(spec);
+            if (present == null) {
+                rules.add(handle(host, spec, own.get(next++).handle(), true));
+            } else if (present == IN_BATCH) {
+                long h = batch.stream().filter(r -> r.exprs().equals(spec.rule().exprs())).findFirst().orElseThrow().handle();
+                rules.add(handle(host, spec, h, false));
+            } else {
+                rules.add(handle(host, spec, present, false));
+            }
+        }
+    }
+
+    private String describeHostRules() {
+        return host.qualify(describe(layout.hostChains, layout.hostRules));
+    }
+
+    private static String undoDescription(List<Rule> added, HostPlan plan) {
+        return "delete rules " + added.stream().map(r -> Long.toUnsignedString(r.handle())).toList()
+                + (plan.createdChains().isEmpty() ? "" : " and the chains made");
     }
 
     /**
@@ -275,7 +417,7 @@ final class AddOperation {
      */
     private void undoHostRules(HostPlan plan, List<Rule> added) {
         hostRules.change(host.nft, layout.family, copy -> {
-            HostRules.Changes changes = new HostRules.Changes();
+            NftBatch changes = new NftBatch();
             List<Rule> left = added.stream().filter(copy::contains).toList();
             left.forEach(changes::deleteRule);
             List<Chain> emptied = plan.createdChains().reversed().stream().filter(c -> copy.chain(c.name()).isPresent()

@@ -7,14 +7,22 @@ import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.NftBatch;
+import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * One Delete: the network's host rules (found in the engine's copy of the host's fcnet tables and
@@ -28,10 +36,6 @@ final class DeleteOperation {
     /** Something of the network that Delete removes. */
     private record Part(String step, String description, Runnable remove, int missingErrno) {}
 
-    /** What the rules section found and decided. */
-    private record RulesPlan(HostRules.Changes changes, List<String> removing, List<String> missing)
-            implements HostRules.Plan {}
-
     private final Layout layout;
     private final Place host;
     private final DeleteMode mode;
@@ -40,6 +44,9 @@ final class DeleteOperation {
     private final Graveyard graveyard;
     private final List<Part> parts = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
+    /** Set by a bulk Delete's rules section: what it deleted of this network's rules, or why not. */
+    private RulesPlan rules;
+    private FcnetException refusal;
 
     DeleteOperation(Layout layout, Place host, DeleteMode mode, ForeignObjects foreign, HostRules hostRules,
             Graveyard graveyard) {
@@ -53,21 +60,120 @@ final class DeleteOperation {
 
     DeleteResult run() {
         survey();
-        String id = layout.id();
-        List<String> removed = new ArrayList<>();
-        List<String> absent = new ArrayList<>();
         // The rules go first, in one transaction; strict mode refuses, before anything is removed,
         // a network that is missing something (rules included, as the copy shows them).
-        HostRules.Committed<RulesPlan> rules;
+        HostRules.Committed<Batch> rules;
         try {
-            rules = hostRules.change(host.nft, layout.family, this::planRules);
+            rules = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
         } catch (NetlinkException e) {
-            throw new FcnetException("Delete " + id + ": step \"delete rules\" (" + host.qualify(layout.family + " "
-                    + FcnetRules.TABLE) + ") failed: " + e.getMessage(), "delete rules", host.qualify(layout.family + " "
-                    + FcnetRules.TABLE), e);
+            throw rulesFailed(e);
         }
-        removed.addAll(rules.plan().removing());
-        absent.addAll(rules.plan().missing());
+        Batch batch = rules.plan();
+        if (!batch.refused().isEmpty()) throw batch.refused().get(this);
+        return removeTheRest(batch.plans().get(this));
+    }
+
+    /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
+    private record RulesPlan(List<String> removing, List<String> missing) {}
+
+    /** The rules of Deletes in one batch, and the Deletes that strict mode refused. */
+    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans,
+            Map<DeleteOperation, FcnetException> refused) implements HostRules.Plan {}
+
+    /**
+     * Deletes, in one batch, the rules the copy shows of every surveyed Delete of one family;
+     * strict mode refuses (and leaves out of the batch) a Delete whose network is missing
+     * anything. A rule two Deletes share (a Simple masquerade rule) is deleted by the first; the
+     * second finds it missing, as if it ran after.
+     */
+    private static Batch plan(HostRules.Family copy, List<DeleteOperation> ops) {
+        NftBatch changes = new NftBatch();
+        Map<DeleteOperation, RulesPlan> plans = new HashMap<>();
+        Map<DeleteOperation, FcnetException> refused = new HashMap<>();
+        Set<Long> deleting = new HashSet<>();
+        for (DeleteOperation op : ops) {
+            List<Rule> rules = new ArrayList<>();
+            List<String> removing = new ArrayList<>();
+            List<String> gone = new ArrayList<>();
+            for (RuleSpec spec : op.layout.hostRules) {
+                OptionalLong handle = copy.handle(spec.rule());
+                if (handle.isEmpty() || deleting.contains(handle.getAsLong())) {
+                    gone.add(op.host.qualify("rule " + spec.describe()));
+                    continue;
+                }
+                rules.add(spec.rule().withHandle(handle.getAsLong()));
+                removing.add(op.host.qualify("rule " + spec.describe() + " handle " + Long.toUnsignedString(handle.getAsLong())));
+            }
+            if (op.mode == DeleteMode.STRICT && !(gone.isEmpty() && op.missing.isEmpty())) {
+                refused.put(op, op.incomplete(gone, removing.isEmpty()));
+                continue;
+            }
+            rules.forEach(r -> {
+                changes.deleteRule(r);
+                deleting.add(r.handle());
+            });
+            plans.put(op, new RulesPlan(removing, gone));
+        }
+        return new Batch(changes, plans, refused);
+    }
+
+    /** Strict mode's refusal of a network that is missing something. */
+    private FcnetException incomplete(List<String> goneRules, boolean noRules) {
+        String id = layout.id();
+        List<String> all = new ArrayList<>(goneRules);
+        all.addAll(missing);
+        String message = parts.isEmpty() && noRules
+                ? "Delete " + id + ": network " + id + " does not exist; nothing was deleted"
+                : "Delete " + id + ": network " + id + " is incomplete, missing " + String.join("; ", all)
+                        + "; nothing was deleted (DeleteMode.IDEMPOTENT removes the rest)";
+        return new FcnetException(message, "check", id, null);
+    }
+
+    private FcnetException rulesFailed(RuntimeException e) {
+        String object = host.qualify(layout.family + " " + FcnetRules.TABLE);
+        return new FcnetException("Delete " + layout.id() + ": step \"delete rules\" (" + object + ") failed: " + e.getMessage(),
+                "delete rules", object, e);
+    }
+
+    /**
+     * The rules of many surveyed Deletes in few transactions, one per family and
+     * {@link AddOperation#SHARED_COMMIT} networks (each commit costs the kernel time growing with
+     * the chain); a batch the kernel refuses is retried one Delete at a time.
+     *
+     * Each Delete then {@link #finish}es, or throws why its rules could not be deleted (then
+     * nothing of it was).
+     */
+    static void deleteHostRules(HostRules hostRules, Place host, List<DeleteOperation> ops) {
+        Map<NftFamily, List<DeleteOperation>> byFamily = new EnumMap<>(NftFamily.class);
+        for (DeleteOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
+        for (Map.Entry<NftFamily, List<DeleteOperation>> family : byFamily.entrySet()) {
+            List<DeleteOperation> all = family.getValue();
+            for (int from = 0; from < all.size(); from += AddOperation.SHARED_COMMIT) {
+                List<DeleteOperation> chunk = all.subList(from, Math.min(all.size(), from + AddOperation.SHARED_COMMIT));
+                try {
+                    Batch batch = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan();
+                    batch.plans().forEach((op, rules) -> op.rules = rules);
+                    batch.refused().forEach((op, e) -> op.refusal = e);
+                } catch (RuntimeException e) {
+                    for (DeleteOperation op : chunk) {
+                        try {
+                            Batch batch = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan();
+                            op.rules = batch.plans().get(op);
+                            op.refusal = batch.refused().get(op);
+                        } catch (RuntimeException f) {
+                            op.refusal = op.rulesFailed(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Removes the route, link and netns after the rules ({@code rules}); every removal is tried. */
+    private DeleteResult removeTheRest(RulesPlan rules) {
+        String id = layout.id();
+        List<String> removed = new ArrayList<>(rules.removing());
+        List<String> absent = new ArrayList<>(rules.missing());
         absent.addAll(missing);
         FcnetException failure = null;
         for (Part part : parts) {
@@ -92,37 +198,19 @@ final class DeleteOperation {
     }
 
     /**
-     * Deletes the rules of the network the copy shows; in strict mode refuses (throws, so nothing
-     * is committed) when the network is missing anything.
+     * The last phase of a bulk Delete, after {@link #deleteHostRules}: removes the rest, or
+     * throws why the rules could not be deleted.
      */
-    private RulesPlan planRules(HostRules.Family copy) {
-        HostRules.Changes changes = new HostRules.Changes();
-        List<String> removing = new ArrayList<>();
-        List<String> gone = new ArrayList<>();
-        for (RuleSpec spec : layout.hostRules) {
-            OptionalLong handle = copy.handle(spec.rule());
-            if (handle.isEmpty()) {
-                gone.add(host.qualify("rule " + spec.describe()));
-                continue;
-            }
-            changes.deleteRule(spec.rule().withHandle(handle.getAsLong()));
-            removing.add(host.qualify("rule " + spec.describe() + " handle " + Long.toUnsignedString(handle.getAsLong())));
-        }
-        if (mode == DeleteMode.STRICT && !(gone.isEmpty() && missing.isEmpty())) {
-            String id = layout.id();
-            List<String> all = new ArrayList<>(gone);
-            all.addAll(missing);
-            String message = parts.isEmpty() && removing.isEmpty()
-                    ? "Delete " + id + ": network " + id + " does not exist; nothing was deleted"
-                    : "Delete " + id + ": network " + id + " is incomplete, missing " + String.join("; ", all)
-                            + "; nothing was deleted (DeleteMode.IDEMPOTENT removes the rest)";
-            throw new FcnetException(message, "check", id, null);
-        }
-        return new RulesPlan(changes, removing, gone);
+    DeleteResult finish() {
+        if (refusal != null) throw refusal;
+        return removeTheRest(rules);
     }
 
-    /** Finds the network's links, route and netns: the parts to remove in order, and the missing ones. */
-    private void survey() {
+    /**
+     * Finds the network's links, route and netns: the parts to remove in order, and the missing
+     * ones. Throws, having changed nothing, for a link or netns it must not delete.
+     */
+    void survey() {
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
             boolean present = Lookups.route(host, r).filter(found -> found.gateway().equals(Optional.of(r.gateway())))

@@ -9,6 +9,7 @@ import dev.fcnet.sys.SysException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,17 +17,24 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Adds, checks and deletes Firecracker microVM networks (DESIGN §3 and §4) over netlink, without
  * spawning any process.
  *
  * <p>An engine is thread-safe and meant to be kept: operations on distinct networks may run at
- * once from any threads, virtual ones included. It keeps a pool of netlink sockets for its host
- * netns (one pair per concurrently running operation, reused by later ones); sockets inside a
- * network's own netns are opened for one operation, on a platform thread that entered it. Close
- * the engine to close its sockets.
+ * once from any threads, virtual ones included, and {@link #addAll}, {@link #checkAll} and
+ * {@link #deleteAll} work on many networks at once, sharing the host's nftables transactions.
+ * It keeps a pool of netlink sockets for its host netns (one pair per concurrently running
+ * operation, reused by later ones); sockets inside a network's own netns are opened for one
+ * operation, on a platform thread that entered it. It keeps a copy of the host's fcnet rules,
+ * exact as long as the ruleset's generation says nobody changed it, so that finding a network's
+ * rules costs no chain dump however many networks there are; and a thread that destroys, in
+ * batches, the host links Deletes retired (see {@link #delete(FirecrackerNetwork, DeleteMode)}).
+ * Closing the engine waits for that destruction and closes its sockets.
  *
  * <pre>{@code
  * try (FcnetEngine engine = FcnetEngine.open()) {
@@ -205,9 +213,37 @@ public final class FcnetEngine implements AutoCloseable {
         return addAll(networks, BULK_PARALLELISM);
     }
 
-    /** {@link #addAll(List)} with at most {@code parallelism} networks added at once. */
+    /**
+     * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
+     * phases: each network up to its host rules, in parallel; the host rules of all of them in
+     * few transactions ({@link AddOperation#addHostRules(HostRules, Place, List)}: the kernel's
+     * cost of a commit grows with the chain, so one per network would not do for thousands);
+     * the rest of each, in parallel.
+     */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
-        return bulk("Add", networks, parallelism, this::add);
+        List<FirecrackerNetwork> all = List.copyOf(networks);
+        int workers = workers(parallelism, all.size());
+        @SuppressWarnings("unchecked")
+        Outcome<AddResult>[] outcomes = new Outcome[all.size()];
+        AddOperation[] ops = new AddOperation[all.size()];
+        withPlaces(workers, places -> {
+            parallel(workers, all, outcomes, "Add", (w, i) -> {
+                AddOperation op = new AddOperation(new Layout(all.get(i)), places[w], options.forwarding(), hostRules, faults);
+                op.prepare();
+                ops[i] = op;
+                return null;
+            });
+            List<AddOperation> prepared = Arrays.stream(ops).filter(Objects::nonNull).toList();
+            if (!prepared.isEmpty()) {
+                AddOperation.addHostRules(hostRules, places[0], prepared).forEach((op, e) -> {
+                    int i = Arrays.asList(ops).indexOf(op);
+                    ops[i] = null;
+                    outcomes[i] = new Outcome.Failed<>(all.get(i), e);
+                });
+            }
+            parallel(workers, all, outcomes, "Add", (w, i) -> ops[i] == null ? null : ops[i].finish());
+        });
+        return List.of(outcomes);
     }
 
     /** Checks every network, {@link #BULK_PARALLELISM} at a time; one outcome per network, in order. */
@@ -217,13 +253,19 @@ public final class FcnetEngine implements AutoCloseable {
 
     /** {@link #checkAll(List)} with at most {@code parallelism} networks checked at once. */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism) {
-        return bulk("Check", networks, parallelism, this::check);
+        List<FirecrackerNetwork> all = List.copyOf(networks);
+        int workers = workers(parallelism, all.size());
+        @SuppressWarnings("unchecked")
+        Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
+        withPlaces(workers, places -> parallel(workers, all, outcomes, "Check",
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules).run()));
+        return List.of(outcomes);
     }
 
     /**
      * Deletes every network as {@link #delete(FirecrackerNetwork, DeleteMode)} does,
      * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
-     * deleted. The retired links of all of them are destroyed in few batches.
+     * deleted. Their host rules go in few transactions, their retired links in few batches.
      *
      * @return one outcome per network, in the order given
      */
@@ -234,38 +276,76 @@ public final class FcnetEngine implements AutoCloseable {
     /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
         Objects.requireNonNull(mode, "mode");
-        return bulk("Delete", networks, parallelism, n -> delete(n, mode));
+        List<FirecrackerNetwork> all = List.copyOf(networks);
+        int workers = workers(parallelism, all.size());
+        if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
+        @SuppressWarnings("unchecked")
+        Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
+        DeleteOperation[] ops = new DeleteOperation[all.size()];
+        withPlaces(workers, places -> {
+            parallel(workers, all, outcomes, "Delete", (w, i) -> {
+                DeleteOperation op = new DeleteOperation(new Layout(all.get(i)), places[w], mode, options.foreignObjects(),
+                        hostRules, graveyard);
+                op.survey();
+                ops[i] = op;
+                return null;
+            });
+            List<DeleteOperation> surveyed = Arrays.stream(ops).filter(Objects::nonNull).toList();
+            if (!surveyed.isEmpty()) DeleteOperation.deleteHostRules(hostRules, places[0], surveyed);
+            parallel(workers, all, outcomes, "Delete", (w, i) -> ops[i] == null ? null : ops[i].finish());
+        });
+        return List.of(outcomes);
+    }
+
+    /** A step of a bulk operation for network {@code index}, run by worker {@code worker}. */
+    @FunctionalInterface
+    private interface BulkStep<R> {
+        R run(int worker, int index);
+    }
+
+    private static int workers(int parallelism, int networks) {
+        if (parallelism < 1) throw new IllegalArgumentException("parallelism " + parallelism + " < 1");
+        return Math.max(1, Math.min(parallelism, networks));
+    }
+
+    /** Runs {@code body} with {@code count} socket pairs of the host netns (one per worker), as places. */
+    private void withPlaces(int count, Consumer<Place[]> body) {
+        Place[] places = new Place[count];
+        try {
+            for (int i = 0; i < count; i++) places[i] = hostPlace(acquire());
+            body.accept(places);
+        } finally {
+            for (Place p : places) if (p != null) release(p.sockets(), true);
+        }
     }
 
     /**
-     * Runs {@code operation} on every network from {@code parallelism} platform threads (the
-     * work is system calls, which would pin virtual threads to their carriers anyway), each
-     * network's failure caught and kept as its outcome.
+     * Runs {@code step} for every network that has no outcome yet, from {@code workers} platform
+     * threads (the work is system calls, which would pin virtual threads to their carriers
+     * anyway). A result becomes the network's outcome; a failure too, caught, so that it does
+     * not keep the others from running.
      */
-    private <R extends OperationResult> List<Outcome<R>> bulk(String name, List<FirecrackerNetwork> networks,
-            int parallelism, Function<FirecrackerNetwork, R> operation) {
-        List<FirecrackerNetwork> all = List.copyOf(networks);
-        if (parallelism < 1) throw new IllegalArgumentException("parallelism " + parallelism + " < 1");
-        @SuppressWarnings("unchecked")
-        Outcome<R>[] outcomes = new Outcome[all.size()];
+    private static <R extends OperationResult> void parallel(int workers, List<FirecrackerNetwork> networks,
+            Outcome<R>[] outcomes, String name, BulkStep<R> step) {
         AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            for (int i; (i = next.getAndIncrement()) < all.size(); ) {
-                FirecrackerNetwork n = all.get(i);
+        IntFunction<Runnable> worker = w -> () -> {
+            for (int i; (i = next.getAndIncrement()) < networks.size(); ) {
+                if (outcomes[i] != null) continue;
+                FirecrackerNetwork n = networks.get(i);
                 try {
-                    outcomes[i] = new Outcome.Done<>(operation.apply(n));
+                    R result = step.run(w, i);
+                    if (result != null) outcomes[i] = new Outcome.Done<>(result);
                 } catch (FcnetException e) {
                     outcomes[i] = new Outcome.Failed<>(n, e);
                 } catch (RuntimeException e) {
-                    outcomes[i] = new Outcome.Failed<>(n, new FcnetException(name + " " + Networks.id(n) + ": " + e,
-                            "look up", Networks.id(n), e));
+                    outcomes[i] = new Outcome.Failed<>(n, lookupFailed(name, n, e));
                 }
             }
         };
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < Math.min(parallelism, all.size()); t++) {
-            threads.add(Thread.ofPlatform().name("fcnet-bulk-" + t).start(worker));
-        }
+        for (int w = 1; w < workers; w++) threads.add(Thread.ofPlatform().name("fcnet-bulk-" + w).start(worker.apply(w)));
+        // The caller works too (a virtual caller is pinned for the while, as by any operation).
+        worker.apply(0).run();
         boolean interrupted = false;
         for (Thread t : threads) {
             while (t.isAlive()) {
@@ -278,7 +358,6 @@ public final class FcnetEngine implements AutoCloseable {
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
-        return List.of(outcomes);
     }
 
     /**
@@ -340,12 +419,10 @@ public final class FcnetEngine implements AutoCloseable {
      * could not be parsed) is closed rather than reused.
      */
     private <T> T withHost(String name, Layout layout, Function<Place, T> operation) {
-        if (closed) throw new IllegalStateException("engine is closed");
-        Place.Sockets s = idle.pollFirst();
-        if (s == null) s = openHostSockets();
+        Place.Sockets s = acquire();
         boolean reusable = false;
         try {
-            T result = operation.apply(new Place(Optional.empty(), hostNetns, s));
+            T result = operation.apply(hostPlace(s));
             reusable = true;
             return result;
         } catch (FcnetException e) {
@@ -353,15 +430,36 @@ public final class FcnetEngine implements AutoCloseable {
             throw e;
         } catch (NetlinkException | SysException | UncheckedIOException e) {
             reusable = true;
-            throw new FcnetException(name + " " + layout.id() + ": " + e.getMessage(), "look up", layout.id(), e);
+            throw lookupFailed(name, layout.network, e);
         } finally {
-            if (reusable && !closed) {
-                idle.offerFirst(s);
-                if (closed) drain();
-            } else {
-                sockets.remove(s);
-                s.close();
-            }
+            release(s, reusable);
+        }
+    }
+
+    private static FcnetException lookupFailed(String name, FirecrackerNetwork network, RuntimeException e) {
+        String id = Networks.id(network);
+        return new FcnetException(name + " " + id + ": " + e.getMessage(), "look up", id, e);
+    }
+
+    private Place hostPlace(Place.Sockets s) {
+        return new Place(Optional.empty(), hostNetns, s);
+    }
+
+    /** A socket pair of the host netns from the pool, or a new one. */
+    private Place.Sockets acquire() {
+        if (closed) throw new IllegalStateException("engine is closed");
+        Place.Sockets s = idle.pollFirst();
+        return s != null ? s : openHostSockets();
+    }
+
+    /** Back to the pool, or closed when its operation failed in a way that may have left it unusable. */
+    private void release(Place.Sockets s, boolean reusable) {
+        if (reusable && !closed) {
+            idle.offerFirst(s);
+            if (closed) drain();
+        } else {
+            sockets.remove(s);
+            s.close();
         }
     }
 

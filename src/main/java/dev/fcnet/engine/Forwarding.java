@@ -1,13 +1,12 @@
 package dev.fcnet.engine;
 
-import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
-import java.util.ArrayList;
+import dev.fcnet.rtnl.RtnlBatch;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,6 +32,11 @@ final class Forwarding {
             return (family == IpFamily.INET ? "ipv4" : "ipv6") + " forwarding "
                     + (device.equals(ALL) ? "(all)" : "on " + device);
         }
+
+        /** A device's IPv4 switch, which rtnetlink can set. */
+        boolean isIpv4Device() {
+            return family == IpFamily.INET && !device.equals(ALL);
+        }
     }
 
     /** What the host netns needs for this network. */
@@ -43,14 +47,14 @@ final class Forwarding {
     }
 
     /**
-     * What Add turns on inside a network's netns: IPv4 always (net.ipv4.ip_forward is conf/all),
-     * IPv6 for the V6 and Dual stacks.
+     * What Add turns on inside a network's netns: for IPv4 the devices the guest's packets
+     * (tap) and the answers and forwarded connections (veth2) come in through; for IPv6 the
+     * netns-wide switch.
      */
     static List<Need> netnsNeeds(Layout layout) {
-        List<Need> needs = new ArrayList<>(2);
-        needs.add(new Need(IpFamily.INET, Need.ALL));
-        if (layout.network.ipStack() != FirecrackerIpStack.V4) needs.add(new Need(IpFamily.INET6, Need.ALL));
-        return needs;
+        if (layout.ipFamily == IpFamily.INET6) return List.of(new Need(IpFamily.INET6, Need.ALL));
+        Namespaced ns = layout.namespaced.orElseThrow();
+        return List.of(new Need(IpFamily.INET, layout.network.tapName()), new Need(IpFamily.INET, ns.veth2Name()));
     }
 
     /**
@@ -82,15 +86,24 @@ final class Forwarding {
                 on ? "on" : "off (" + detail + " = 0)");
     }
 
-    /** Turns the switch on; /proc/sys/net belongs to the netns of the thread that opens it. */
+    /**
+     * Turns the switch on: a device's IPv4 switch over rtnetlink, the others by writing
+     * /proc/sys/net, which belongs to the netns of the thread that opens it.
+     */
     static void enable(Place place, Need need) {
+        if (need.isIpv4Device()) {
+            Link link = place.rtnl.link(need.device()).orElseThrow(() -> new IllegalStateException(
+                    "link " + need.device() + " does not exist in the " + place.label()));
+            place.rtnl.send(new RtnlBatch().setIpv4Forwarding(link, true));
+            return;
+        }
         place.inside(() -> {
             enableHere(need);
             return null;
         });
     }
 
-    /** Turns the switch on in the calling thread's netns. */
+    /** Turns the switch on by writing /proc/sys/net in the calling thread's netns. */
     static void enableHere(Need need) {
         Rtnl.setForwarding(need.family(), need.device(), true);
     }

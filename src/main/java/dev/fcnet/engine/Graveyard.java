@@ -27,12 +27,13 @@ final class Graveyard implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Thread destroyer;
-    /** Links retired so far. */
-    private long retired;
-    /** How many of {@link #retired} are known destroyed: the count before the latest group deletion. */
+    /**
+     * Requests for the group's destruction so far: one per link retired, one per sweep (links
+     * left by another process). The first is the sweep at start.
+     */
+    private long requested = 1;
+    /** How many of {@link #requested} are carried out: the count before the latest group deletion. */
     private long destroyed;
-    /** Whether the group must be deleted even though nothing was retired here (left by another process). */
-    private boolean sweep = true;
     private boolean closing;
     /** For tests: while set, nothing is destroyed (unless closing), so retired links can be looked at. */
     private boolean held;
@@ -66,7 +67,7 @@ final class Graveyard implements AutoCloseable {
                 try {
                     // Counted once it is in the group, so the next deletion surely takes it.
                     if (!stopped) {
-                        retired++;
+                        requested++;
                         changed.signalAll();
                         return;
                     }
@@ -94,7 +95,8 @@ final class Graveyard implements AutoCloseable {
     void sweep() {
         lock.lock();
         try {
-            sweep = true;
+            if (stopped) return;
+            requested++;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -102,14 +104,15 @@ final class Graveyard implements AutoCloseable {
     }
 
     /**
-     * Waits until every link retired before this call is destroyed.
+     * Waits until every link retired before this call is destroyed, and what a sweep asked
+     * before it (the start's included).
      *
      * @throws FcnetException when the kernel refused to delete the group (the links are still there)
      */
     void await() {
         lock.lock();
         try {
-            long target = retired;
+            long target = requested;
             boolean interrupted = false;
             while (destroyed < target && destroyer.isAlive()) {
                 try {
@@ -172,13 +175,12 @@ final class Graveyard implements AutoCloseable {
             long target;
             lock.lock();
             try {
-                while (!closing && (held || !sweep && destroyed == retired)) changed.awaitUninterruptibly();
-                if (!sweep && destroyed == retired) { // closing, nothing left
+                while (!closing && (held || destroyed == requested)) changed.awaitUninterruptibly();
+                if (destroyed == requested) { // closing, nothing left
                     stopped = true;
                     return;
                 }
-                sweep = false;
-                target = retired;
+                target = requested;
             } finally {
                 lock.unlock();
             }

@@ -10,7 +10,6 @@ import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.nft.Table;
 import dev.fcnet.sys.Errno;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -49,73 +48,11 @@ final class HostRules {
 
     /** The changes a section plans, with what it needs to know afterwards. */
     interface Plan {
-        Changes changes();
+        NftBatch changes();
     }
 
     /** A section's plan as committed, with the rules it added (with their handles, in batch order). */
     record Committed<P extends Plan>(P plan, List<Rule> added) {}
-
-    /** The batch of a plan, recorded so the copy can be changed as the kernel changed the ruleset. */
-    static final class Changes {
-        private sealed interface Op {}
-
-        private record AddTable(Table table) implements Op {}
-
-        private record AddChain(Chain chain) implements Op {}
-
-        private record AddRule(Rule rule) implements Op {}
-
-        private record DeleteRule(Rule rule) implements Op {}
-
-        private record DeleteChain(Chain chain) implements Op {}
-
-        private record DeleteTable(Table table) implements Op {}
-
-        private final NftBatch batch = new NftBatch();
-        private final List<Op> ops = new ArrayList<>();
-
-        Changes addTable(Table t) {
-            batch.addTable(t);
-            ops.add(new AddTable(t));
-            return this;
-        }
-
-        Changes addChain(Chain c) {
-            batch.addChain(c);
-            ops.add(new AddChain(c));
-            return this;
-        }
-
-        Changes addRule(Rule r) {
-            batch.addRule(r);
-            ops.add(new AddRule(r));
-            return this;
-        }
-
-        Changes deleteRule(Rule r) {
-            batch.deleteRule(r);
-            ops.add(new DeleteRule(r));
-            return this;
-        }
-
-        /** Fails the whole batch with EBUSY while the chain holds rules. */
-        Changes deleteChainIfEmpty(Chain c) {
-            batch.deleteChainIfEmpty(c);
-            ops.add(new DeleteChain(c));
-            return this;
-        }
-
-        /** Fails the whole batch with EBUSY while the table holds chains. */
-        Changes deleteTableIfEmpty(Table t) {
-            batch.deleteTableIfEmpty(t);
-            ops.add(new DeleteTable(t));
-            return this;
-        }
-
-        boolean isEmpty() {
-            return ops.isEmpty();
-        }
-    }
 
     /** The fcnet table of one family as the copy shows it; valid during its section only. */
     final class Family implements TableView {
@@ -225,7 +162,7 @@ final class HostRules {
                 } catch (Stale s) {
                     continue;
                 }
-                Changes changes = p.changes();
+                NftBatch changes = p.changes();
                 if (changes.isEmpty()) {
                     // Nothing to commit, so nothing found out whether the copy was exact.
                     int now = nft.generation();
@@ -235,7 +172,7 @@ final class HostRules {
                 }
                 List<Rule> added;
                 try {
-                    added = nft.commit(changes.batch, generation);
+                    added = nft.commit(changes, generation);
                 } catch (NetlinkException e) {
                     if (e.errno() != Errno.ERESTART) throw e; // refused: the ruleset, and the copy, are unchanged
                     forget();
@@ -333,36 +270,37 @@ final class HostRules {
     }
 
     /** Changes the copy as the committed batch changed the ruleset. */
-    private void apply(Changes changes, List<Rule> added) {
+    private void apply(NftBatch changes, List<Rule> added) {
         int next = 0;
-        for (Changes.Op op : changes.ops) {
-            switch (op) {
-                case Changes.AddTable(Table t) -> {
+        for (NftBatch.Change change : changes.changes()) {
+            switch (change) {
+                case NftBatch.AddTable(Table t) -> {
                     FamilyCopy c = families.get(t.family());
                     if (c != null && !c.tableExists) families.put(t.family(), new FamilyCopy(true, c.chains));
                 }
-                case Changes.AddChain(Chain ch) -> {
+                case NftBatch.AddChain(Chain ch) -> {
                     FamilyCopy c = families.get(ch.family());
                     // An existing chain stays as it was (the kernel kept it, else the batch failed).
                     if (c != null) c.chains.putIfAbsent(ch.name(), ch);
                 }
-                case Changes.AddRule(Rule r) -> {
+                case NftBatch.AddRule(Rule r) -> {
                     Rule withHandle = added.get(next++);
                     Map<List<Expr>, long[]> rules = copiedRules(r.family(), r.chain());
                     if (rules != null) add(rules, r.exprs(), withHandle.handle());
                 }
-                case Changes.DeleteRule(Rule r) -> {
+                case NftBatch.DeleteRule(Rule r) -> {
                     Map<List<Expr>, long[]> rules = copiedRules(r.family(), r.chain());
                     if (rules != null) remove(rules, r.exprs(), r.handle());
                 }
-                case Changes.DeleteChain(Chain ch) -> {
+                case NftBatch.DeleteChain(Chain ch, boolean ifEmpty) -> {
                     FamilyCopy c = families.get(ch.family());
                     if (c != null) {
                         c.chains.remove(ch.name());
                         c.rules.remove(ch.name());
                     }
                 }
-                case Changes.DeleteTable(Table t) -> families.put(t.family(), new FamilyCopy(false, new HashMap<>()));
+                case NftBatch.DeleteTable(Table t, boolean ifEmpty) ->
+                        families.put(t.family(), new FamilyCopy(false, new HashMap<>()));
             }
         }
     }

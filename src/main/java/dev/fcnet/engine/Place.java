@@ -58,6 +58,11 @@ final class Place {
         return new Place(Optional.of(netnsName), null, null);
     }
 
+    /** Its sockets (null for {@link #unreachable}). */
+    Sockets sockets() {
+        return sockets;
+    }
+
     /** For a network's netns, whose sockets live for one operation (they keep the netns alive). */
     void closeSockets() {
         if (sockets != null) sockets.close();

@@ -88,8 +88,16 @@ public final class Netns implements AutoCloseable {
         return open(name);
     }
 
+    /**
+     * Whether this process has made /run/netns a shared mount. Once is enough: redoing it for
+     * every namespace, as each {@code ip netns add} process must, walks every namespace's mount
+     * under it, so time per namespace would grow with their number.
+     */
+    private static volatile boolean runDirShared;
+
     /** iproute2's sequence: make /run/netns a shared mount, first turning it into a mount point if needed. */
     private static void makeRunDirShared(Arena arena) {
+        if (runDirShared) return;
         try {
             Files.createDirectory(RUN_DIR, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         } catch (FileAlreadyExistsException e) {
@@ -105,6 +113,7 @@ public final class Netns implements AutoCloseable {
             Syscalls.mount(arena, dir, dir, "none", MS_BIND | MS_REC, null);
             Syscalls.mount(arena, "", dir, "none", MS_SHARED | MS_REC, null);
         }
+        runDirShared = true;
     }
 
     /**

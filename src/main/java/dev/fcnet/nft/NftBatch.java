@@ -3,6 +3,7 @@ package dev.fcnet.nft;
 import dev.fcnet.netlink.MessageBuilder;
 import dev.fcnet.netlink.NetlinkConstants;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,21 +13,24 @@ import java.util.Objects;
  * batch may always start with the table and chains it needs. Rules are appended to their chain.
  */
 public final class NftBatch {
-    private sealed interface Op {}
+    /** One change of a batch, as added. */
+    public sealed interface Change {}
 
-    private record AddTable(Table table) implements Op {}
+    public record AddTable(Table table) implements Change {}
 
-    private record AddChain(Chain chain) implements Op {}
+    public record AddChain(Chain chain) implements Change {}
 
-    private record AddRule(Rule rule) implements Op {}
+    public record AddRule(Rule rule) implements Change {}
 
-    private record DeleteRule(Rule rule) implements Op {}
+    public record DeleteRule(Rule rule) implements Change {}
 
-    private record DeleteChain(Chain chain, boolean ifEmpty) implements Op {}
+    /** {@code ifEmpty}: only while the chain holds no rules. */
+    public record DeleteChain(Chain chain, boolean ifEmpty) implements Change {}
 
-    private record DeleteTable(Table table, boolean ifEmpty) implements Op {}
+    /** {@code ifEmpty}: only while the table holds no chains. */
+    public record DeleteTable(Table table, boolean ifEmpty) implements Change {}
 
-    private final List<Op> ops = new ArrayList<>();
+    private final List<Change> ops = new ArrayList<>();
 
     public NftBatch addTable(Table table) {
         ops.add(new AddTable(Objects.requireNonNull(table)));
@@ -79,6 +83,11 @@ public final class NftBatch {
         return ops.isEmpty();
     }
 
+    /** The changes in order (e.g. to apply a committed batch to a copy of the ruleset). */
+    public List<Change> changes() {
+        return Collections.unmodifiableList(ops);
+    }
+
     /** Number of changes (messages between BATCH_BEGIN and BATCH_END). */
     public int size() {
         return ops.size();
@@ -97,7 +106,7 @@ public final class NftBatch {
     }
 
     private void encodeChanges(MessageBuilder b) {
-        for (Op op : ops) {
+        for (Change op : ops) {
             switch (op) {
                 case AddTable(Table t) -> NftMessages.newTable(b, t, NftMessages.NEWTABLE_FLAGS);
                 case AddChain(Chain c) -> NftMessages.newChain(b, c, NftMessages.NEWCHAIN_FLAGS);
@@ -119,7 +128,7 @@ public final class NftBatch {
     /** The rules this batch adds, in order. */
     List<Rule> addedRules() {
         List<Rule> rules = new ArrayList<>();
-        for (Op op : ops) if (op instanceof AddRule(Rule r)) rules.add(r);
+        for (Change op : ops) if (op instanceof AddRule(Rule r)) rules.add(r);
         return rules;
     }
 }

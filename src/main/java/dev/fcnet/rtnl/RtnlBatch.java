@@ -26,6 +26,27 @@ public final class RtnlBatch {
         return this;
     }
 
+    /**
+     * No IPv6 link-local address for the link ({@code ip link set NAME addrgenmode none}): before
+     * it is set up, this spares the kernel the address, its duplicate address detection, router
+     * solicitations and routes.
+     */
+    public RtnlBatch addrGenModeNone(Link link) {
+        requests.add(b -> RtnlMessages.addrGenModeNone(b, link));
+        return this;
+    }
+
+    /**
+     * Turns the device's IPv4 forwarding on or off, as writing
+     * {@code /proc/sys/net/ipv4/conf/NAME/forwarding} does (IPv4 forwards a packet when the
+     * device it came in through forwards), but without the file: no thread needs to be in the
+     * link's netns, and the kernel does not look the path up among every netns' sysctl entries.
+     */
+    public RtnlBatch setIpv4Forwarding(Link link, boolean on) {
+        requests.add(b -> RtnlMessages.setIpv4Forwarding(b, link, on));
+        return this;
+    }
+
     /** As {@link Rtnl#setUp}. */
     public RtnlBatch setUp(Link link, boolean up) {
         requests.add(b -> RtnlMessages.setUp(b, link, up));

@@ -9,7 +9,7 @@ import dev.fcnet.sys.UapiHeaders;
  * sys/socket.h: the kernel keeps them out of its UAPI.
  */
 @UapiHeaders(value = {"linux/rtnetlink.h", "linux/if_link.h", "linux/if_addr.h", "linux/veth.h", "linux/netconf.h",
-        "linux/if.h"}, libc = {"sys/socket.h"})
+        "linux/if.h", "linux/ip.h"}, libc = {"sys/socket.h"})
 public final class RtnlConstants {
     private RtnlConstants() {}
 
@@ -79,6 +79,11 @@ public final class RtnlConstants {
     public static final int IFLA_LINKINFO = 18;
     public static final int IFLA_IFALIAS = 20;
     public static final int IFLA_GROUP = 27;
+    public static final int IFLA_AF_SPEC = 26;
+    public static final int IFLA_INET6_ADDR_GEN_MODE = 8;
+    public static final int IN6_ADDR_GEN_MODE_NONE = 1;
+    public static final int IFLA_INET_CONF = 1;
+    public static final int IPV4_DEVCONF_FORWARDING = 1;
     public static final int IFLA_NET_NS_FD = 28;
     public static final int IFLA_EXT_MASK = 29;
     public static final int IFLA_LINK_NETNSID = 37;

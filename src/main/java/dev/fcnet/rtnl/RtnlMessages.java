@@ -90,6 +90,31 @@ final class RtnlMessages {
         b.end();
     }
 
+    /** {@code ip link set NAME addrgenmode none}: no IPv6 link-local address (nor its DAD and router solicitations). */
+    static void addrGenModeNone(MessageBuilder b, Link link) {
+        beginSetLink(b, RTM_NEWLINK, link);
+        int spec = b.nestStart(IFLA_AF_SPEC);
+        int inet6 = b.nestStart(AF_INET6);
+        b.putU8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+        b.nestEnd(inet6).nestEnd(spec);
+        b.end();
+    }
+
+    /**
+     * The device's IPv4 forwarding switch ({@code net.ipv4.conf.NAME.forwarding}) through
+     * rtnetlink: IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF with the devconf entry (no iproute2
+     * command sends this; the layout is that of the kernel's inet_validate_link_af).
+     */
+    static void setIpv4Forwarding(MessageBuilder b, Link link, boolean on) {
+        beginSetLink(b, RTM_NEWLINK, link);
+        int spec = b.nestStart(IFLA_AF_SPEC);
+        int inet = b.nestStart(AF_INET);
+        int conf = b.nestStart(IFLA_INET_CONF);
+        b.putU32(IPV4_DEVCONF_FORWARDING, on ? 1 : 0);
+        b.nestEnd(conf).nestEnd(inet).nestEnd(spec);
+        b.end();
+    }
+
     /** {@code ip link set NAME name NEW group N} (one request; the link must be down). */
     static void renameAndGroup(MessageBuilder b, Link link, String newName, int group) {
         beginSetLink(b, RTM_NEWLINK, link);

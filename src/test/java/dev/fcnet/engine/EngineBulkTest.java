@@ -14,6 +14,7 @@ import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +85,78 @@ class EngineBulkTest {
                 }
             }
             assertKernelHolds(host, clones, 0);
+            engine.awaitDestruction();
+            assertEquals(before, EngineFixture.snapshot(host));
+        }
+    }
+
+    /**
+     * The host rules of all networks of a bulk Add go in one transaction; a network whose part
+     * fails afterwards (injected: its step "add rules", another's host route) is rolled back
+     * alone, its rules with it. Networks sharing a masquerade rule share it within the batch.
+     */
+    @Test
+    void oneBatchOfHostRulesForManyNetworksEachFailingAlone(ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        List<FirecrackerNetwork> networks = new ArrayList<>();
+        for (int n = 1; n <= 20; n++) networks.add(EngineFixture.simple(EngineFixture.Stack.V4, "tap" + n, n));
+        // Two more with tap1's guest address: one masquerade rule for the three of them.
+        networks.add(EngineFixture.simple(EngineFixture.Stack.V4, "tapb", 1));
+        networks.add(EngineFixture.simple(EngineFixture.Stack.V4, "tapc", 1));
+        for (int n = 1; n <= 4; n++) networks.add(EngineFixture.clone(host.name(), n));
+        int rulesFail = 5;   // tap6: the 6th Simple network's "add rules" step
+        int routeFails = 24; // clone 3: its host route 192.168.0.3/32
+        try (FcnetEngine engine = EngineFixture.engine(host)) {
+            engine.add(networks.get(0));
+            engine.delete(networks.get(0));
+            engine.awaitDestruction();
+            String before = EngineFixture.snapshot(host);
+            AtomicInteger simpleRules = new AtomicInteger();
+            engine.faults((step, object) -> {
+                if (step.equals("add rules") && object.endsWith("2 rules (host netns)")
+                        && simpleRules.incrementAndGet() == rulesFail + 1) {
+                    throw new IllegalStateException("injected");
+                }
+                if (step.equals("add route") && object.startsWith("192.168.0.3/32")) throw new IllegalStateException("injected");
+            });
+            List<Outcome<AddResult>> added = engine.addAll(networks);
+            engine.faults(FaultInjector.NONE);
+            for (int i = 0; i < networks.size(); i++) {
+                Outcome<AddResult> o = added.get(i);
+                if (i == rulesFail || i == routeFails) {
+                    FcnetException e = ((Outcome.Failed<AddResult>) o).failure();
+                    assertEquals(i == rulesFail ? "add rules" : "add route", e.step(), e::getMessage);
+                    assertTrue(e.getMessage().contains("rolled back"), e::getMessage);
+                } else {
+                    assertTrue(o.ok(), o::toString);
+                }
+            }
+            // tap1, tapb and tapc: one masquerade rule, added by the first.
+            List<RuleHandle> masq = List.of(0, 20, 21).stream().map(i -> added.get(i).orThrow().rules().get(0)).toList();
+            assertEquals(List.of(true, false, false), masq.stream().map(RuleHandle::added).toList());
+            assertEquals(1, masq.stream().map(RuleHandle::handle).distinct().count());
+            String ruleset = EngineFixture.ruleset(host.path());
+            assertEquals(1, ruleset.lines().filter(l -> l.contains("ip saddr 172.16.1.2 oifname \"eth0\" masquerade")).count(),
+                    ruleset);
+            // The two that failed left nothing behind.
+            assertFalse(ruleset.contains("\"tap6\""), ruleset);
+            assertFalse(ruleset.contains("172.16.6.2"), ruleset);
+            assertFalse(ruleset.contains("\"vh3\""), ruleset);
+            assertTrue(EngineFixture.ipLink(host.name(), "tap6").isEmpty());
+            assertTrue(EngineFixture.ipLink(host.name(), "vh3").isEmpty());
+            assertFalse(EngineFixture.ipNetns().contains(host.name() + "-c3"));
+
+            List<FirecrackerNetwork> good = new ArrayList<>(networks);
+            good.remove(routeFails);
+            good.remove(rulesFail);
+            assertTrue(engine.checkAll(good).stream().allMatch(o -> o.orThrow().isClean()));
+            // Strictly, tapb and tapc fail: their masquerade rule goes with tap1's Delete, earlier in the batch.
+            List<Outcome<DeleteResult>> deleted = engine.deleteAll(good, DeleteMode.STRICT);
+            for (int i = 0; i < good.size(); i++) {
+                boolean sharer = List.of("tapb", "tapc").contains(good.get(i).tapName());
+                assertEquals(!sharer, deleted.get(i).ok(), deleted.get(i)::toString);
+            }
+            engine.deleteAll(List.of(networks.get(20), networks.get(21)), DeleteMode.IDEMPOTENT).forEach(Outcome::orThrow);
             engine.awaitDestruction();
             assertEquals(before, EngineFixture.snapshot(host));
         }

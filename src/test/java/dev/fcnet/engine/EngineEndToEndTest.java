@@ -1,6 +1,7 @@
 package dev.fcnet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FirecrackerNetwork;
@@ -43,9 +44,15 @@ class EngineEndToEndTest {
                 assertTrue(ping.ok(), () -> ping + "\n" + guest.console());
                 // The peer saw the host's uplink address: the masquerade rewrote the guest's.
                 assertEquals(new QemuGuest.Result(0, "peer 10.99.0.1"), guest.tcp(peer.address(), peer.port()));
+                // Deleted while the guest still holds its tap: once Delete returns, no more traffic,
+                // though the kernel has not destroyed the (retired) tap yet.
+                engine.holdDestruction(true);
+                engine.delete(n);
+                assertTrue(EngineFixture.ipLink(host.name(), "tap0").isEmpty());
+                QemuGuest.Result after = guest.ping(peer.address());
+                assertFalse(after.ok(), () -> after + "\n" + guest.console());
+                engine.holdDestruction(false);
             }
-            engine.delete(n);
-            assertTrue(EngineFixture.ipLink(host.name(), "tap0").isEmpty());
         }
     }
 

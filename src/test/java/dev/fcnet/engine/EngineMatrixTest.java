@@ -121,7 +121,20 @@ class EngineMatrixTest {
                 JsonObject r = route(host.name(), IpInet.formatAddress(f)).orElseThrow(() -> new AssertionError("no host route"));
                 assertEquals(IpInet.formatAddress(ns.veth2Ip().address()), string(r, "gateway"));
             });
-            assertEquals("1", EngineFixture.sysctl(netnsPath(netns), "net.ipv4.ip_forward"));
+            // What the guest's traffic needs: IPv4 forwards per incoming device, IPv6 netns-wide.
+            if (n.guestIp().isV4()) {
+                for (String dev : List.of(n.tapName(), ns.veth2Name())) {
+                    assertEquals("1", EngineFixture.sysctl(netnsPath(netns), "net.ipv4.conf." + dev + ".forwarding"), dev);
+                }
+            } else {
+                assertEquals("1", EngineFixture.sysctl(netnsPath(netns), "net.ipv6.conf.all.forwarding"));
+            }
+            // V4 networks' links have no IPv6 link-local address (addrgenmode none), the others do.
+            String addrgenmode = n.ipStack() == dev.fcnet.FirecrackerIpStack.V4 ? "none" : "eui64";
+            for (String dev : List.of(n.tapName(), ns.veth2Name())) {
+                assertEquals(addrgenmode, string(ipLink(netns, dev).orElseThrow(), "inet6_addr_gen_mode"), dev);
+            }
+            assertEquals(addrgenmode, string(ipLink(host.name(), ns.veth1Name()).orElseThrow(), "inet6_addr_gen_mode"));
         } else {
             for (RuleHandle r : added.rules()) {
                 assertTrue(annotated.contains(r.rule() + " # handle " + r.handle()), () -> r + " in\n" + annotated);
@@ -201,7 +214,7 @@ class EngineMatrixTest {
         boolean v4 = n.guestIp().isV4();
         if (n.networkType() instanceof Namespaced ns) {
             boolean fwd = ns.forwardedGuestIp().isPresent();
-            int netnsSwitches = n.ipStack() == dev.fcnet.FirecrackerIpStack.V4 ? 1 : 2;
+            int netnsSwitches = v4 ? 2 : 1; // tap and veth2, or the netns' IPv6 switch
             // netns, 3 links + 3 addresses, default route, switches, inner table + chains + rules,
             // host table + 2 chains + 3 rules, host route, host switches
             return 1 + 6 + 1 + netnsSwitches + (1 + (fwd ? 4 : 2)) + 6 + (fwd ? 1 : 0) + (v4 ? 2 : 1);

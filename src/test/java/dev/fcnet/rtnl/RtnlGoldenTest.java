@@ -48,6 +48,7 @@ class RtnlGoldenTest {
         assertBytes("dellink", b -> RtnlMessages.delLink(b, VETH9));
         assertBytes("setlink-name-group", b -> RtnlMessages.renameAndGroup(b, link(6, "veth9"), "fcg3", 7));
         assertBytes("dellink-group", b -> RtnlMessages.delGroup(b, 7));
+        assertBytes("setlink-addrgenmode", b -> RtnlMessages.addrGenModeNone(b, link(8, "veth7")));
     }
 
     @Test

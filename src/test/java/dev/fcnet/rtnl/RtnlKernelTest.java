@@ -135,6 +135,53 @@ class RtnlKernelTest {
     }
 
     @Test
+    void aBatchIsSentInOneDatagramEachRequestOnItsOwn(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0");
+            Link veth1 = rtnl.link("veth1").orElseThrow();
+            Link veth0 = rtnl.link("veth0").orElseThrow();
+            rtnl.send(new RtnlBatch().setAlias(veth1, "fcnet").addAddress(veth1, ip("10.0.0.1"), 24).setUp(veth1, true));
+            JsonObject link = ipLink(scratch, "veth1").orElseThrow();
+            assertEquals("fcnet", string(link, "ifalias"));
+            assertTrue(strings(link, "flags").contains("UP"));
+            assertTrue(ipAddr(scratch, "veth1", "10.0.0.1").isPresent());
+
+            // The address exists: that request fails, the ones around it are carried out.
+            NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.send(new RtnlBatch().setAlias(veth0, "peer")
+                    .addAddress(veth1, ip("10.0.0.1"), 24).setUp(veth0, true)));
+            assertEquals(Errno.EEXIST, e.errno());
+            assertEquals(1, e.messageIndex());
+            assertTrue(e.getMessage().startsWith("RTM_NEWADDR 10.0.0.1/24 dev veth1: File exists (EEXIST)"), e::getMessage);
+            JsonObject peer = ipLink(scratch, "veth0").orElseThrow();
+            assertEquals("peer", string(peer, "ifalias"));
+            assertTrue(strings(peer, "flags").contains("UP"));
+            rtnl.send(new RtnlBatch()); // nothing to send
+        }
+    }
+
+    @Test
+    void ipv4ForwardingOfADeviceAndNoIpv6LinkLocalAddress(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0");
+            Link veth1 = rtnl.link("veth1").orElseThrow();
+            Link veth0 = rtnl.link("veth0").orElseThrow();
+            assertFalse(rtnl.forwarding(IpFamily.INET, veth1));
+            rtnl.send(new RtnlBatch().addrGenModeNone(veth1).setIpv4Forwarding(veth1, true).setUp(veth1, true)
+                    .setUp(veth0, true));
+            assertTrue(rtnl.forwarding(IpFamily.INET, veth1));
+            assertFalse(rtnl.forwarding(IpFamily.INET, veth0));
+            assertFalse(rtnl.forwardingAll(IpFamily.INET), "only the device");
+            assertEquals("1", scratch.exec("cat", "/proc/sys/net/ipv4/conf/veth1/forwarding").strip());
+            assertEquals("none", string(ipLink(scratch, "veth1").orElseThrow(), "inet6_addr_gen_mode"));
+            assertEquals("eui64", string(ipLink(scratch, "veth0").orElseThrow(), "inet6_addr_gen_mode"));
+            // Up, but without a link-local address (veth0 gets one).
+            assertTrue(ipAddrs(scratch, "veth1").stream().noneMatch(a -> "inet6".equals(string(a, "family"))));
+            rtnl.send(new RtnlBatch().setIpv4Forwarding(veth1, false));
+            assertFalse(rtnl.forwarding(IpFamily.INET, veth1));
+        }
+    }
+
+    @Test
     void retiredLinksFreeNameAndAddressAtOnceAndDieTogetherWithTheirGroup(ScratchNetns scratch) {
         try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
             assertFalse(rtnl.deleteGroup(77), "an empty group: ENODEV, nothing deleted");

@@ -99,12 +99,14 @@ final class AddOperation {
                 if (state.ok()) continue;
                 warning = "Add " + layout.id() + ": " + need.describe() + " in the host netns: " + state.detail()
                         + "; the guest's traffic will not be forwarded"
-                        + (state.status() == Status.DIFFERENT ? " until it is enabled (or use ForwardingPolicy.ENABLE)" : "");
+                        + (state.status() == Status.DIFFERENT ? " until it is enabled" : "");
             } catch (RuntimeException e) {
                 warning = "Add " + layout.id() + ": cannot tell whether " + need.sysctl() + " is on: " + e.getMessage();
             }
+            // Returned in AddResult, which callers (the CLI, the daemon) report; logged only for debugging so
+            // that they are not shown twice.
             warnings.add(warning);
-            FcnetEngine.log(Level.WARNING, warning);
+            FcnetEngine.log(Level.DEBUG, warning);
         }
         return warnings;
     }

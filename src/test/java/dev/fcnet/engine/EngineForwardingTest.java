@@ -35,9 +35,9 @@ class EngineForwardingTest {
             AddResult added = engine.add(n);
             assertEquals(List.of(
                     "Add tap1: ipv4 forwarding on tap1 in the host netns: off (net.ipv4.conf.tap1.forwarding = 0);"
-                            + " the guest's traffic will not be forwarded until it is enabled (or use ForwardingPolicy.ENABLE)",
+                            + " the guest's traffic will not be forwarded until it is enabled",
                     "Add tap1: ipv4 forwarding on eth0 in the host netns: off (net.ipv4.conf.eth0.forwarding = 0);"
-                            + " the guest's traffic will not be forwarded until it is enabled (or use ForwardingPolicy.ENABLE)"),
+                            + " the guest's traffic will not be forwarded until it is enabled"),
                     added.warnings());
             assertEquals("0", EngineFixture.sysctl(host.path(), "net.ipv4.ip_forward"), "not changed silently");
             assertEquals(List.of(

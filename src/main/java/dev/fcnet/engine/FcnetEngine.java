@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -235,11 +236,13 @@ public final class FcnetEngine implements AutoCloseable {
             });
             List<AddOperation> prepared = Arrays.stream(ops).filter(Objects::nonNull).toList();
             if (!prepared.isEmpty()) {
-                AddOperation.addHostRules(hostRules, places[0], prepared).forEach((op, e) -> {
-                    int i = Arrays.asList(ops).indexOf(op);
+                Map<AddOperation, FcnetException> failed = AddOperation.addHostRules(hostRules, places[0], prepared);
+                for (int i = 0; i < ops.length && !failed.isEmpty(); i++) {
+                    FcnetException e = ops[i] == null ? null : failed.remove(ops[i]);
+                    if (e == null) continue;
                     ops[i] = null;
                     outcomes[i] = new Outcome.Failed<>(all.get(i), e);
-                });
+                }
             }
             parallel(workers, all, outcomes, "Add", (w, i) -> ops[i] == null ? null : ops[i].finish());
         });

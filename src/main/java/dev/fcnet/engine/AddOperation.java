@@ -17,6 +17,8 @@ import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.RtnlBatch;
+import dev.fcnet.sys.Errno;
+import dev.fcnet.sys.SysException;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
@@ -91,18 +93,21 @@ final class AddOperation {
 
     /** What still keeps the guest's traffic from being forwarded in the host netns; the network is complete. */
     private List<String> forwardingWarnings() {
+        List<Need> needs = Forwarding.hostNeeds(layout);
         List<String> warnings = new ArrayList<>();
-        for (Need need : Forwarding.hostNeeds(layout)) {
-            String warning;
-            try {
-                CheckItem state = Forwarding.state(host, need, null);
-                if (state.ok()) continue;
-                warning = "Add " + layout.id() + ": " + need.describe() + " in the host netns: " + state.detail()
-                        + "; the guest's traffic will not be forwarded"
-                        + (state.status() == Status.DIFFERENT ? " until it is enabled" : "");
-            } catch (RuntimeException e) {
-                warning = "Add " + layout.id() + ": cannot tell whether " + need.sysctl() + " is on: " + e.getMessage();
-            }
+        List<CheckItem> states;
+        try {
+            states = Forwarding.states(host, needs, null);
+        } catch (RuntimeException e) {
+            return List.of("Add " + layout.id() + ": cannot tell whether "
+                    + String.join(", ", needs.stream().map(Need::sysctl).toList()) + " are on: " + e.getMessage());
+        }
+        for (int i = 0; i < needs.size(); i++) {
+            CheckItem state = states.get(i);
+            if (state.ok()) continue;
+            String warning = "Add " + layout.id() + ": " + needs.get(i).describe() + " in the host netns: " + state.detail()
+                    + "; the guest's traffic will not be forwarded"
+                    + (state.status() == Status.DIFFERENT ? " until it is enabled" : "");
             // Returned in AddResult, which callers (the CLI, the daemon) report; logged only for debugging so
             // that they are not shown twice.
             warnings.add(warning);
@@ -113,13 +118,9 @@ final class AddOperation {
 
     // ---- before any change
 
+    /** A Simple network's tap is refused as it is made ({@link #createTap}). */
     private void refuseExisting() {
-        if (layout.namespaced.isEmpty()) {
-            if (host.rtnl.link(network.tapName()).isPresent()) {
-                throw exists(network.tapName(), network.tapName() + " already exists in the host netns");
-            }
-            return;
-        }
+        if (layout.namespaced.isEmpty()) return;
         Namespaced ns = layout.namespaced.get();
         if (Netns.exists(ns.netnsName())) {
             throw exists("netns " + ns.netnsName(), "netns " + ns.netnsName() + " already exists");
@@ -135,10 +136,11 @@ final class AddOperation {
 
     private void requireForwarding() {
         String own = layout.namespaced.map(Namespaced::veth1Name).orElse(network.tapName());
+        List<Need> needs = Forwarding.hostNeeds(layout);
+        List<CheckItem> states = Forwarding.states(host, needs, own);
         List<String> off = new ArrayList<>();
-        for (Need need : Forwarding.hostNeeds(layout)) {
-            CheckItem state = Forwarding.state(host, need, own);
-            if (!state.ok()) off.add(need.describe() + ": " + state.detail());
+        for (int i = 0; i < needs.size(); i++) {
+            if (!states.get(i).ok()) off.add(needs.get(i).describe() + ": " + states.get(i).detail());
         }
         if (!off.isEmpty()) {
             throw new FcnetException("Add " + layout.id() + ": the host netns does not forward the guest's traffic ("
@@ -215,16 +217,26 @@ final class AddOperation {
 
     // ---- steps
 
-    /** A persistent tap in the host netns, deleted on rollback. */
+    /**
+     * A persistent tap in the host netns, deleted on rollback. The tun driver refuses a name any
+     * link has (IFF_TUN_EXCL), which, as the first change, leaves nothing to undo.
+     */
     private Link createTap(Place place, String name) {
-        return tx.step("create tap", place.qualify(name), () -> {
-            place.inside(() -> {
-                Tap.create(name, TapOptions.DEFAULT);
-                return null;
+        try {
+            return tx.step("create tap", place.qualify(name), () -> {
+                place.inside(() -> {
+                    Tap.create(name, TapOptions.DEFAULT);
+                    return null;
+                });
+                tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+                return lookup(place, name);
             });
-            tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
-            return lookup(place, name);
-        });
+        } catch (FcnetException e) {
+            if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
+                throw exists(name, name + " already exists in the " + place.label());
+            }
+            throw e;
+        }
     }
 
     /**
@@ -444,9 +456,11 @@ final class AddOperation {
     }
 
     private void enableForwarding() {
+        List<Need> needs = Forwarding.hostNeeds(layout);
+        List<CheckItem> states = Forwarding.states(host, needs, null);
         List<Need> off = new ArrayList<>();
-        for (Need need : Forwarding.hostNeeds(layout)) {
-            if (Forwarding.state(host, need, null).status() == Status.DIFFERENT) off.add(need);
+        for (int i = 0; i < needs.size(); i++) {
+            if (states.get(i).status() == Status.DIFFERENT) off.add(needs.get(i));
         }
         if (off.isEmpty()) return;
         tx.step("enable forwarding", host.qualify(String.join(", ", off.stream().map(Need::sysctl).toList())),

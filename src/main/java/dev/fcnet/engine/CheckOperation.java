@@ -47,7 +47,7 @@ final class CheckOperation {
         } else {
             checkNamespaced(layout.namespaced.get());
         }
-        for (Need need : Forwarding.hostNeeds(layout)) items.add(Forwarding.state(host, need, null));
+        items.addAll(Forwarding.states(host, Forwarding.hostNeeds(layout), null));
         return new CheckReport(layout.network, items);
     }
 
@@ -80,8 +80,10 @@ final class CheckOperation {
             address(in, tap, layout.network.tapName(), layout.network.tapIp());
             InetAddress gateway = ns.veth1Ip().address();
             route(in, anyAddress(gateway), 0, gateway, "default via " + IpInet.formatAddress(gateway));
-            for (Need need : Forwarding.netnsNeeds(layout)) {
-                items.add(inner == null ? missing(in, Kind.FORWARDING, need.describe()) : Forwarding.state(inner, need, null));
+            if (inner == null) {
+                for (Need need : Forwarding.netnsNeeds(layout)) items.add(missing(in, Kind.FORWARDING, need.describe()));
+            } else {
+                items.addAll(Forwarding.states(inner, Forwarding.netnsNeeds(layout), null));
             }
             if (inner == null) {
                 unreachableNft(in, layout.netnsChains, layout.netnsRules);

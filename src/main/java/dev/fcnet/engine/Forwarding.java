@@ -7,7 +7,10 @@ import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.rtnl.RtnlBatch;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -58,31 +61,38 @@ final class Forwarding {
     }
 
     /**
-     * The state of one switch as a check item. {@code creating} names the device Add is about to
-     * create, which will inherit conf/default; null after Add.
+     * The state of each switch as a check item, in order; the devices' links are asked for in one
+     * datagram, and their IPv4 switches come with them. {@code creating} names the device Add is
+     * about to create, which will inherit conf/default; null after Add.
      */
-    static CheckItem state(Place place, Need need, String creating) {
-        Status status;
-        String detail;
+    static List<CheckItem> states(Place place, List<Need> needs, String creating) {
+        List<String> devices = needs.stream().map(Need::device).filter(d -> !d.equals(Need.ALL)).distinct().toList();
+        Map<String, Optional<Link>> links = new HashMap<>();
+        List<Optional<Link>> found = place.rtnl.links(devices);
+        for (int i = 0; i < devices.size(); i++) links.put(devices.get(i), found.get(i));
+        List<CheckItem> items = new ArrayList<>(needs.size());
+        for (Need need : needs) items.add(state(place, need, creating, links.get(need.device())));
+        return items;
+    }
+
+    private static CheckItem state(Place place, Need need, String creating, Optional<Link> link) {
         boolean on;
+        String detail;
         if (need.device().equals(Need.ALL)) {
             on = place.rtnl.forwardingAll(need.family());
             detail = need.sysctl();
+        } else if (link.isPresent()) {
+            Optional<Boolean> reported = need.family() == IpFamily.INET ? link.get().ipv4Forwarding() : Optional.empty();
+            on = reported.isPresent() ? reported.get() : place.rtnl.forwarding(need.family(), link.get());
+            detail = need.sysctl();
+        } else if (need.device().equals(creating)) {
+            on = place.rtnl.forwardingDefault(need.family());
+            detail = new Need(need.family(), "default").sysctl() + ", which the new " + creating + " inherits";
         } else {
-            Optional<Link> link = place.rtnl.link(need.device());
-            if (link.isPresent()) {
-                on = place.rtnl.forwarding(need.family(), link.get());
-                detail = need.sysctl();
-            } else if (need.device().equals(creating)) {
-                on = place.rtnl.forwardingDefault(need.family());
-                detail = new Need(need.family(), "default").sysctl() + ", which the new " + creating + " inherits";
-            } else {
-                return new CheckItem(Kind.FORWARDING, place.netnsName(), need.describe(), Status.MISSING,
-                        "link " + need.device() + " does not exist");
-            }
+            return new CheckItem(Kind.FORWARDING, place.netnsName(), need.describe(), Status.MISSING,
+                    "link " + need.device() + " does not exist");
         }
-        status = on ? Status.PRESENT : Status.DIFFERENT;
-        return new CheckItem(Kind.FORWARDING, place.netnsName(), need.describe(), status,
+        return new CheckItem(Kind.FORWARDING, place.netnsName(), need.describe(), on ? Status.PRESENT : Status.DIFFERENT,
                 on ? "on" : "off (" + detail + " = 0)");
     }
 

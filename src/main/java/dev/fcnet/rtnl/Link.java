@@ -18,9 +18,11 @@ import java.util.OptionalInt;
  * @param peerNetnsId the id, in this link's namespace, of the namespace holding the peer
  *        (IFLA_LINK_NETNSID), when the peer lives in another namespace
  * @param alias the alias (IFLA_IFALIAS), if set
+ * @param ipv4Forwarding the link's IPv4 forwarding switch ({@code net.ipv4.conf.NAME.forwarding},
+ *        from IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF); empty for a link without IPv4 configuration
  */
 public record Link(int index, String name, int flags, Optional<String> kind, int group, int mtu, OptionalInt master,
-        OptionalInt peer, OptionalInt peerNetnsId, Optional<String> alias) {
+        OptionalInt peer, OptionalInt peerNetnsId, Optional<String> alias, Optional<Boolean> ipv4Forwarding) {
 
     /** True when administratively up (IFF_UP). */
     public boolean up() {

@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,12 +52,34 @@ public final class Rtnl implements AutoCloseable {
      * when there is none (ENODEV).
      */
     public Optional<Link> link(String name) {
-        Objects.requireNonNull(name, "name");
+        return links(List.of(name)).get(0);
+    }
+
+    /**
+     * The links of these names, asked for in one datagram (an RTM_GETLINK each); empty for a name
+     * there is no link of.
+     */
+    public List<Optional<Link>> links(List<String> names) {
+        if (names.isEmpty()) return List.of();
+        lock.lock();
         try {
-            return Optional.of(get(b -> RtnlMessages.getLink(b, name), RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink));
-        } catch (NetlinkException e) {
-            if (e.errno() == Errno.ENODEV) return Optional.empty();
-            throw e;
+            MessageBuilder b = builder.clear();
+            names.forEach(name -> RtnlMessages.getLink(b, Objects.requireNonNull(name, "name")));
+            List<Optional<Link>> found = new ArrayList<>(Collections.nCopies(names.size(), Optional.empty()));
+            try {
+                socket.request(b, (index, reply) -> {
+                    if (reply.type() == RtnlConstants.RTM_NEWLINK) found.set(index, Optional.of(RtnlMessages.decodeLink(reply)));
+                });
+            } catch (NetlinkException e) {
+                // Each refusal is the exception or one suppressed in it; only "no such device" means absent.
+                if (e.errno() != Errno.ENODEV) throw e;
+                for (Throwable t : e.getSuppressed()) {
+                    if (t instanceof NetlinkException other && other.errno() != Errno.ENODEV) throw other;
+                }
+            }
+            return found;
+        } finally {
+            lock.unlock();
         }
     }
 

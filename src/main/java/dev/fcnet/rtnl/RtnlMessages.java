@@ -11,6 +11,7 @@ import dev.fcnet.netlink.AttributeReader;
 import dev.fcnet.netlink.MalformedMessageException;
 import dev.fcnet.netlink.MessageBuilder;
 import dev.fcnet.netlink.MessageView;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -170,6 +171,7 @@ final class RtnlMessages {
         OptionalInt master = OptionalInt.empty();
         OptionalInt peer = OptionalInt.empty();
         OptionalInt peerNetnsId = OptionalInt.empty();
+        Optional<Boolean> ipv4Forwarding = Optional.empty();
         for (AttributeReader a = m.attributes(SIZEOF_IFINFOMSG); a.next(); ) {
             switch (a.type()) {
                 case IFLA_IFNAME -> name = a.string();
@@ -180,11 +182,29 @@ final class RtnlMessages {
                 case IFLA_LINK_NETNSID -> peerNetnsId = OptionalInt.of(a.u32());
                 case IFLA_IFALIAS -> alias = Optional.of(a.string());
                 case IFLA_LINKINFO -> kind = linkKind(a.nested());
+                case IFLA_AF_SPEC -> ipv4Forwarding = ipv4Forwarding(a.nested());
                 default -> { }
             }
         }
         if (name == null) throw new MalformedMessageException("RTM_NEWLINK for index " + index + " has no IFLA_IFNAME");
-        return new Link(index, name, flags, kind, group, mtu, master, peer, peerNetnsId, alias);
+        return new Link(index, name, flags, kind, group, mtu, master, peer, peerNetnsId, alias, ipv4Forwarding);
+    }
+
+    /**
+     * The forwarding entry of AF_INET's IFLA_INET_CONF. In a reply that is a plain array of u32
+     * indexed by IPV4_DEVCONF_* - 1 (unlike in a request, where entries are attributes).
+     */
+    private static Optional<Boolean> ipv4Forwarding(AttributeReader spec) {
+        while (spec.next()) {
+            if (spec.type() != AF_INET) continue;
+            for (AttributeReader inet = spec.nested(); inet.next(); ) {
+                int offset = (IPV4_DEVCONF_FORWARDING - 1) * 4;
+                if (inet.type() == IFLA_INET_CONF && inet.length() >= offset + 4) {
+                    return Optional.of(inet.payload().get(ValueLayout.JAVA_INT_UNALIGNED, offset) != 0);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> linkKind(AttributeReader info) {

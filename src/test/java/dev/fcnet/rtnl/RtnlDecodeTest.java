@@ -32,10 +32,18 @@ class RtnlDecodeTest {
         b.putU32(999, 1); // unknown: skipped
         int info = b.nestStart(IFLA_LINKINFO);
         b.putBytes(IFLA_INFO_KIND, "veth".getBytes(StandardCharsets.US_ASCII)).nestEnd(info);
+        // As the kernel replies: AF_INET6's settings, then AF_INET's IFLA_INET_CONF as a plain u32 array.
+        int spec = b.nestStart(IFLA_AF_SPEC);
+        int inet6 = b.nestStart(AF_INET6);
+        b.putBytes(1, new byte[] {1, 0, 0, 0}).nestEnd(inet6);
+        int inet = b.nestStart(AF_INET);
+        byte[] conf = new byte[4 * 33];
+        conf[(IPV4_DEVCONF_FORWARDING - 1) * 4] = 1;
+        b.putBytes(IFLA_INET_CONF, conf).nestEnd(inet).nestEnd(spec);
         b.end();
         Link l = RtnlMessages.decodeLink(view(b));
         assertEquals(new Link(7, "veth1", IFF_UP | 0x40, Optional.of("veth"), 9, 1400, OptionalInt.empty(),
-                OptionalInt.of(3), OptionalInt.of(0), Optional.of("fcnet")), l);
+                OptionalInt.of(3), OptionalInt.of(0), Optional.of("fcnet"), Optional.of(true)), l);
         assertTrue(l.up());
     }
 

@@ -160,6 +160,28 @@ class RtnlKernelTest {
     }
 
     @Test
+    void severalLinksInOneDatagramWithTheirIpv4Forwarding(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            rtnl.createVeth("veth1", "veth0");
+            scratch.exec("sysctl", "-qw", "net.ipv4.conf.veth1.forwarding=1", "net.ipv4.conf.veth0.forwarding=0");
+            List<Optional<Link>> links = rtnl.links(List.of("veth1", "nosuch0", "veth0"));
+            assertEquals(3, links.size());
+            assertEquals("veth1", links.get(0).orElseThrow().name());
+            assertEquals(Optional.empty(), links.get(1));
+            assertEquals("veth0", links.get(2).orElseThrow().name());
+            // As /proc/sys says, and as RTM_GETNETCONF says.
+            assertEquals(Optional.of(true), links.get(0).get().ipv4Forwarding());
+            assertEquals(Optional.of(false), links.get(2).get().ipv4Forwarding());
+            assertEquals("1", scratch.exec("cat", "/proc/sys/net/ipv4/conf/veth1/forwarding").strip());
+            assertTrue(rtnl.forwarding(IpFamily.INET, links.get(0).get()));
+            assertEquals(List.of(), rtnl.links(List.of()));
+            assertEquals(List.of(Optional.empty(), Optional.empty()), rtnl.links(List.of("nosuch0", "nosuch1")));
+            NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.links(List.of("veth1", "x".repeat(16))));
+            assertEquals(Errno.ERANGE, e.errno(), e.getMessage()); // the name is longer than IFNAMSIZ allows
+        }
+    }
+
+    @Test
     void ipv4ForwardingOfADeviceAndNoIpv6LinkLocalAddress(ScratchNetns scratch) {
         try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
             rtnl.createVeth("veth1", "veth0");

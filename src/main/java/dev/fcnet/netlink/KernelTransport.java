@@ -31,17 +31,17 @@ final class KernelTransport implements Transport {
      */
     static final int SOCKET_BUFFER = 4 << 20;
     /** Requests up to this size are copied into a preallocated native buffer. */
-    private static final int SEND_BUFFER = 64 << 10;
+    private static final int SEND_BUFFER = BufferPool.BUFFER_SIZE;
 
     private final Fd fd;
     private final int portId;
-    private final Arena arena = Arena.ofShared();
+    /** From {@link BufferPool#SHARED}, back there when the socket is closed. */
     private final MemorySegment sendBuf;
 
     private KernelTransport(Fd fd, int portId) {
         this.fd = fd;
         this.portId = portId;
-        this.sendBuf = arena.allocate(SEND_BUFFER);
+        this.sendBuf = BufferPool.SHARED.take();
     }
 
     /** Opens and binds a netlink socket of {@code protocol} (NETLINK_ROUTE, NETLINK_NETFILTER, ...). */
@@ -84,8 +84,10 @@ final class KernelTransport implements Transport {
         return portId;
     }
 
+    /** Synchronized with {@link #close}, which hands the send buffer to another socket. */
     @Override
-    public void send(MemorySegment data) {
+    public synchronized void send(MemorySegment data) {
+        if (!fd.isOpen()) throw new IllegalStateException("netlink socket is closed");
         long len = data.byteSize();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = len <= SEND_BUFFER ? sendBuf : a.allocate(len);
@@ -113,6 +115,6 @@ final class KernelTransport implements Transport {
     public synchronized void close() {
         if (!fd.isOpen()) return;
         fd.close();
-        arena.close();
+        BufferPool.SHARED.give(sendBuf);
     }
 }

@@ -13,7 +13,6 @@ import static dev.fcnet.netlink.NetlinkConstants.NLM_F_DUMP_INTR;
 
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +35,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * Receive buffer. The kernel sizes dump datagrams to the reader's buffer, at most 32 KiB, and
      * fcnet's single-object replies are far smaller; a larger datagram fails cleanly.
      */
-    static final int RECEIVE_BUFFER = 64 << 10;
+    static final int RECEIVE_BUFFER = BufferPool.BUFFER_SIZE;
     /** Attempts of a dump that comes back marked NLM_F_DUMP_INTR or loses replies. */
     static final int DUMP_ATTEMPTS = 10;
 
@@ -46,7 +45,7 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private final Transport transport;
     private final int portId;
-    private final Arena arena = Arena.ofShared();
+    /** From {@link BufferPool#SHARED}, back there when the socket is closed. */
     private final MemorySegment rx;
     private final MessageReader reader = new MessageReader(MemorySegment.NULL);
     private boolean closed;
@@ -71,7 +70,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public NetlinkSocket(Transport transport) {
         this.transport = transport;
         this.portId = transport.portId();
-        this.rx = arena.allocate(RECEIVE_BUFFER);
+        this.rx = BufferPool.SHARED.take();
     }
 
     /** The port id the kernel assigned (nlmsg_pid of replies). */
@@ -282,7 +281,8 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             transport.close();
         } finally {
-            arena.close();
+            // No request can be running (this is synchronized like them) nor start (closed is set).
+            BufferPool.SHARED.give(rx);
         }
     }
 }

@@ -40,6 +40,10 @@ public final class Results {
 
     /** Results by "Type.method" then networks present (-1 for unparameterised benchmarks). */
     private final Map<String, Map<Integer, Score>> scores = new TreeMap<>();
+    /** {@link FleetBench}: per method, its figures (the primary score as "cycle"), one value per measurement iteration. */
+    private final Map<String, Map<String, List<Double>>> fleet = new TreeMap<>();
+    private final Map<String, String> fleetParams = new TreeMap<>();
+    private int fleetIterations;
     private String jvm = "?";
     private String settings = "?";
 
@@ -71,7 +75,17 @@ public final class Results {
             if (b.get("params") instanceof JsonObject p && p.get("present") instanceof JsonString s) {
                 present = Integer.parseInt(s.value());
             }
+            // NftCommitBench has a second parameter: where the rule goes.
+            if (b.get("params") instanceof JsonObject p && p.get("into") instanceof JsonString into) {
+                key = name[name.length - 2] + "." + into.value();
+            }
             JsonObject primary = (JsonObject) b.get("primaryMetric");
+            if (name[name.length - 2].equals("FleetBench")) {
+                readFleet(name[name.length - 1], b, primary);
+                // The other benchmarks' settings are the ones to show; the fleet's are in its section.
+                if (settings.equals("?")) setting(b);
+                continue;
+            }
             Optional<Double> gc = Optional.empty();
             Optional<Double> timed = Optional.empty();
             if (b.get("secondaryMetrics") instanceof JsonObject sec) {
@@ -83,11 +97,42 @@ public final class Results {
             }
             scores.computeIfAbsent(key, k -> new TreeMap<>()).put(present, new Score(number(primary.get("score")),
                     number(primary.get("scoreError")), string(primary, "scoreUnit"), gc, timed));
-            jvm = "JDK " + string(b, "jdkVersion") + " (" + string(b, "vmName") + " " + string(b, "vmVersion") + ")";
-            settings = "JMH " + string(b, "jmhVersion") + ", " + string(b, "mode") + ", " + number(b.get("forks")).intValue()
-                    + " fork, " + number(b.get("warmupIterations")).intValue() + " warmup × " + string(b, "warmupTime") + ", "
-                    + number(b.get("measurementIterations")).intValue() + " measurement × " + string(b, "measurementTime");
+            setting(b);
         }
+    }
+
+    private void setting(JsonObject b) {
+        jvm = "JDK " + string(b, "jdkVersion") + " (" + string(b, "vmName") + " " + string(b, "vmVersion") + ")";
+        settings = "JMH " + string(b, "jmhVersion") + ", " + string(b, "mode") + ", " + number(b.get("forks")).intValue()
+                + " fork, " + number(b.get("warmupIterations")).intValue() + " warmup × " + string(b, "warmupTime") + ", "
+                + number(b.get("measurementIterations")).intValue() + " measurement × " + string(b, "measurementTime");
+    }
+
+    /** A FleetBench method's figures: every iteration's value of the primary score ("cycle") and of each aux counter. */
+    private void readFleet(String method, JsonObject b, JsonObject primary) {
+        Map<String, List<Double>> figures = new TreeMap<>();
+        figures.put("cycle", raw(primary));
+        if (b.get("secondaryMetrics") instanceof JsonObject sec) {
+            for (Map.Entry<String, JsonValue> m : sec.members().entrySet()) {
+                if (!m.getKey().startsWith("gc.")) figures.put(m.getKey(), raw((JsonObject) m.getValue()));
+            }
+        }
+        fleet.put(method, figures);
+        fleetIterations = figures.get("cycle").size();
+        if (b.get("params") instanceof JsonObject p) {
+            p.members().forEach((k, v) -> fleetParams.put(k, ((JsonString) v).value()));
+        }
+    }
+
+    /** The per-iteration values of a metric (rawData: one list per fork). */
+    private static List<Double> raw(JsonObject metric) {
+        List<Double> values = new ArrayList<>();
+        if (metric.get("rawData") instanceof JsonArray forks) {
+            for (JsonValue fork : forks.elements()) {
+                for (JsonValue v : ((JsonArray) fork).elements()) values.add(number(v));
+            }
+        }
+        return values;
     }
 
     Optional<Score> score(String type, String op, String way, int present) {
@@ -115,7 +160,7 @@ public final class Results {
         s.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
                 .append(cpuModel()).append(", kernel ").append(System.getProperty("os.version")).append('\n');
         s.append("- ").append(jvm).append("; ").append(settings).append('\n');
-        s.append("- scores: mean ± error (JMH's 99.9% confidence half-width) in ms per network; ratios are of means ")
+        s.append("- scores: mean ± error (JMH's 99.9% confidence half-width) in ms per network (fleet and kernel sections say their own units); ratios are of means ")
                 .append("measured in this same run.\n\n");
         s.append("![latency against networks present](").append(chartFile).append(")\n\n");
         goals(s);
@@ -142,11 +187,14 @@ public final class Results {
             }
             s.append('\n');
         }
+        fleet(s);
+        nftCommit(s);
         codec(s);
         return s.toString();
     }
 
     private void goals(StringBuilder s) {
+        if (TYPES.stream().allMatch(t -> presents(t).isEmpty())) return;
         s.append("## Goals (issue 7)\n\n");
         s.append("| goal | measured | met |\n|---|---|---|\n");
         for (String type : TYPES) {
@@ -185,6 +233,144 @@ public final class Results {
     private static void goal(StringBuilder s, String goal, Optional<Double> value, double limit, boolean atMost) {
         s.append("| ").append(goal).append(" | ").append(value.map(v -> times(v)).orElse("–")).append(" | ")
                 .append(value.map(v -> (atMost ? v <= limit : v >= limit) ? "yes" : "no").orElse("–")).append(" |\n");
+    }
+
+    /** A fleet figure's mean over the measurement iterations. */
+    private Optional<Double> fleetMean(String method, String figure) {
+        List<Double> v = Optional.ofNullable(fleet.get(method)).map(m -> m.get(figure)).orElse(List.of());
+        return v.isEmpty() ? Optional.empty() : Optional.of(v.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+    }
+
+    /** Mean, and the range over iterations when there are several. */
+    private String fleetCell(String method, String figure, double scale) {
+        List<Double> v = Optional.ofNullable(fleet.get(method)).map(m -> m.get(figure)).orElse(List.of());
+        if (v.isEmpty()) return "–";
+        String mean = number(v.stream().mapToDouble(Double::doubleValue).average().orElseThrow() * scale);
+        if (v.size() == 1) return mean;
+        double min = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow() * scale;
+        double max = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow() * scale;
+        return mean + " (" + number(min) + "–" + number(max) + ")";
+    }
+
+    private Optional<Double> fleetRatio(String method, String numerator, String denominator) {
+        return fleetMean(method, numerator).flatMap(n -> fleetMean(method, denominator).map(d -> n / d));
+    }
+
+    private Optional<Double> fleetSum(String method, String a, String b) {
+        return fleetMean(method, a).flatMap(x -> fleetMean(method, b).map(y -> x + y));
+    }
+
+    /** The "Fleet (issue 8)" section, when FleetBench ran. */
+    private void fleet(StringBuilder s) {
+        if (fleet.isEmpty()) return;
+        int clones = Integer.parseInt(fleetParams.getOrDefault("clones", "0"));
+        String n = String.format(Locale.ROOT, "%,d", clones);
+        String baseline = String.format(Locale.ROOT, "%,d", Integer.parseInt(fleetParams.getOrDefault("baseline", "0")));
+        s.append("## Fleet (issue 8)\n\n");
+        s.append(n).append(" namespaced clone networks (same tap0 and guest IP in every netns, own veth pair, /30 and ")
+                .append("forwarded IP), on a fresh host netns per iteration (`FleetBench`, single shot, ").append(fleetIterations)
+                .append(" measurement iteration(s) after warm-up; mean and in brackets the range over them). Engine: `addAll`/`checkAll`/`deleteAll(STRICT)` of one ")
+                .append("engine (parallelism ").append(fleetParams.getOrDefault("parallelism", "?"))
+                .append("), then `awaitDestruction`; daemon: fcnetd's protocol from ").append(FleetBench.CONNECTIONS)
+                .append(" concurrent connections, one request per network, one engine behind it. Latency windows: the first and ")
+                .append("last ").append(FleetBench.WINDOW).append(" networks (per network for the engine's bulk calls, per request ")
+                .append("for the daemon); the first deleted are those deleted with all present.\n\n");
+        s.append("| figure | engine | daemon |\n|---|---:|---:|\n");
+        row(s, "add " + n + " (s)", "engine", "addAllS", "daemon", "addS", 1);
+        row(s, "check " + n + ", all clean (s)", "engine", "checkAllS", "daemon", "checkS", 1);
+        row(s, "delete " + n + " (s)", "engine", "deleteAllS", "daemon", "deleteS", 1);
+        row(s, "destruction after it, awaitDestruction (s)", "engine", "destroyS", "daemon", "destroyS", 1);
+        row(s, "add, first " + FleetBench.WINDOW + " (ms per network)", "engine", "addFirstMs", "daemon", "addFirstMs", 1);
+        row(s, "add, last " + FleetBench.WINDOW + " (ms per network)", "engine", "addLastMs", "daemon", "addLastMs", 1);
+        row(s, "delete, first " + FleetBench.WINDOW + ", " + n + " present (ms per network)", "engine", "deleteFirstMs",
+                "daemon", "deleteFirstMs", 1);
+        row(s, "delete, last " + FleetBench.WINDOW + " (ms per network)", "engine", "deleteLastMs", "daemon", "deleteLastMs", 1);
+        row(s, "whole cycle, with the memory readings (s)", "engine", "cycle", "daemon", "cycle", 1);
+        s.append('\n');
+
+        s.append("Memory per network with all ").append(n).append(" present (engine): JVM heap after GC ")
+                .append(fleetMean("engine", "heapPerNet").map(Results::bytes).orElse("–"))
+                .append("; kernel: MemAvailable ").append(fleetMean("engine", "memAvailablePerNet").map(Results::bytes).orElse("–"))
+                .append(" less, of which Slab ").append(fleetMean("engine", "slabPerNet").map(Results::bytes).orElse("–"))
+                .append(" (from /proc/meminfo before the first Add and after Check, divided by ").append(n).append(").\n\n");
+
+        s.append("Baselines per network (ms), measured with ").append(baseline).append(" networks in the same run (a process ")
+                .append("per step or per netns makes ").append(n).append(" too slow; they make no forwarded guest IP, so do a ")
+                .append("little less):\n\n");
+        s.append("| operation | fcnet's way | kernel floor | ours, engine | ours, daemon | engine ÷ floor | fcnet ÷ engine |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        baselineRow(s, "add", "addMs", fleetMean("engine", "addAllS"), fleetMean("daemon", "addS"), clones);
+        baselineRow(s, "check", "checkMs", fleetMean("engine", "checkAllS"), fleetMean("daemon", "checkS"), clones);
+        baselineRow(s, "delete (+ destruction)", "deleteMs", fleetSum("engine", "deleteAllS", "destroyS"),
+                fleetSum("daemon", "deleteS", "destroyS"), clones);
+        s.append('\n');
+
+        s.append("| goal (issue 8) | measured | met |\n|---|---|---|\n");
+        for (String way : List.of("engine", "daemon")) {
+            if (!fleet.containsKey(way)) continue;
+            String add = way.equals("engine") ? "addAllS" : "addS";
+            String check = way.equals("engine") ? "checkAllS" : "checkS";
+            String delete = way.equals("engine") ? "deleteAllS" : "deleteS";
+            limit(s, n + " added in ≤ 10 s (" + way + ")", fleetMean(way, add), " s", 10);
+            s.append("| every one checks clean in between (").append(way).append(") | ")
+                    .append(fleetMean(way, check).map(v -> "yes, in " + number(v) + " s (asserted)").orElse("–")).append(" | ")
+                    .append(fleetMean(way, check).isPresent() ? "yes" : "–").append(" |\n");
+            limit(s, n + " deleted in ≤ 10 s, destruction included (" + way + ")", fleetSum(way, delete, "destroyS"), " s", 10);
+            limit(s, "add latency, last " + FleetBench.WINDOW + " ≤ 1.5× the first " + FleetBench.WINDOW + " (" + way + ")",
+                    fleetRatio(way, "addLastMs", "addFirstMs"), "×", 1.5);
+            limit(s, "delete latency with " + n + " present ≤ 1.5× the last " + FleetBench.WINDOW + " (" + way + ")",
+                    fleetRatio(way, "deleteFirstMs", "deleteLastMs"), "×", 1.5);
+        }
+        s.append('\n');
+    }
+
+    private void row(StringBuilder s, String figure, String m1, String f1, String m2, String f2, double scale) {
+        s.append("| ").append(figure).append(" | ").append(fleetCell(m1, f1, scale)).append(" | ")
+                .append(fleetCell(m2, f2, scale)).append(" |\n");
+    }
+
+    private void baselineRow(StringBuilder s, String op, String figure, Optional<Double> engineS, Optional<Double> daemonS,
+            int clones) {
+        Optional<Double> fcnet = fleetMean("fcnetWay", figure);
+        Optional<Double> floor = fleetMean("floor", figure);
+        Optional<Double> engine = engineS.map(v -> v * 1000 / clones);
+        Optional<Double> daemon = daemonS.map(v -> v * 1000 / clones);
+        s.append("| ").append(op).append(" | ").append(fcnet.map(Results::number).orElse("–")).append(" | ")
+                .append(floor.map(Results::number).orElse("–")).append(" | ").append(engine.map(Results::number).orElse("–"))
+                .append(" | ").append(daemon.map(Results::number).orElse("–")).append(" | ")
+                .append(engine.flatMap(e -> floor.map(f -> times(e / f))).orElse("–")).append(" | ")
+                .append(engine.flatMap(e -> fcnet.map(f -> times(f / e))).orElse("–")).append(" |\n");
+    }
+
+    private static void limit(StringBuilder s, String goal, Optional<Double> value, String unit, double max) {
+        s.append("| ").append(goal).append(" | ").append(value.map(v -> number(v) + unit).orElse("–")).append(" | ")
+                .append(value.map(v -> v <= max ? "yes" : "no").orElse("–")).append(" |\n");
+    }
+
+    /** NftCommitBench: the kernel's cost of one transaction against the rules present, chain by chain. */
+    private void nftCommit(StringBuilder s) {
+        List<String> places = List.of("busyChain", "emptyChain", "otherTable");
+        TreeSet<Integer> presents = new TreeSet<>();
+        for (String place : places) {
+            Map<Integer, Score> m = scores.get("NftCommitBench." + place);
+            if (m != null) presents.addAll(m.keySet());
+        }
+        if (presents.isEmpty()) return;
+        s.append("## Kernel: one nftables transaction\n\n");
+        s.append("NftCommitBench: the kernel's time for one transaction adding one accept rule (as the engine sends it), ")
+                .append("with the rules of `present` Simple networks (two each) in table ip fcnet; the rule goes into their ")
+                .append("filter chain, into an empty base chain of the same table, or into an empty base chain of another ")
+                .append("table. Every single Add and Delete commits at least one such transaction.\n\n");
+        s.append("| present | filter chain (busy) | empty chain, same table | other table |\n|---:|---:|---:|---:|\n");
+        for (int present : presents) {
+            s.append("| ").append(String.format(Locale.ROOT, "%,d", present));
+            for (String place : places) {
+                Optional<Score> sc = Optional.ofNullable(scores.get("NftCommitBench." + place)).map(m -> m.get(present));
+                s.append(" | ").append(sc.map(Results::meanError).orElse("–"));
+            }
+            s.append(" |\n");
+        }
+        s.append('\n');
     }
 
     private void codec(StringBuilder s) {

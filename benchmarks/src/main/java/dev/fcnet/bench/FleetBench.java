@@ -1,0 +1,380 @@
+package dev.fcnet.bench;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.client.FcnetdClient;
+import dev.fcnet.daemon.EngineService;
+import dev.fcnet.daemon.FcnetdServer;
+import dev.fcnet.engine.CheckReport;
+import dev.fcnet.engine.DeleteMode;
+import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.OperationResult;
+import dev.fcnet.engine.Outcome;
+import dev.fcnet.nft.Rule;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ResourceBundle;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 8: a fleet of {@code clones} namespaced clone networks ({@link Fleet#clone}) added,
+ * checked and deleted in bulk, on a fresh scratch host netns per iteration. One invocation is a
+ * whole cycle (its score, in seconds, includes the memory readings between the phases); the
+ * figures of the issue are its auxiliary counters, timed phase by phase:
+ *
+ * <ul>
+ *   <li>{@link #engine}: {@code addAll} in three calls (the first 100, the middle, the last 100:
+ *       per-network latency of the first and last 100), {@code checkAll} (every report clean),
+ *       {@code deleteAll(STRICT)} in three calls the same way (the first 100 deleted are those
+ *       with all present), then {@code awaitDestruction}; JVM heap after GC and the kernel's
+ *       MemAvailable and Slab per network, with all of them present.
+ *   <li>{@link #daemon}: the same through fcnetd's protocol: an {@link FcnetdServer} sharing one
+ *       engine, driven by {@link #CONNECTIONS} {@link FcnetdClient}s at once, one request per
+ *       network; latency is per request (as its client waits for it) of the first and last 100.
+ *   <li>{@link #fcnetWay} and {@link #floor}: the baselines of {@link NamespacedBench} for
+ *       {@code baseline} networks (a process per step or per netns makes 4,000 too slow for the
+ *       run), per network. They make the layout without forwarded guest IP (no prerouting chain,
+ *       DNAT rule or host route), so they do a little less than the clones need.
+ * </ul>
+ *
+ * Between iterations the kernel's asynchronous destruction of the namespaces is waited for
+ * (untimed), so it does not run into the next iteration.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 1)
+@Measurement(iterations = 2)
+public class FleetBench {
+    /** The latency windows: the first and last networks of a bulk call. */
+    static final int WINDOW = 100;
+    /** Concurrent client connections to the daemon. */
+    static final int CONNECTIONS = 8;
+    /** The daemon's socket, on the fork's private /run. */
+    static final Path SOCKET = Path.of("/run/fcbench-fcnetd.sock");
+
+    /** A fresh scratch host per iteration, with the clones (and baseline networks) to make. */
+    @State(Scope.Benchmark)
+    public static class Host {
+        @Param({"4000"})
+        public int clones;
+        @Param({"200"})
+        public int baseline;
+        /** Networks the engine's bulk calls work on at once (FcnetEngine.BULK_PARALLELISM is 2 on this machine). */
+        @Param({"2"})
+        public int parallelism;
+
+        HostNetns h;
+        List<FirecrackerNetwork> networks;
+
+        @Setup(Level.Iteration)
+        public void setUp() {
+            double waited = Fleet.awaitNetnsCleanup();
+            if (waited > 2) System.out.printf("(waited %.1f s for the kernel to destroy the last iteration's namespaces)%n", waited);
+            h = HostNetns.create();
+            networks = Fleet.clones(clones);
+        }
+
+        @TearDown(Level.Iteration)
+        public void tearDown() {
+            h.close();
+        }
+    }
+
+    /** The engine of one iteration, on its scratch host. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        FcnetEngine engine;
+
+        @Setup(Level.Iteration)
+        public void open(Host host) {
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() {
+            engine.close();
+        }
+    }
+
+    /** The daemon of one iteration: an fcnetd server over the iteration's engine, and its clients. */
+    @State(Scope.Benchmark)
+    public static class Daemon {
+        FcnetdServer server;
+        Thread serving;
+        List<FcnetdClient> clients;
+
+        @Setup(Level.Iteration)
+        public void start(Engine e) throws IOException {
+            Files.deleteIfExists(SOCKET);
+            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            listener.bind(UnixDomainSocketAddress.of(SOCKET));
+            server = new FcnetdServer(listener, new EngineService(e.engine), Optional.empty(), Duration.ofMinutes(10),
+                    new Silent());
+            serving = Thread.ofPlatform().name("fcnetd").start(() -> {
+                try {
+                    server.serve();
+                } catch (IOException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            clients = new ArrayList<>();
+            for (int i = 0; i < CONNECTIONS; i++) clients.add(FcnetdClient.connect(SOCKET));
+        }
+
+        @TearDown(Level.Iteration)
+        public void stop() throws IOException, InterruptedException {
+            for (FcnetdClient c : clients) c.close();
+            server.close();
+            serving.join();
+            Files.deleteIfExists(SOCKET);
+        }
+    }
+
+    /** The engine's figures (auxiliary counters): seconds per phase, ms per network, bytes per network. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class EngineFigures {
+        public double addAllS, checkAllS, deleteAllS, destroyS;
+        public double addFirstMs, addLastMs, deleteFirstMs, deleteLastMs;
+        public double heapPerNet, memAvailablePerNet, slabPerNet;
+    }
+
+    /** The daemon's figures: seconds per phase, mean ms per request of the first and last 100. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class DaemonFigures {
+        public double addS, checkS, deleteS, destroyS;
+        public double addFirstMs, addLastMs, deleteFirstMs, deleteLastMs;
+    }
+
+    /** fcnet's way's figures: ms per network. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class FcnetWayFigures {
+        public double addMs, checkMs, deleteMs;
+    }
+
+    /** The kernel floor's figures: ms per network (it has no Check). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class FloorFigures {
+        public double addMs, deleteMs;
+    }
+
+    // ---- ours
+
+    @Benchmark
+    public void engine(Host host, Engine e, EngineFigures f) {
+        FcnetEngine engine = e.engine;
+        List<FirecrackerNetwork> all = host.networks;
+        int n = all.size();
+        int p = host.parallelism;
+        long heap0 = Fleet.heapAfterGc();
+        long avail0 = Fleet.meminfo("MemAvailable");
+        long slab0 = Fleet.meminfo("Slab");
+
+        long[] t = new long[4];
+        t[0] = System.nanoTime();
+        requireOk(engine.addAll(all.subList(0, WINDOW), p), "addAll");
+        t[1] = System.nanoTime();
+        requireOk(engine.addAll(all.subList(WINDOW, n - WINDOW), p), "addAll");
+        t[2] = System.nanoTime();
+        requireOk(engine.addAll(all.subList(n - WINDOW, n), p), "addAll");
+        t[3] = System.nanoTime();
+        f.addAllS = seconds(t[0], t[3]);
+        f.addFirstMs = millis(t[0], t[1]) / WINDOW;
+        f.addLastMs = millis(t[2], t[3]) / WINDOW;
+
+        f.checkAllS = checkAll(engine, all, p);
+
+        f.heapPerNet = (double) (Fleet.heapAfterGc() - heap0) / n;
+        f.memAvailablePerNet = (double) (avail0 - Fleet.meminfo("MemAvailable")) / n;
+        f.slabPerNet = (double) (Fleet.meminfo("Slab") - slab0) / n;
+
+        t[0] = System.nanoTime();
+        requireOk(engine.deleteAll(all.subList(0, WINDOW), DeleteMode.STRICT, p), "deleteAll");
+        t[1] = System.nanoTime();
+        requireOk(engine.deleteAll(all.subList(WINDOW, n - WINDOW), DeleteMode.STRICT, p), "deleteAll");
+        t[2] = System.nanoTime();
+        requireOk(engine.deleteAll(all.subList(n - WINDOW, n), DeleteMode.STRICT, p), "deleteAll");
+        t[3] = System.nanoTime();
+        engine.awaitDestruction();
+        long d = System.nanoTime();
+        f.deleteAllS = seconds(t[0], t[3]);
+        f.destroyS = seconds(t[3], d);
+        f.deleteFirstMs = millis(t[0], t[1]) / WINDOW;
+        f.deleteLastMs = millis(t[2], t[3]) / WINDOW;
+    }
+
+    @Benchmark
+    public void daemon(Host host, Engine e, Daemon d, DaemonFigures f) throws InterruptedException {
+        List<FirecrackerNetwork> all = host.networks;
+        int n = all.size();
+        long[] latency = new long[n];
+
+        f.addS = overClients(d, all, FirecrackerNetworkOperation.Add, latency);
+        f.addFirstMs = meanMillis(latency, 0, WINDOW);
+        f.addLastMs = meanMillis(latency, n - WINDOW, n);
+        f.checkS = overClients(d, all, FirecrackerNetworkOperation.Check, latency);
+        f.deleteS = overClients(d, all, FirecrackerNetworkOperation.Delete, latency);
+        f.deleteFirstMs = meanMillis(latency, 0, WINDOW);
+        f.deleteLastMs = meanMillis(latency, n - WINDOW, n);
+        long d0 = System.nanoTime();
+        e.engine.awaitDestruction();
+        f.destroyS = seconds(d0, System.nanoTime());
+    }
+
+    /**
+     * Runs {@code op} for every network over the daemon's client connections at once, the
+     * networks taken in order; records each request's latency. Returns the wall seconds.
+     */
+    private static double overClients(Daemon d, List<FirecrackerNetwork> all, FirecrackerNetworkOperation op,
+            long[] latency) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime();
+        for (FcnetdClient client : d.clients) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i; (i = next.getAndIncrement()) < all.size() && failures.isEmpty(); ) {
+                    long t0 = System.nanoTime();
+                    try {
+                        client.run(all.get(i), op);
+                    } catch (Exception ex) {
+                        failures.add(ex);
+                        return;
+                    }
+                    latency[i] = System.nanoTime() - t0;
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        double s = seconds(start, System.nanoTime());
+        if (!failures.isEmpty()) throw new IllegalStateException(op + " over the daemon failed: " + failures.get(0), failures.get(0));
+        return s;
+    }
+
+    // ---- the baselines, for host.baseline networks
+
+    @Benchmark
+    public void fcnetWay(Host host, FcnetWayFigures f) {
+        List<NamespacedNet> nets = baselineNets(host.baseline);
+        long t0 = System.nanoTime();
+        for (NamespacedNet n : nets) FcnetWay.addNamespaced(host.h, n);
+        long t1 = System.nanoTime();
+        for (NamespacedNet n : nets) FcnetWay.checkNamespaced(host.h, n);
+        long t2 = System.nanoTime();
+        for (NamespacedNet n : nets) FcnetWay.deleteNamespaced(host.h, n);
+        long t3 = System.nanoTime();
+        f.addMs = millis(t0, t1) / nets.size();
+        f.checkMs = millis(t1, t2) / nets.size();
+        f.deleteMs = millis(t2, t3) / nets.size();
+    }
+
+    @Benchmark
+    public void floor(Host host, FloorFigures f) {
+        List<NamespacedNet> nets = baselineNets(host.baseline);
+        int group = Kernel.PRESENT_GROUP + 1;
+        long t0 = System.nanoTime();
+        Floor.addNamespaced(host.h, nets, group);
+        long t1 = System.nanoTime();
+        // The floor knows its handles: the look-up is not timed.
+        List<Rule> rules = new ArrayList<>();
+        for (NamespacedNet n : nets) {
+            rules.add(n.masquerade());
+            rules.add(n.ingress());
+            rules.add(n.egress());
+        }
+        String deleteRules = Floor.deleteRulesText(Kernel.handles(host.h.nft, rules), rules);
+        long t2 = System.nanoTime();
+        Floor.deleteNamespaced(host.h, nets, group, deleteRules);
+        long t3 = System.nanoTime();
+        f.addMs = millis(t0, t1) / nets.size();
+        f.deleteMs = millis(t2, t3) / nets.size();
+    }
+
+    private static List<NamespacedNet> baselineNets(int count) {
+        List<NamespacedNet> nets = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) nets.add(new NamespacedNet(i));
+        return nets;
+    }
+
+    // ---- helpers
+
+    /** {@code checkAll}, timed: its seconds; every report must be clean (none is kept, for the heap reading after it). */
+    private static double checkAll(FcnetEngine engine, List<FirecrackerNetwork> all, int parallelism) {
+        long start = System.nanoTime();
+        List<Outcome<CheckReport>> reports = engine.checkAll(all, parallelism);
+        double s = seconds(start, System.nanoTime());
+        requireOk(reports, "checkAll");
+        for (Outcome<CheckReport> r : reports) {
+            if (!r.orThrow().isClean()) throw new IllegalStateException("not clean:\n" + r.orThrow());
+        }
+        return s;
+    }
+
+    private static <R extends OperationResult> void requireOk(List<Outcome<R>> outcomes, String what) {
+        for (Outcome<R> o : outcomes) {
+            if (!o.ok()) throw new IllegalStateException(what + " failed for a clone", ((Outcome.Failed<R>) o).failure());
+        }
+    }
+
+    private static double meanMillis(long[] nanos, int from, int to) {
+        long sum = 0;
+        for (int i = from; i < to; i++) sum += nanos[i];
+        return sum / 1e6 / (to - from);
+    }
+
+    private static double seconds(long from, long to) {
+        return (to - from) / 1e9;
+    }
+
+    private static double millis(long from, long to) {
+        return (to - from) / 1e6;
+    }
+
+    /** The daemon's log, off: a line per request would be measured too. */
+    private static final class Silent implements System.Logger {
+        @Override
+        public String getName() {
+            return "fcnetd";
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return false;
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {}
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {}
+    }
+}

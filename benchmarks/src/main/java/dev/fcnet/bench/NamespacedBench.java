@@ -97,6 +97,34 @@ public class NamespacedBench {
         }
     }
 
+    /** A network that does not exist yet, for the engine's Add; removed afterwards by the engine ({@link EngineFixtures}). */
+    @State(Scope.Thread)
+    public static class EngineNewNet {
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            network = host.fresh().network();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Engine e) {
+            EngineFixtures.removeAdded(e.engine, network);
+        }
+    }
+
+    /** A network the engine makes before its timed Delete ({@link EngineFixtures}). */
+    @State(Scope.Thread)
+    public static class EngineOldNet {
+        FirecrackerNetwork network;
+
+        @Setup(Level.Invocation)
+        public void make(Host host, Engine e) {
+            network = host.fresh().network();
+            EngineFixtures.addForDelete(e.engine, network);
+        }
+    }
+
     /** A network made before the timed Delete; what the Delete left behind is removed afterwards. */
     @State(Scope.Thread)
     public static class OldNet {
@@ -171,14 +199,16 @@ public class NamespacedBench {
         }
     }
 
-    /** One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as its host. */
+    /** One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as its host; warmed up. */
     @State(Scope.Benchmark)
     public static class Engine {
+        static final int WARM_UP = 300;
         FcnetEngine engine;
 
         @Setup(Level.Trial)
         public void open(Host host) {
             engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
         @TearDown(Level.Trial)
@@ -206,7 +236,7 @@ public class NamespacedBench {
     }
 
     @Benchmark
-    public AddResult addOurs(NewNet n, Engine e, Allocation a) {
+    public AddResult addOurs(EngineNewNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.add(n.network));
     }
 
@@ -229,7 +259,7 @@ public class NamespacedBench {
     }
 
     @Benchmark
-    public DeleteResult deleteOurs(OldNet n, Engine e, Allocation a) {
+    public DeleteResult deleteOurs(EngineOldNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.delete(n.network));
     }
 

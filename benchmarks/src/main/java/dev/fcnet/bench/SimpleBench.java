@@ -116,12 +116,7 @@ public class SimpleBench {
         }
     }
 
-    /**
-     * A network that does not exist yet, for the engine's Add: removed afterwards by the engine,
-     * as the VMM host that embeds it does, and waited for until its tap is destroyed. Removing it
-     * another way would change the ruleset behind the engine's back, and make every Add re-read
-     * the chains, which no host that lets the engine own its networks sees.
-     */
+    /** A network that does not exist yet, for the engine's Add; removed afterwards by the engine ({@link EngineFixtures}). */
     @State(Scope.Thread)
     public static class EngineNewNet {
         FirecrackerNetwork network;
@@ -133,25 +128,19 @@ public class SimpleBench {
 
         @TearDown(Level.Invocation)
         public void remove(Engine e) {
-            e.engine.delete(network);
-            e.engine.awaitDestruction();
+            EngineFixtures.removeAdded(e.engine, network);
         }
     }
 
-    /**
-     * A network made by the engine before its timed Delete, once the links of earlier Deletes are
-     * destroyed: the timed call is the Delete the caller waits for, and destruction, which the
-     * engine batches behind it, does not run into it.
-     */
+    /** A network the engine makes before its timed Delete ({@link EngineFixtures}). */
     @State(Scope.Thread)
     public static class EngineOldNet {
         FirecrackerNetwork network;
 
         @Setup(Level.Invocation)
         public void make(Host host, Engine e) {
-            e.engine.awaitDestruction();
             network = host.fresh().network();
-            e.engine.add(network);
+            EngineFixtures.addForDelete(e.engine, network);
         }
     }
 
@@ -207,14 +196,7 @@ public class SimpleBench {
         }
     }
 
-    /**
-     * One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as
-     * its host; warmed up before the trial with {@link #WARM_UP} Adds and Deletes of networks of
-     * its own. An iteration of the Add and Delete benchmarks completes only some tens of
-     * operations, because their untimed fixtures wait for the destruction of a tap (about 20 ms),
-     * so JMH's warm-up iterations alone would leave most of the engine's code interpreted or
-     * compiled at the lowest tier, which no long-running host sees.
-     */
+    /** One engine for the trial, kept as an embedding VMM host keeps it, with the scratch netns as its host; warmed up. */
     @State(Scope.Benchmark)
     public static class Engine {
         static final int WARM_UP = 2_000;
@@ -223,15 +205,7 @@ public class SimpleBench {
         @Setup(Level.Trial)
         public void open(Host host) {
             engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
-            for (int i = 0; i < WARM_UP; i++) {
-                FirecrackerNetwork network = host.fresh().network();
-                engine.add(network);
-                engine.check(network).requireClean();
-                engine.delete(network);
-                // Destroyed a hundred at a time, so the warm-up takes seconds.
-                if (i % 100 == 99) engine.awaitDestruction();
-            }
-            engine.awaitDestruction();
+            EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
         @TearDown(Level.Trial)

@@ -78,32 +78,19 @@ class BufferPoolTest {
     @Test
     void concurrentUseNeverSharesABuffer() throws Exception {
         BufferPool pool = new BufferPool(4);
-        int threads = 8;
         Map<MemorySegment, Boolean> held = Collections.synchronizedMap(new IdentityHashMap<>());
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            all.add(Thread.ofPlatform().start(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < 5_000; i++) {
-                        MemorySegment a = pool.take();
-                        MemorySegment b = pool.take();
-                        if (held.put(a, true) != null || held.put(b, true) != null) throw new AssertionError("held twice");
-                        if (pool.idle() > pool.capacity()) throw new AssertionError("idle " + pool.idle());
-                        held.remove(a);
-                        held.remove(b);
-                        pool.give(b);
-                        pool.give(a);
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }));
-        }
-        for (Thread t : all) t.join();
-        assertEquals(List.of(), failures);
+        assertEquals(List.of(), atOnce(8, () -> {
+            for (int i = 0; i < 5_000; i++) {
+                MemorySegment a = pool.take();
+                MemorySegment b = pool.take();
+                if (held.put(a, true) != null || held.put(b, true) != null) throw new AssertionError("held twice");
+                if (pool.idle() > pool.capacity()) throw new AssertionError("idle " + pool.idle());
+                held.remove(a);
+                held.remove(b);
+                pool.give(b);
+                pool.give(a);
+            }
+        }));
         assertTrue(pool.idle() <= 4, "idle " + pool.idle());
     }
 
@@ -138,42 +125,53 @@ class BufferPoolTest {
         void socketsOpenedAndClosedConcurrentlyKeepTheirOwnReplies() throws Exception {
             int threads = 6;
             Set<Integer> ports = ConcurrentHashMap.newKeySet();
-            List<Throwable> failures = new CopyOnWriteArrayList<>();
-            CyclicBarrier start = new CyclicBarrier(threads);
-            List<Thread> all = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                all.add(Thread.ofPlatform().start(() -> {
+            assertEquals(List.of(), atOnce(threads, () -> {
+                for (int i = 0; i < 150; i++) {
+                    List<NetlinkSocket> open = new ArrayList<>();
                     try {
-                        start.await();
-                        for (int i = 0; i < 150; i++) {
-                            List<NetlinkSocket> open = new ArrayList<>();
-                            try {
-                                for (int k = 0; k < 4; k++) open.add(NetlinkSocket.open(NETLINK_ROUTE));
-                                for (NetlinkSocket s : open) {
-                                    ports.add(s.portId());
-                                    List<String> names = new ArrayList<>();
-                                    s.request(getLo(), (idx, m) -> {
-                                        if (m.portId() != s.portId()) throw new AssertionError("foreign reply");
-                                        for (AttributeReader a = m.attributes(SIZEOF_IFINFOMSG); a.next(); ) {
-                                            if (a.type() == IFLA_IFNAME) names.add(a.string());
-                                        }
-                                    });
-                                    if (!names.equals(List.of("lo"))) throw new AssertionError("replies " + names);
+                        for (int k = 0; k < 4; k++) open.add(NetlinkSocket.open(NETLINK_ROUTE));
+                        for (NetlinkSocket s : open) {
+                            ports.add(s.portId());
+                            List<String> names = new ArrayList<>();
+                            s.request(getLo(), (idx, m) -> {
+                                if (m.portId() != s.portId()) throw new AssertionError("foreign reply");
+                                for (AttributeReader a = m.attributes(SIZEOF_IFINFOMSG); a.next(); ) {
+                                    if (a.type() == IFLA_IFNAME) names.add(a.string());
                                 }
-                            } finally {
-                                open.forEach(NetlinkSocket::close);
-                            }
+                            });
+                            if (!names.equals(List.of("lo"))) throw new AssertionError("replies " + names);
                         }
-                    } catch (Throwable e) {
-                        failures.add(e);
+                    } finally {
+                        open.forEach(NetlinkSocket::close);
                     }
-                }));
-            }
-            for (Thread t : all) t.join();
-            assertEquals(List.of(), failures);
+                }
+            }));
             assertTrue(ports.size() > threads * 4, "ports " + ports.size());
             assertTrue(BufferPool.SHARED.idle() <= BufferPool.SHARED_CAPACITY);
         }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} on {@code threads} platform threads started together; what they threw. */
+    private static List<Throwable> atOnce(int threads, Body body) throws InterruptedException {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            all.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    body.run();
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : all) t.join();
+        return failures;
     }
 
     private static MessageBuilder getLo() {

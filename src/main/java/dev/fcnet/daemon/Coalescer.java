@@ -19,8 +19,8 @@ import java.util.function.Function;
  * their threads carries all of them out as the next batch. A request that finds nothing running is
  * carried out at once, alone, so a lone client waits no longer than before. For Add and Delete
  * this shares the host's nftables transactions: each commit costs the kernel time that grows with
- * the rules present (it checks the table and copies the chain), so one commit per request would
- * make thousands of concurrent clients wait in line for it.
+ * the rules in the table (NftCommitBench), so one commit per request would make thousands of
+ * concurrent clients wait in line for it.
  *
  * <p>Each network still succeeds or fails alone (the engine's bulk operations are all or nothing
  * per network). A batch holds a network (by its id: the tap of a Simple network, the netns of a

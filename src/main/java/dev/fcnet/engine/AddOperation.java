@@ -348,9 +348,9 @@ final class AddOperation {
 
     /**
      * The host rules of many prepared Adds in few transactions: one per family and
-     * {@link #SHARED_COMMIT} networks. At each commit that adds a rule the kernel checks the whole
-     * table and copies the whole chain, so one commit per network would cost time growing with
-     * the number of networks present. Each Add's step "add rules" then completes, or fails and
+     * {@link #SHARED_COMMIT} networks. A commit costs the kernel time growing with the rules in the
+     * table (NftCommitBench: 0.03 ms empty, 4 ms with 20,000 rules), so one commit per network
+     * would cost time growing with the number of networks present. Each Add's step "add rules" then completes, or fails and
      * rolls that Add back alone; a batch the kernel refuses is retried one Add at a time, so only
      * the culprit fails.
      *

@@ -218,8 +218,8 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
      * phases: each network up to its host rules, in parallel; the host rules of all of them in
      * few transactions ({@link AddOperation#addHostRules(HostRules, Place, List)}: the kernel's
-     * cost of a commit grows with the chain, so one per network would not do for thousands);
-     * the rest of each, in parallel.
+     * cost of a commit grows with the rules in the table, so one per network would not do for
+     * thousands); the rest of each, in parallel.
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
         List<FirecrackerNetwork> all = List.copyOf(networks);

@@ -27,8 +27,8 @@ public final class EngineService implements NetworkService {
 
     public EngineService(FcnetEngine engine) {
         this.engine = Objects.requireNonNull(engine, "engine");
-        this.adds = new Coalescer<>(engine::addAll);
-        this.deletes = new Coalescer<>(networks -> engine.deleteAll(networks, DeleteMode.STRICT));
+        this.adds = new Coalescer<>(engine::addAll, Coalescer.LINGER);
+        this.deletes = new Coalescer<>(networks -> engine.deleteAll(networks, DeleteMode.STRICT), Coalescer.LINGER);
     }
 
     @Override

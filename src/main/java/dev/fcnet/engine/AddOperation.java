@@ -36,8 +36,9 @@ import java.util.Set;
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
  * Checks first that the network does not exist, so a second Add changes nothing. In three parts
- * ({@link #prepare}, the host's rules, {@link #finish}) so that a bulk Add can commit the host
- * rules of many networks together.
+ * ({@link #prepare}, the host's rules, {@link #finish}) so that the host rules of many networks
+ * are committed together: those of a bulk Add, and those of Adds running at once
+ * ({@link GroupCommit}).
  */
 final class AddOperation {
     private final Layout layout;
@@ -48,6 +49,8 @@ final class AddOperation {
     private final HostRules hostRules;
     private final Transaction tx;
     private final List<RuleHandle> rules = new ArrayList<>();
+    /** Set by {@link #addHostRules(HostRules, Place, List)} when this Add failed there (rolled back). */
+    private FcnetException hostRulesFailure;
 
     AddOperation(Layout layout, Place host, ForwardingPolicy policy, HostRules hostRules, FaultInjector faults) {
         this.layout = layout;
@@ -58,10 +61,16 @@ final class AddOperation {
         this.tx = new Transaction("Add " + layout.id(), faults);
     }
 
-    AddResult run() {
+    /** Carries out the Add, its host rules committed together with those of concurrent Adds. */
+    AddResult run(GroupCommit<AddOperation> commits) {
         prepare();
-        addHostRules();
+        commits.run(this);
         return finish();
+    }
+
+    /** The host's sockets this Add uses. */
+    Place host() {
+        return host;
     }
 
     /**
@@ -80,8 +89,12 @@ final class AddOperation {
         }
     }
 
-    /** The steps after the host's rules: the host route, host forwarding (ENABLE), and the result. */
+    /**
+     * The steps after the host's rules: the host route, host forwarding (ENABLE), and the result.
+     * Throws instead when the host rules failed (and this Add was rolled back).
+     */
     AddResult finish() {
+        if (hostRulesFailure != null) throw hostRulesFailure;
         layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
             tx.onRollback("delete route " + r.describe(),
@@ -350,29 +363,31 @@ final class AddOperation {
      * The host rules of many prepared Adds in few transactions: one per family and
      * {@link #SHARED_COMMIT} networks. A commit costs the kernel time growing with the rules in the
      * table (NftCommitBench: 0.03 ms empty, 4 ms with 20,000 rules), so one commit per network
-     * would cost time growing with the number of networks present. Each Add's step "add rules" then completes, or fails and
-     * rolls that Add back alone; a batch the kernel refuses is retried one Add at a time, so only
-     * the culprit fails.
-     *
-     * @return the Adds that failed (rolled back), with their failures
+     * would cost time growing with the number of networks present. Each Add's step "add rules"
+     * then completes, or fails and rolls that Add back alone, recording why for {@link #finish};
+     * a batch the kernel refuses is retried one Add at a time, so only the culprit fails.
      */
-    static Map<AddOperation, FcnetException> addHostRules(HostRules hostRules, Place host, List<AddOperation> ops) {
-        Map<AddOperation, FcnetException> failed = new HashMap<>();
+    static void addHostRules(HostRules hostRules, Place host, List<AddOperation> ops) {
         Map<NftFamily, List<AddOperation>> byFamily = new EnumMap<>(NftFamily.class);
         for (AddOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
         for (Map.Entry<NftFamily, List<AddOperation>> family : byFamily.entrySet()) {
             List<AddOperation> all = family.getValue();
             for (int from = 0; from < all.size(); from += SHARED_COMMIT) {
                 List<AddOperation> chunk = all.subList(from, Math.min(all.size(), from + SHARED_COMMIT));
-                HostRules.Committed<Batch> done;
-                try {
-                    done = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk));
-                } catch (RuntimeException e) {
+                HostRules.Committed<Batch> done = null;
+                if (chunk.size() > 1) {
+                    try {
+                        done = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk));
+                    } catch (RuntimeException e) {
+                        // Refused as a whole: one at a time, below.
+                    }
+                }
+                if (done == null) {
                     for (AddOperation op : chunk) {
                         try {
                             op.addHostRules();
                         } catch (FcnetException f) {
-                            failed.put(op, f);
+                            op.hostRulesFailure = f;
                         }
                     }
                     continue;
@@ -388,12 +403,11 @@ final class AddOperation {
                         op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
                         op.tx.step("add rules", op.describeHostRules(), () -> op.recordHostRules(plan, own, added));
                     } catch (FcnetException f) {
-                        failed.put(op, f);
+                        op.hostRulesFailure = f;
                     }
                 }
             }
         }
-        return failed;
     }
 
     /**

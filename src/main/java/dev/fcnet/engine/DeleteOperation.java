@@ -58,19 +58,20 @@ final class DeleteOperation {
         this.graveyard = graveyard;
     }
 
-    DeleteResult run() {
+    /**
+     * Carries out the Delete, its host rules deleted together with those of concurrent Deletes.
+     * The rules go first; strict mode refuses, before anything is removed, a network that is
+     * missing something (rules included, as the copy shows them).
+     */
+    DeleteResult run(GroupCommit<DeleteOperation> commits) {
         survey();
-        // The rules go first, in one transaction; strict mode refuses, before anything is removed,
-        // a network that is missing something (rules included, as the copy shows them).
-        HostRules.Committed<Batch> rules;
-        try {
-            rules = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
-        } catch (NetlinkException e) {
-            throw rulesFailed(e);
-        }
-        Batch batch = rules.plan();
-        if (!batch.refused().isEmpty()) throw batch.refused().get(this);
-        return removeTheRest(batch.plans().get(this));
+        commits.run(this);
+        return finish();
+    }
+
+    /** The host's sockets this Delete uses. */
+    Place host() {
+        return host;
     }
 
     /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
@@ -138,10 +139,9 @@ final class DeleteOperation {
     /**
      * The rules of many surveyed Deletes in few transactions, one per family and
      * {@link AddOperation#SHARED_COMMIT} networks (each commit costs the kernel time growing with
-     * the chain); a batch the kernel refuses is retried one Delete at a time.
-     *
-     * Each Delete then {@link #finish}es, or throws why its rules could not be deleted (then
-     * nothing of it was).
+     * the rules in the table); a batch the kernel refuses is retried one Delete at a time. Each
+     * Delete then {@link #finish}es, or throws why its rules could not be deleted (then nothing of
+     * it was).
      */
     static void deleteHostRules(HostRules hostRules, Place host, List<DeleteOperation> ops) {
         Map<NftFamily, List<DeleteOperation>> byFamily = new EnumMap<>(NftFamily.class);
@@ -150,19 +150,23 @@ final class DeleteOperation {
             List<DeleteOperation> all = family.getValue();
             for (int from = 0; from < all.size(); from += AddOperation.SHARED_COMMIT) {
                 List<DeleteOperation> chunk = all.subList(from, Math.min(all.size(), from + AddOperation.SHARED_COMMIT));
-                try {
-                    Batch batch = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan();
-                    batch.plans().forEach((op, rules) -> op.rules = rules);
-                    batch.refused().forEach((op, e) -> op.refusal = e);
-                } catch (RuntimeException e) {
-                    for (DeleteOperation op : chunk) {
-                        try {
-                            Batch batch = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan();
-                            op.rules = batch.plans().get(op);
-                            op.refusal = batch.refused().get(op);
-                        } catch (RuntimeException f) {
-                            op.refusal = op.rulesFailed(f);
-                        }
+                if (chunk.size() > 1) {
+                    try {
+                        Batch batch = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan();
+                        batch.plans().forEach((op, rules) -> op.rules = rules);
+                        batch.refused().forEach((op, e) -> op.refusal = e);
+                        continue;
+                    } catch (RuntimeException e) {
+                        // Refused as a whole: one at a time, below.
+                    }
+                }
+                for (DeleteOperation op : chunk) {
+                    try {
+                        Batch batch = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan();
+                        op.rules = batch.plans().get(op);
+                        op.refusal = batch.refused().get(op);
+                    } catch (RuntimeException f) {
+                        op.refusal = op.rulesFailed(f);
                     }
                 }
             }

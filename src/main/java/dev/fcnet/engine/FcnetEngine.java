@@ -82,6 +82,11 @@ public final class FcnetEngine implements AutoCloseable {
     private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
     /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
     private final HostRules hostRules = new HostRules();
+    /** Concurrent Adds', and Deletes', host rules go in shared transactions. */
+    private final GroupCommit<AddOperation> addCommits =
+            new GroupCommit<>((own, ops) -> AddOperation.addHostRules(hostRules, own.host(), ops));
+    private final GroupCommit<DeleteOperation> deleteCommits =
+            new GroupCommit<>((own, ops) -> DeleteOperation.deleteHostRules(hostRules, own.host(), ops));
     private final Graveyard graveyard;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
@@ -156,7 +161,7 @@ public final class FcnetEngine implements AutoCloseable {
     public AddResult add(FirecrackerNetwork network) {
         Layout layout = new Layout(network);
         return withHost("Add", layout,
-                host -> new AddOperation(layout, host, options.forwarding(), hostRules, faults).run());
+                host -> new AddOperation(layout, host, options.forwarding(), hostRules, faults).run(addCommits));
     }
 
     /**
@@ -200,7 +205,7 @@ public final class FcnetEngine implements AutoCloseable {
         // Idempotent deletes clean up after crashes, which may have left links in the group too.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
         return withHost("Delete", layout, host -> new DeleteOperation(layout, host, mode, options.foreignObjects(),
-                hostRules, graveyard).run());
+                hostRules, graveyard).run(deleteCommits));
     }
 
     /**
@@ -235,15 +240,7 @@ public final class FcnetEngine implements AutoCloseable {
                 return null;
             });
             List<AddOperation> prepared = Arrays.stream(ops).filter(Objects::nonNull).toList();
-            if (!prepared.isEmpty()) {
-                Map<AddOperation, FcnetException> failed = AddOperation.addHostRules(hostRules, places[0], prepared);
-                for (int i = 0; i < ops.length && !failed.isEmpty(); i++) {
-                    FcnetException e = ops[i] == null ? null : failed.remove(ops[i]);
-                    if (e == null) continue;
-                    ops[i] = null;
-                    outcomes[i] = new Outcome.Failed<>(all.get(i), e);
-                }
-            }
+            if (!prepared.isEmpty()) AddOperation.addHostRules(hostRules, places[0], prepared);
             parallel(workers, all, outcomes, "Add", (w, i) -> ops[i] == null ? null : ops[i].finish());
         });
         return List.of(outcomes);
@@ -401,6 +398,11 @@ public final class FcnetEngine implements AutoCloseable {
     /** The engine's copy of the host's fcnet tables; for tests. */
     HostRules hostRules() {
         return hostRules;
+    }
+
+    /** The group commit of concurrent Adds' host rules; for tests. */
+    GroupCommit<AddOperation> addCommits() {
+        return addCommits;
     }
 
     /** Keeps (true) the links Deletes retire from being destroyed until let go (false); for tests. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.engine.AddResult;
 import dev.fcnet.engine.Outcome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class CoalescerTest {
     /** Batches a coalescer runs at once. */
     private static final int RUNNING = 1;
+    private static final Duration NO_LINGER = Duration.ZERO;
 
     private static FirecrackerNetwork tap(String name) {
         return FirecrackerNetwork.builder().tapName(name).build();
@@ -74,10 +76,10 @@ class CoalescerTest {
         });
     }
 
-    /** Waits until {@code threads} wait for the running batch (parked on its lock). */
+    /** Waits until {@code threads} wait for the running batch, or (one of them) for company. */
     private static void awaitParked(List<Thread> threads) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) {
+        while (!threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)) {
             if (System.nanoTime() > deadline) throw new AssertionError("callers did not queue up");
             Thread.sleep(5);
         }
@@ -87,7 +89,7 @@ class CoalescerTest {
     void aLoneRequestRunsAtOnceAlone() {
         FakeBulk bulk = new FakeBulk();
         bulk.release.countDown();
-        Coalescer<AddResult> c = new Coalescer<>(bulk);
+        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
         assertEquals(List.of("added tap1"), c.run(tap("tap1")).warnings());
         assertEquals(List.of("added tap2"), c.run(tap("tap2")).warnings());
         assertEquals(List.of(List.of("tap1"), List.of("tap2")), bulk.batches);
@@ -112,7 +114,7 @@ class CoalescerTest {
     @Test
     void requestsArrivingDuringABatchRunAsTheNextOneEachWithItsOwnOutcome() throws Exception {
         FakeBulk bulk = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(bulk);
+        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         List<Thread> running = startHeldBatches(c, bulk, results);
         List<Thread> waiting = new ArrayList<>();
@@ -133,7 +135,7 @@ class CoalescerTest {
     @Test
     void aNetworkIsInABatchAtMostOnce() throws Exception {
         FakeBulk bulk = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(bulk);
+        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         List<Thread> running = startHeldBatches(c, bulk, results);
         List<Thread> waiting = List.of(call(c, tap("held0"), results), call(c, tap("tap1"), results),
@@ -166,7 +168,7 @@ class CoalescerTest {
         Coalescer<AddResult> c = new Coalescer<>(networks -> {
             held.apply(networks);
             throw closed;
-        });
+        }, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         List<Thread> running = startHeldBatches(c, held, results);
         List<Thread> waiting = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results));
@@ -179,5 +181,62 @@ class CoalescerTest {
         assertEquals(RUNNING + 2, results.size());
         // It still works afterwards.
         assertThrows(IllegalStateException.class, () -> c.run(tap("tap3")));
+    }
+
+    /**
+     * Requests answered by one batch come back together but not at once: the next batch waits for
+     * as many as the last one held (a long linger here, so the test does not depend on timing).
+     */
+    @Test
+    void aBatchWaitsForAsManyRequestsAsTheLastOneHeld() throws Exception {
+        FakeBulk bulk = new FakeBulk();
+        Coalescer<AddResult> c = new Coalescer<>(bulk, Duration.ofSeconds(20));
+        Map<Thread, Object> results = new ConcurrentHashMap<>();
+        List<Thread> running = startHeldBatches(c, bulk, results);
+        List<Thread> three = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results), call(c, tap("tap3"), results));
+        awaitParked(three);
+        bulk.release.countDown();
+        for (Thread t : running) t.join();
+        for (Thread t : three) t.join();
+        assertEquals(List.of("tap1", "tap2", "tap3"), bulk.batches.get(RUNNING).stream().sorted().toList());
+
+        // The batch of three answered: the next one waits for three requests, arriving one by one.
+        List<Thread> next = new ArrayList<>();
+        for (String name : List.of("tap4", "tap5")) {
+            next.add(call(c, tap(name), results));
+            awaitParked(next);
+            assertEquals(RUNNING + 1, bulk.batches.size(), "no batch before the third request: " + bulk.batches);
+        }
+        next.add(call(c, tap("tap6"), results));
+        for (Thread t : next) t.join();
+        assertEquals(RUNNING + 2, bulk.batches.size(), bulk.batches.toString());
+        assertEquals(List.of("tap4", "tap5", "tap6"), bulk.batches.get(RUNNING + 1).stream().sorted().toList());
+        for (int i = 4; i <= 6; i++) assertEquals(List.of("added tap" + i), results.get(next.get(i - 4)));
+    }
+
+    /** Fewer requests than the last batch held: the batch goes after the linger time, with those there are. */
+    @Test
+    void aBatchGoesWithoutTheMissingOnesAfterTheLingerTime() throws Exception {
+        FakeBulk bulk = new FakeBulk();
+        Duration linger = Duration.ofMillis(200);
+        Coalescer<AddResult> c = new Coalescer<>(bulk, linger);
+        Map<Thread, Object> results = new ConcurrentHashMap<>();
+        List<Thread> running = startHeldBatches(c, bulk, results);
+        List<Thread> two = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results));
+        awaitParked(two);
+        bulk.release.countDown();
+        for (Thread t : running) t.join();
+        for (Thread t : two) t.join();
+        assertEquals(List.of("tap1", "tap2"), bulk.batches.get(RUNNING).stream().sorted().toList());
+
+        long start = System.nanoTime();
+        assertEquals(List.of("added tap3"), c.run(tap("tap3")).warnings());
+        long waited = System.nanoTime() - start;
+        assertTrue(waited >= linger.toNanos(), "a second request was waited for " + waited / 1_000_000 + " ms only");
+        assertEquals(List.of("tap3"), bulk.batches.get(RUNNING + 1));
+        // After a batch of one, nothing is waited for.
+        start = System.nanoTime();
+        c.run(tap("tap4"));
+        assertTrue(System.nanoTime() - start < linger.toNanos(), "a lone request after a lone batch does not linger");
     }
 }

@@ -1,6 +1,8 @@
 package dev.fcnet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FirecrackerNetwork;
@@ -10,16 +12,23 @@ import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** One engine, several threads adding and deleting distinct networks at once: no rule lost, nothing leaked. */
+/**
+ * One engine, several threads adding and deleting distinct networks at once: no rule lost, nothing
+ * leaked; Adds that reach their host rules together share one transaction and still fail alone.
+ */
 @KernelTest
 class EngineConcurrencyTest {
     private static final int THREADS = 4;
@@ -82,5 +91,88 @@ class EngineConcurrencyTest {
         assertEquals(emptyRound, EngineFixture.snapshot(host));
         assertTrue(EngineFixture.ipNetns().stream().noneMatch(n -> n.startsWith(host.name() + "-c")));
         assertEquals(1, Tools.run("ip", "-o", "link", "show").strip().lines().count(), "nothing in the JVM's netns");
+    }
+
+    /**
+     * While a lone Add commits its host rules (held there), three more reach theirs: they go to
+     * the kernel in one transaction, the second commit. The host rules of the middle one then fail
+     * (injected, after the shared commit): it alone is rolled back, rules included.
+     */
+    @Test
+    void addsArrivingDuringACommitShareTheNextAndFailAlone(ScratchNetns host) throws Exception {
+        EngineFixture.readyHost(host);
+        List<FirecrackerNetwork> networks = new ArrayList<>();
+        for (int n = 1; n <= 4; n++) networks.add(EngineFixture.simple(Stack.V4, "tap" + n, n));
+        try (FcnetEngine engine = EngineFixture.engine(host)) {
+            engine.add(networks.get(0));
+            engine.delete(networks.get(0));
+            engine.awaitDestruction();
+            String before = EngineFixture.snapshot(host);
+            int commitsBefore = engine.addCommits().commits();
+
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger hostRuleSteps = new AtomicInteger();
+            engine.faults((step, object) -> {
+                if (!step.equals("add rules")) return;
+                int seen = hostRuleSteps.incrementAndGet();
+                if (seen == 1) {
+                    // The first Add, alone: its step runs before its commit.
+                    holding.countDown();
+                    try {
+                        assertTrue(release.await(30, TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                // The shared commit's steps run after it, in arrival order: 2 is tap2, 3 is tap3.
+                if (seen == 3) throw new IllegalStateException("injected");
+            });
+            Map<String, Object> outcomes = new ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < networks.size(); i++) {
+                FirecrackerNetwork n = networks.get(i);
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        outcomes.put(n.tapName(), engine.add(n));
+                    } catch (RuntimeException e) {
+                        outcomes.put(n.tapName(), e);
+                    }
+                }));
+                if (i == 0) assertTrue(holding.await(30, TimeUnit.SECONDS));
+                else awaitWaiting(engine.addCommits(), i);
+            }
+            release.countDown();
+            for (Thread t : threads) t.join(60_000);
+            engine.faults(FaultInjector.NONE);
+
+            assertEquals(2, engine.addCommits().commits() - commitsBefore, "the three that waited share one commit");
+            FcnetException failed = assertInstanceOf(FcnetException.class, outcomes.get("tap3"), () -> "" + outcomes);
+            assertEquals("add rules", failed.step(), failed::getMessage);
+            assertTrue(failed.getMessage().contains("rolled back"), failed::getMessage);
+            String ruleset = EngineFixture.ruleset(host.path());
+            for (String tap : List.of("tap1", "tap2", "tap4")) {
+                assertInstanceOf(AddResult.class, outcomes.get(tap), () -> "" + outcomes.get(tap));
+                assertTrue(ruleset.contains("\"" + tap + "\""), ruleset);
+                assertTrue(EngineFixture.ipLink(host.name(), tap).isPresent(), tap);
+            }
+            assertFalse(ruleset.contains("\"tap3\""), ruleset);
+            assertFalse(ruleset.contains("172.16.3.2"), ruleset);
+            assertTrue(EngineFixture.ipLink(host.name(), "tap3").isEmpty());
+
+            List<FirecrackerNetwork> added = List.of(networks.get(0), networks.get(1), networks.get(3));
+            assertTrue(engine.checkAll(added).stream().allMatch(o -> o.orThrow().isClean()));
+            added.forEach(engine::delete);
+            engine.awaitDestruction();
+            assertEquals(before, EngineFixture.snapshot(host));
+        }
+    }
+
+    private static void awaitWaiting(GroupCommit<?> commits, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (commits.waiting() < count) {
+            assertTrue(System.nanoTime() < deadline, "only " + commits.waiting() + " of " + count + " Adds wait to commit");
+            Thread.sleep(1);
+        }
     }
 }

@@ -53,9 +53,14 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code deleteAll(STRICT)} in three calls the same way (the first 100 deleted are those
  *       with all present), then {@code awaitDestruction}; JVM heap after GC and the kernel's
  *       MemAvailable and Slab per network, with all of them present.
+ *   <li>{@link #threads}: the engine as a host's threads use it, one network per call: single
+ *       {@code add}, {@code check} and {@code delete(STRICT)} from {@link #THREADS} threads at
+ *       once (their host rules share transactions); latency is per call, of the first and last 100.
  *   <li>{@link #daemon}: the same through fcnetd's protocol: an {@link FcnetdServer} sharing one
- *       engine, driven by {@link #CONNECTIONS} {@link FcnetdClient}s at once, one request per
- *       network; latency is per request (as its client waits for it) of the first and last 100.
+ *       engine, driven by {@code connections} {@link FcnetdClient}s at once (8, and 32: a client
+ *       restoring clones at 400 a second with requests of tens of milliseconds keeps that many in
+ *       flight), one request per network; latency is per request (as its client waits for it) of
+ *       the first and last 100.
  *   <li>{@link #fcnetWay} and {@link #floor}: the baselines of {@link NamespacedBench} for
  *       {@code baseline} networks (a process per step or per netns makes 4,000 too slow for the
  *       run), per network. They make the layout without forwarded guest IP (no prerouting chain,
@@ -73,8 +78,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FleetBench {
     /** The latency windows: the first and last networks of a bulk call. */
     static final int WINDOW = 100;
-    /** Concurrent client connections to the daemon. */
-    static final int CONNECTIONS = 8;
+    /** Threads calling the engine at once in {@link #threads}. */
+    static final int THREADS = 8;
     /** The daemon's socket, on the fork's private /run. */
     static final Path SOCKET = Path.of("/run/fcbench-fcnetd.sock");
 
@@ -125,6 +130,10 @@ public class FleetBench {
     /** The daemon of one iteration: an fcnetd server over the iteration's engine, and its clients. */
     @State(Scope.Benchmark)
     public static class Daemon {
+        /** Concurrent client connections. */
+        @Param({"8", "32"})
+        public int connections;
+
         FcnetdServer server;
         Thread serving;
         List<FcnetdClient> clients;
@@ -144,7 +153,7 @@ public class FleetBench {
                 }
             });
             clients = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) clients.add(FcnetdClient.connect(SOCKET));
+            for (int i = 0; i < connections; i++) clients.add(FcnetdClient.connect(SOCKET));
         }
 
         @TearDown(Level.Iteration)
@@ -165,10 +174,10 @@ public class FleetBench {
         public double heapPerNet, memAvailablePerNet, slabPerNet;
     }
 
-    /** The daemon's figures: seconds per phase, mean ms per request of the first and last 100. */
+    /** The figures of the threads and of the daemon: seconds per phase, mean ms per call of the first and last 100. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
-    public static class DaemonFigures {
+    public static class CallFigures {
         public double addS, checkS, deleteS, destroyS;
         public double addFirstMs, addLastMs, deleteFirstMs, deleteLastMs;
     }
@@ -233,39 +242,65 @@ public class FleetBench {
     }
 
     @Benchmark
-    public void daemon(Host host, Engine e, Daemon d, DaemonFigures f) throws InterruptedException {
-        List<FirecrackerNetwork> all = host.networks;
-        int n = all.size();
-        long[] latency = new long[n];
+    public void threads(Host host, Engine e, CallFigures f) throws InterruptedException {
+        FcnetEngine engine = e.engine;
+        perCall(host.networks, THREADS, f, (worker, network, op) -> {
+            switch (op) {
+                case Add -> engine.add(network);
+                case Check -> engine.check(network).requireClean();
+                case Delete -> engine.delete(network, DeleteMode.STRICT);
+            }
+        });
+        long d0 = System.nanoTime();
+        engine.awaitDestruction();
+        f.destroyS = seconds(d0, System.nanoTime());
+    }
 
-        f.addS = overClients(d, all, FirecrackerNetworkOperation.Add, latency);
-        f.addFirstMs = meanMillis(latency, 0, WINDOW);
-        f.addLastMs = meanMillis(latency, n - WINDOW, n);
-        f.checkS = overClients(d, all, FirecrackerNetworkOperation.Check, latency);
-        f.deleteS = overClients(d, all, FirecrackerNetworkOperation.Delete, latency);
-        f.deleteFirstMs = meanMillis(latency, 0, WINDOW);
-        f.deleteLastMs = meanMillis(latency, n - WINDOW, n);
+    @Benchmark
+    public void daemon(Host host, Engine e, Daemon d, CallFigures f) throws InterruptedException {
+        perCall(host.networks, d.connections, f, (worker, network, op) -> d.clients.get(worker).run(network, op));
         long d0 = System.nanoTime();
         e.engine.awaitDestruction();
         f.destroyS = seconds(d0, System.nanoTime());
     }
 
+    /** One operation on one network by one of the workers. */
+    @FunctionalInterface
+    private interface Call {
+        void run(int worker, FirecrackerNetwork network, FirecrackerNetworkOperation op) throws Exception;
+    }
+
+    /** Adds, checks and deletes every network by single calls from {@code workers} workers, into {@code f}. */
+    private static void perCall(List<FirecrackerNetwork> all, int workers, CallFigures f, Call call)
+            throws InterruptedException {
+        int n = all.size();
+        long[] latency = new long[n];
+        f.addS = concurrently(all, workers, FirecrackerNetworkOperation.Add, call, latency);
+        f.addFirstMs = meanMillis(latency, 0, WINDOW);
+        f.addLastMs = meanMillis(latency, n - WINDOW, n);
+        f.checkS = concurrently(all, workers, FirecrackerNetworkOperation.Check, call, latency);
+        f.deleteS = concurrently(all, workers, FirecrackerNetworkOperation.Delete, call, latency);
+        f.deleteFirstMs = meanMillis(latency, 0, WINDOW);
+        f.deleteLastMs = meanMillis(latency, n - WINDOW, n);
+    }
+
     /**
-     * Runs {@code op} for every network over the daemon's client connections at once, the
-     * networks taken in order; records each request's latency. Returns the wall seconds.
+     * Runs {@code op} for every network from {@code workers} workers at once, the networks taken
+     * in order; records each call's latency. Returns the wall seconds.
      */
-    private static double overClients(Daemon d, List<FirecrackerNetwork> all, FirecrackerNetworkOperation op,
-            long[] latency) throws InterruptedException {
+    private static double concurrently(List<FirecrackerNetwork> all, int workers, FirecrackerNetworkOperation op,
+            Call call, long[] latency) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
-        for (FcnetdClient client : d.clients) {
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
             threads.add(Thread.ofPlatform().start(() -> {
                 for (int i; (i = next.getAndIncrement()) < all.size() && failures.isEmpty(); ) {
                     long t0 = System.nanoTime();
                     try {
-                        client.run(all.get(i), op);
+                        call.run(worker, all.get(i), op);
                     } catch (Exception ex) {
                         failures.add(ex);
                         return;
@@ -276,7 +311,7 @@ public class FleetBench {
         }
         for (Thread t : threads) t.join();
         double s = seconds(start, System.nanoTime());
-        if (!failures.isEmpty()) throw new IllegalStateException(op + " over the daemon failed: " + failures.get(0), failures.get(0));
+        if (!failures.isEmpty()) throw new IllegalStateException(op + " failed: " + failures.get(0), failures.get(0));
         return s;
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Turns JMH's JSON results into RESULTS.md (machine, JDK, date, command; mean ± error per
@@ -117,6 +118,8 @@ public final class Results {
                 if (!m.getKey().startsWith("gc.")) figures.put(m.getKey(), raw((JsonObject) m.getValue()));
             }
         }
+        // The daemon runs once per number of connections: "daemon:8", "daemon:32".
+        if (b.get("params") instanceof JsonObject p && p.get("connections") instanceof JsonString c) method += ":" + c.value();
         fleet.put(method, figures);
         fleetIterations = figures.get("cycle").size();
         if (b.get("params") instanceof JsonObject p) {
@@ -271,21 +274,23 @@ public final class Results {
                 .append("forwarded IP), on a fresh host netns per iteration (`FleetBench`, single shot, ").append(fleetIterations)
                 .append(" measurement iteration(s) after warm-up; mean and in brackets the range over them). Engine: `addAll`/`checkAll`/`deleteAll(STRICT)` of one ")
                 .append("engine (parallelism ").append(fleetParams.getOrDefault("parallelism", "?"))
-                .append("), then `awaitDestruction`; daemon: fcnetd's protocol from ").append(FleetBench.CONNECTIONS)
+                .append("), then `awaitDestruction`; engine, threads: `add`/`check`/`delete` of one network at a time from each of ")
+                .append(FleetBench.THREADS).append(" threads at once; daemon: fcnetd's protocol from 8 and from 32")
                 .append(" concurrent connections, one request per network, one engine behind it. Latency windows: the first and ")
-                .append("last ").append(FleetBench.WINDOW).append(" networks (per network for the engine's bulk calls, per request ")
-                .append("for the daemon); the first deleted are those deleted with all present.\n\n");
-        s.append("| figure | engine | daemon |\n|---|---:|---:|\n");
-        row(s, "add " + n + " (s)", "engine", "addAllS", "daemon", "addS", 1);
-        row(s, "check " + n + ", all clean (s)", "engine", "checkAllS", "daemon", "checkS", 1);
-        row(s, "delete " + n + " (s)", "engine", "deleteAllS", "daemon", "deleteS", 1);
-        row(s, "destruction after it, awaitDestruction (s)", "engine", "destroyS", "daemon", "destroyS", 1);
-        row(s, "add, first " + FleetBench.WINDOW + " (ms per network)", "engine", "addFirstMs", "daemon", "addFirstMs", 1);
-        row(s, "add, last " + FleetBench.WINDOW + " (ms per network)", "engine", "addLastMs", "daemon", "addLastMs", 1);
-        row(s, "delete, first " + FleetBench.WINDOW + ", " + n + " present (ms per network)", "engine", "deleteFirstMs",
-                "daemon", "deleteFirstMs", 1);
-        row(s, "delete, last " + FleetBench.WINDOW + " (ms per network)", "engine", "deleteLastMs", "daemon", "deleteLastMs", 1);
-        row(s, "whole cycle, with the memory readings (s)", "engine", "cycle", "daemon", "cycle", 1);
+                .append("last ").append(FleetBench.WINDOW).append(" networks (per network for the engine's bulk calls, per call ")
+                .append("or request for the threads and the daemon); the first deleted are those deleted with all present.\n\n");
+        s.append("| figure |");
+        for (FleetWay w : FLEET_WAYS) s.append(' ').append(w.label()).append(" |");
+        s.append("\n|---|").append("---:|".repeat(FLEET_WAYS.size())).append('\n');
+        row(s, "add " + n + " (s)", FleetWay::add);
+        row(s, "check " + n + ", all clean (s)", FleetWay::check);
+        row(s, "delete " + n + " (s)", FleetWay::delete);
+        row(s, "destruction after it, awaitDestruction (s)", w -> "destroyS");
+        row(s, "add, first " + FleetBench.WINDOW + " (ms per network)", w -> "addFirstMs");
+        row(s, "add, last " + FleetBench.WINDOW + " (ms per network)", w -> "addLastMs");
+        row(s, "delete, first " + FleetBench.WINDOW + ", " + n + " present (ms per network)", w -> "deleteFirstMs");
+        row(s, "delete, last " + FleetBench.WINDOW + " (ms per network)", w -> "deleteLastMs");
+        row(s, "whole cycle, with the memory readings (s)", w -> "cycle");
         s.append('\n');
 
         s.append("Memory per network with all ").append(n).append(" present (engine): JVM heap after GC ")
@@ -297,36 +302,48 @@ public final class Results {
         s.append("Baselines per network (ms), measured with ").append(baseline).append(" networks in the same run (a process ")
                 .append("per step or per netns makes ").append(n).append(" too slow; they make no forwarded guest IP, so do a ")
                 .append("little less):\n\n");
-        s.append("| operation | fcnet's way | kernel floor | ours, engine | ours, daemon | engine ÷ floor | fcnet ÷ engine |\n");
+        s.append("| operation | fcnet's way | kernel floor | ours, engine | ours, daemon (8) | engine ÷ floor | fcnet ÷ engine |\n");
         s.append("|---|---:|---:|---:|---:|---:|---:|\n");
-        baselineRow(s, "add", "addMs", fleetMean("engine", "addAllS"), fleetMean("daemon", "addS"), clones);
-        baselineRow(s, "check", "checkMs", fleetMean("engine", "checkAllS"), fleetMean("daemon", "checkS"), clones);
+        baselineRow(s, "add", "addMs", fleetMean("engine", "addAllS"), fleetMean("daemon:8", "addS"), clones);
+        baselineRow(s, "check", "checkMs", fleetMean("engine", "checkAllS"), fleetMean("daemon:8", "checkS"), clones);
         baselineRow(s, "delete (+ destruction)", "deleteMs", fleetSum("engine", "deleteAllS", "destroyS"),
-                fleetSum("daemon", "deleteS", "destroyS"), clones);
+                fleetSum("daemon:8", "deleteS", "destroyS"), clones);
         s.append('\n');
 
         s.append("| goal (issue 8) | measured | met |\n|---|---|---|\n");
-        for (String way : List.of("engine", "daemon")) {
-            if (!fleet.containsKey(way)) continue;
-            String add = way.equals("engine") ? "addAllS" : "addS";
-            String check = way.equals("engine") ? "checkAllS" : "checkS";
-            String delete = way.equals("engine") ? "deleteAllS" : "deleteS";
-            limit(s, n + " added in ≤ 10 s (" + way + ")", fleetMean(way, add), " s", 10);
+        for (FleetWay w : FLEET_WAYS) {
+            if (!fleet.containsKey(w.method())) continue;
+            String way = w.label();
+            limit(s, n + " added in ≤ 10 s (" + way + ")", fleetMean(w.method(), w.add()), " s", 10);
             s.append("| every one checks clean in between (").append(way).append(") | ")
-                    .append(fleetMean(way, check).map(v -> "yes, in " + number(v) + " s (asserted)").orElse("–")).append(" | ")
-                    .append(fleetMean(way, check).isPresent() ? "yes" : "–").append(" |\n");
-            limit(s, n + " deleted in ≤ 10 s, destruction included (" + way + ")", fleetSum(way, delete, "destroyS"), " s", 10);
+                    .append(fleetMean(w.method(), w.check()).map(v -> "yes, in " + number(v) + " s (asserted)").orElse("–"))
+                    .append(" | ").append(fleetMean(w.method(), w.check()).isPresent() ? "yes" : "–").append(" |\n");
+            limit(s, n + " deleted in ≤ 10 s, destruction included (" + way + ")", fleetSum(w.method(), w.delete(), "destroyS"),
+                    " s", 10);
             limit(s, "add latency, last " + FleetBench.WINDOW + " ≤ 1.5× the first " + FleetBench.WINDOW + " (" + way + ")",
-                    fleetRatio(way, "addLastMs", "addFirstMs"), "×", 1.5);
+                    fleetRatio(w.method(), "addLastMs", "addFirstMs"), "×", 1.5);
             limit(s, "delete latency with " + n + " present ≤ 1.5× the last " + FleetBench.WINDOW + " (" + way + ")",
-                    fleetRatio(way, "deleteFirstMs", "deleteLastMs"), "×", 1.5);
+                    fleetRatio(w.method(), "deleteFirstMs", "deleteLastMs"), "×", 1.5);
         }
         s.append('\n');
     }
 
-    private void row(StringBuilder s, String figure, String m1, String f1, String m2, String f2, double scale) {
-        s.append("| ").append(figure).append(" | ").append(fleetCell(m1, f1, scale)).append(" | ")
-                .append(fleetCell(m2, f2, scale)).append(" |\n");
+    /**
+     * A FleetBench way of using the engine: its benchmark method, its column, and the names of
+     * its phase figures.
+     */
+    private record FleetWay(String method, String label, String add, String check, String delete) {}
+
+    private static final List<FleetWay> FLEET_WAYS = List.of(
+            new FleetWay("engine", "engine, bulk", "addAllS", "checkAllS", "deleteAllS"),
+            new FleetWay("threads", "engine, " + FleetBench.THREADS + " threads", "addS", "checkS", "deleteS"),
+            new FleetWay("daemon:8", "daemon, 8 connections", "addS", "checkS", "deleteS"),
+            new FleetWay("daemon:32", "daemon, 32 connections", "addS", "checkS", "deleteS"));
+
+    private void row(StringBuilder s, String figure, Function<FleetWay, String> field) {
+        s.append("| ").append(figure).append(" |");
+        for (FleetWay w : FLEET_WAYS) s.append(' ').append(fleetCell(w.method(), field.apply(w), 1)).append(" |");
+        s.append('\n');
     }
 
     private void baselineRow(StringBuilder s, String op, String figure, Optional<Double> engineS, Optional<Double> daemonS,

@@ -64,7 +64,12 @@ final class AddOperation {
     /** Carries out the Add, its host rules committed together with those of concurrent Adds. */
     AddResult run(GroupCommit<AddOperation> commits) {
         prepare();
-        commits.run(this);
+        try {
+            commits.run(this);
+        } catch (RuntimeException e) {
+            // The shared commit broke down (not this Add's own failure, which finish throws): undo.
+            throw tx.fail("add rules", describeHostRules(), e);
+        }
         return finish();
     }
 

@@ -65,7 +65,11 @@ final class DeleteOperation {
      */
     DeleteResult run(GroupCommit<DeleteOperation> commits) {
         survey();
-        commits.run(this);
+        try {
+            commits.run(this);
+        } catch (RuntimeException e) {
+            throw rulesFailed(e);
+        }
         return finish();
     }
 

@@ -2,9 +2,6 @@ package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
-import dev.fcnet.engine.AddResult;
-import dev.fcnet.engine.DeleteMode;
-import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import java.util.List;
@@ -17,18 +14,14 @@ import java.util.Objects;
  * the engine's {@link dev.fcnet.engine.ForeignObjects} option.
  *
  * <p>Adds, and Deletes, that connections send at the same time are carried out together by the
- * engine's bulk operations ({@link Coalescer}), sharing the host's nftables transactions; each
- * network still succeeds or fails on its own, with the same answer as alone.
+ * engine (see {@link FcnetEngine#add}), sharing the host's nftables transactions; each network
+ * still succeeds or fails on its own, with the same answer as alone.
  */
 public final class EngineService implements NetworkService {
     private final FcnetEngine engine;
-    private final Coalescer<AddResult> adds;
-    private final Coalescer<DeleteResult> deletes;
 
     public EngineService(FcnetEngine engine) {
         this.engine = Objects.requireNonNull(engine, "engine");
-        this.adds = new Coalescer<>(engine::addAll, Coalescer.LINGER);
-        this.deletes = new Coalescer<>(networks -> engine.deleteAll(networks, DeleteMode.STRICT), Coalescer.LINGER);
     }
 
     @Override
@@ -36,13 +29,13 @@ public final class EngineService implements NetworkService {
         FirecrackerNetwork network = request.network();
         try {
             return switch (request.operation()) {
-                case Add -> adds.run(network).warnings();
+                case Add -> engine.add(network).warnings();
                 case Check -> {
                     engine.check(network).requireClean();
                     yield List.of();
                 }
                 case Delete -> {
-                    deletes.run(network);
+                    engine.delete(network);
                     yield List.of();
                 }
             };

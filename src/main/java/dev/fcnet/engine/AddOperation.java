@@ -36,9 +36,8 @@ import java.util.Set;
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
  * Checks first that the network does not exist, so a second Add changes nothing. In three parts
- * ({@link #prepare}, the host's rules, {@link #finish}) so that the host rules of many networks
- * are committed together: those of a bulk Add, and those of Adds running at once
- * ({@link GroupCommit}).
+ * ({@link #prepare}, the host's rules, {@link #finish}) so that a bulk Add (and with it Adds that
+ * threads run at once) can commit the host rules of many networks together.
  */
 final class AddOperation {
     private final Layout layout;
@@ -59,23 +58,6 @@ final class AddOperation {
         this.policy = policy;
         this.hostRules = hostRules;
         this.tx = new Transaction("Add " + layout.id(), faults);
-    }
-
-    /** Carries out the Add, its host rules committed together with those of concurrent Adds. */
-    AddResult run(GroupCommit<AddOperation> commits) {
-        prepare();
-        try {
-            commits.run(this);
-        } catch (RuntimeException e) {
-            // The shared commit broke down (not this Add's own failure, which finish throws): undo.
-            throw tx.fail("add rules", describeHostRules(), e);
-        }
-        return finish();
-    }
-
-    /** The host's sockets this Add uses. */
-    Place host() {
-        return host;
     }
 
     /**

@@ -58,26 +58,6 @@ final class DeleteOperation {
         this.graveyard = graveyard;
     }
 
-    /**
-     * Carries out the Delete, its host rules deleted together with those of concurrent Deletes.
-     * The rules go first; strict mode refuses, before anything is removed, a network that is
-     * missing something (rules included, as the copy shows them).
-     */
-    DeleteResult run(GroupCommit<DeleteOperation> commits) {
-        survey();
-        try {
-            commits.run(this);
-        } catch (RuntimeException e) {
-            throw rulesFailed(e);
-        }
-        return finish();
-    }
-
-    /** The host's sockets this Delete uses. */
-    Place host() {
-        return host;
-    }
-
     /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
     private record RulesPlan(List<String> removing, List<String> missing) {}
 

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,11 +83,9 @@ public final class FcnetEngine implements AutoCloseable {
     private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
     /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
     private final HostRules hostRules = new HostRules();
-    /** Concurrent Adds', and Deletes', host rules go in shared transactions. */
-    private final GroupCommit<AddOperation> addCommits =
-            new GroupCommit<>((own, ops) -> AddOperation.addHostRules(hostRules, own.host(), ops));
-    private final GroupCommit<DeleteOperation> deleteCommits =
-            new GroupCommit<>((own, ops) -> DeleteOperation.deleteHostRules(hostRules, own.host(), ops));
+    /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
+    private final Coalescer<AddResult> adds = new Coalescer<>(this::addAll, Coalescer.LINGER);
+    private final Map<DeleteMode, Coalescer<DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
     private final Graveyard graveyard;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
@@ -95,6 +94,9 @@ public final class FcnetEngine implements AutoCloseable {
         this.options = options;
         this.hostNetns = hostNetns;
         this.graveyard = new Graveyard(graveyardSocket);
+        for (DeleteMode mode : DeleteMode.values()) {
+            deletes.put(mode, new Coalescer<>(networks -> deleteAll(networks, mode), Coalescer.LINGER));
+        }
     }
 
     /** An engine for the process's own network namespace, warning about disabled host forwarding. */
@@ -155,13 +157,16 @@ public final class FcnetEngine implements AutoCloseable {
      * order. Refuses, changing nothing, a network whose tap (Simple) or netns or veth1 (Namespaced)
      * exists.
      *
+     * <p>Adds that other threads ask for at the same time are carried out together with this one,
+     * as one {@link #addAll}, sharing the host's nftables transactions; each still succeeds or
+     * fails on its own.
+     *
      * @return the rules with their kernel handles, and warnings about host forwarding
      * @throws FcnetException naming the failing step, its object, the errno and the kernel's message
      */
     public AddResult add(FirecrackerNetwork network) {
-        Layout layout = new Layout(network);
-        return withHost("Add", layout,
-                host -> new AddOperation(layout, host, options.forwarding(), hostRules, faults).run(addCommits));
+        Objects.requireNonNull(network, "network");
+        return adds.run(network);
     }
 
     /**
@@ -196,16 +201,15 @@ public final class FcnetEngine implements AutoCloseable {
      * every link retired meanwhile in one request ({@link #GRAVEYARD_GROUP}). {@link #close()}
      * and {@link #awaitDestruction()} wait for it.
      *
+     * <p>Deletes of the same mode that other threads ask for at the same time are carried out
+     * together with this one, as one {@link #deleteAll}; each still succeeds or fails on its own.
+     *
      * @throws FcnetException for what could not be removed (every removal is tried), or in strict
      *     mode when the network is missing or incomplete (then nothing is removed)
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
-        Objects.requireNonNull(mode, "mode");
-        Layout layout = new Layout(network);
-        // Idempotent deletes clean up after crashes, which may have left links in the group too.
-        if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
-        return withHost("Delete", layout, host -> new DeleteOperation(layout, host, mode, options.foreignObjects(),
-                hostRules, graveyard).run(deleteCommits));
+        Objects.requireNonNull(network, "network");
+        return deletes.get(Objects.requireNonNull(mode, "mode")).run(network);
     }
 
     /**
@@ -400,9 +404,9 @@ public final class FcnetEngine implements AutoCloseable {
         return hostRules;
     }
 
-    /** The group commit of concurrent Adds' host rules; for tests. */
-    GroupCommit<AddOperation> addCommits() {
-        return addCommits;
+    /** The batching of concurrent Adds; for tests. */
+    Coalescer<AddResult> adds() {
+        return adds;
     }
 
     /** Keeps (true) the links Deletes retire from being destroyed until let go (false); for tests. */

@@ -94,9 +94,10 @@ class EngineConcurrencyTest {
     }
 
     /**
-     * While a lone Add commits its host rules (held there), three more reach theirs: they go to
-     * the kernel in one transaction, the second commit. The host rules of the middle one then fail
-     * (injected, after the shared commit): it alone is rolled back, rules included.
+     * While a lone Add commits its host rules (held there), three more are asked for: they are
+     * carried out as the next batch, their host rules in one transaction. The host rules of the
+     * middle one then fail (injected, after the shared commit): it alone is rolled back, rules
+     * included.
      */
     @Test
     void addsArrivingDuringACommitShareTheNextAndFailAlone(ScratchNetns host) throws Exception {
@@ -108,7 +109,7 @@ class EngineConcurrencyTest {
             engine.delete(networks.get(0));
             engine.awaitDestruction();
             String before = EngineFixture.snapshot(host);
-            int commitsBefore = engine.addCommits().commits();
+            int batchesBefore = engine.adds().batches();
 
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
@@ -125,7 +126,7 @@ class EngineConcurrencyTest {
                         throw new IllegalStateException(e);
                     }
                 }
-                // The shared commit's steps run after it, in arrival order: 2 is tap2, 3 is tap3.
+                // The batch's steps run after its commit, in arrival order: 2 is tap2, 3 is tap3.
                 if (seen == 3) throw new IllegalStateException("injected");
             });
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
@@ -140,13 +141,13 @@ class EngineConcurrencyTest {
                     }
                 }));
                 if (i == 0) assertTrue(holding.await(30, TimeUnit.SECONDS));
-                else awaitWaiting(engine.addCommits(), i);
+                else awaitWaiting(engine.adds(), i);
             }
             release.countDown();
             for (Thread t : threads) t.join(60_000);
             engine.faults(FaultInjector.NONE);
 
-            assertEquals(2, engine.addCommits().commits() - commitsBefore, "the three that waited share one commit");
+            assertEquals(2, engine.adds().batches() - batchesBefore, "the three that waited go as one batch");
             FcnetException failed = assertInstanceOf(FcnetException.class, outcomes.get("tap3"), () -> "" + outcomes);
             assertEquals("add rules", failed.step(), failed::getMessage);
             assertTrue(failed.getMessage().contains("rolled back"), failed::getMessage);
@@ -168,10 +169,10 @@ class EngineConcurrencyTest {
         }
     }
 
-    private static void awaitWaiting(GroupCommit<?> commits, int count) throws InterruptedException {
+    private static void awaitWaiting(Coalescer<?> adds, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (commits.waiting() < count) {
-            assertTrue(System.nanoTime() < deadline, "only " + commits.waiting() + " of " + count + " Adds wait to commit");
+        while (adds.waiting() < count) {
+            assertTrue(System.nanoTime() < deadline, "only " + adds.waiting() + " of " + count + " Adds wait");
             Thread.sleep(1);
         }
     }

@@ -1,45 +1,42 @@
-package dev.fcnet.daemon;
+package dev.fcnet.engine;
 
 import dev.fcnet.FirecrackerNetwork;
-import dev.fcnet.engine.FcnetException;
-import dev.fcnet.engine.OperationResult;
-import dev.fcnet.engine.Outcome;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Carries out the requests of one operation that arrive from many connections at once as bulk
- * operations of the engine: while one batch runs, the requests that come in wait, and the next of
- * their threads carries all of them out as the next batch. A request that finds nothing running is
- * carried out at once, alone, so a lone client waits no longer than before. For Add and Delete
- * this shares the host's nftables transactions: each commit costs the kernel time that grows with
- * the rules in the table (NftCommitBench), so one commit per request would make thousands of
- * concurrent clients wait in line for it.
+ * Carries out single operations (Adds, or Deletes of one mode) that threads ask for at the same
+ * time as bulk operations: while one batch runs, the calls that come in wait, and the next of
+ * their threads carries all of them out as the next batch. A call that finds nothing running is
+ * carried out at once, alone, so a lone caller waits for no one. This shares the host's nftables
+ * transactions: each commit costs the kernel time that grows with the rules in the table
+ * (NftCommitBench), so one commit per call would make thousands of concurrent callers (the
+ * daemon's clients, a host's threads) wait in line for it.
  *
- * <p>Clients answered by one batch send their next requests together, yet a few hundred
+ * <p>Callers answered by one batch come back with their next calls together, yet a few hundred
  * microseconds apart: the first would find nothing running and go alone, the others would make
- * the next batch, two commits where one would do (with 8 clients, batches held 3.6 requests on
- * average). So a batch that follows one of several requests first waits, at most a linger time
- * ({@link #LINGER} in the daemon), until as many requests are waiting as that one held (then 7.7).
+ * the next batch, two commits where one would do (through the daemon with 8 clients, batches held
+ * 3.6 requests on average). So a batch that follows one of several calls first waits, at most a
+ * linger time ({@link #LINGER} in the engine), until as many calls wait as that one held (then 7.7).
  *
- * <p>Each network still succeeds or fails alone (the engine's bulk operations are all or nothing
- * per network). A batch holds a network (by its id: the tap of a Simple network, the netns of a
- * Namespaced one) at most once; a second request for it waits for the next batch, so that two
- * clients racing for one network are told apart as they would be by one engine call after the other.
+ * <p>Each network still succeeds or fails alone (the bulk operations are all or nothing per
+ * network). A batch holds a network (by its id: the tap of a Simple network, the netns of a
+ * Namespaced one) at most once; a second call for it waits for the next batch, so that two
+ * callers racing for one network are told apart as they would be by one call after the other.
  */
 final class Coalescer<R extends OperationResult> {
     /**
-     * The daemon's linger time: the longest a batch waits for the requests its predecessor's size
+     * The engine's linger time: the longest a batch waits for the calls its predecessor's size
      * promises. Short against a batch's own time (a batch of 8 namespaced Adds takes 15 to 25 ms
-     * here); long enough for clients slowed by a busy machine.
+     * here); long enough for callers slowed by a busy machine.
      */
     static final Duration LINGER = Duration.ofMillis(5);
 
@@ -54,6 +51,8 @@ final class Coalescer<R extends OperationResult> {
     private boolean running;
     /** Guarded by lock: how many requests the latest batch held. */
     private int lastBatch = 1;
+    /** Guarded by lock: batches carried out so far; for tests. */
+    private int batches;
 
     /**
      * @param bulk the engine's bulk operation: one outcome per network, in order
@@ -119,10 +118,11 @@ final class Coalescer<R extends OperationResult> {
         List<Request<R>> later = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (Request<R> r; (r = waiting.pollFirst()) != null; ) {
-            (ids.add(FcnetdServer.networkId(r.network)) ? batch : later).add(r);
+            (ids.add(Networks.id(r.network)) ? batch : later).add(r);
         }
         for (Request<R> r : later.reversed()) waiting.addFirst(r);
         lastBatch = batch.size();
+        batches++;
         List<Outcome<R>> outcomes = null;
         RuntimeException failure = null;
         lock.unlock();
@@ -161,6 +161,26 @@ final class Coalescer<R extends OperationResult> {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** How many batches were carried out; for tests. */
+    int batches() {
+        lock.lock();
+        try {
+            return batches;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many calls wait for a batch; for tests. */
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
         }
     }
 }

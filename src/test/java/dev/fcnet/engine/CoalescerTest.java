@@ -1,4 +1,4 @@
-package dev.fcnet.daemon;
+package dev.fcnet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FirecrackerNetwork;
-import dev.fcnet.engine.AddResult;
-import dev.fcnet.engine.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -29,7 +29,8 @@ import java.util.function.IntFunction;
  *
  * <p>An engine is thread-safe and meant to be kept: operations on distinct networks may run at
  * once from any threads, virtual ones included, and {@link #addAll}, {@link #checkAll} and
- * {@link #deleteAll} work on many networks at once, sharing the host's nftables transactions.
+ * {@link #deleteAll} work on many networks at once, sharing the host's nftables transactions
+ * (single Adds and Deletes that threads ask for at the same time go together the same way).
  * It keeps a pool of netlink sockets for its host netns (one pair per concurrently running
  * operation, reused by later ones); sockets inside a network's own netns are opened for one
  * operation, on a platform thread that entered it. It keeps a copy of the host's fcnet rules,

@@ -55,7 +55,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       MemAvailable and Slab per network, with all of them present.
  *   <li>{@link #threads}: the engine as a host's threads use it, one network per call: single
  *       {@code add}, {@code check} and {@code delete(STRICT)} from {@link #THREADS} threads at
- *       once (their host rules share transactions); latency is per call, of the first and last 100.
+ *       once (the engine batches calls that arrive together); latency is per call, of the first
+ *       and last 100.
  *   <li>{@link #daemon}: the same through fcnetd's protocol: an {@link FcnetdServer} sharing one
  *       engine, driven by {@code connections} {@link FcnetdClient}s at once (8, and 32: a client
  *       restoring clones at 400 a second with requests of tens of milliseconds keeps that many in

@@ -109,6 +109,21 @@ class CoalescerTest {
         return running;
     }
 
+    /**
+     * Calls for {@code names} queued behind the held batches, which are then let go; returns when
+     * all are done (the queued ones as the next batch).
+     */
+    private static void queueBehindHeldBatches(Coalescer<AddResult> c, FakeBulk bulk, Map<Thread, Object> results,
+            String... names) throws InterruptedException {
+        List<Thread> running = startHeldBatches(c, bulk, results);
+        List<Thread> queued = new ArrayList<>();
+        for (String name : names) queued.add(call(c, tap(name), results));
+        awaitParked(queued);
+        bulk.release.countDown();
+        for (Thread t : running) t.join();
+        for (Thread t : queued) t.join();
+    }
+
     @Test
     void requestsArrivingDuringABatchRunAsTheNextOneEachWithItsOwnOutcome() throws Exception {
         FakeBulk bulk = new FakeBulk();
@@ -168,12 +183,7 @@ class CoalescerTest {
             throw closed;
         }, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
-        List<Thread> running = startHeldBatches(c, held, results);
-        List<Thread> waiting = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results));
-        awaitParked(waiting);
-        held.release.countDown();
-        for (Thread t : running) t.join();
-        for (Thread t : waiting) t.join();
+        queueBehindHeldBatches(c, held, results, "tap1", "tap2");
         assertEquals(List.of("tap1", "tap2"), held.batches.get(RUNNING).stream().sorted().toList());
         for (Object r : results.values()) assertSame(closed, r);
         assertEquals(RUNNING + 2, results.size());
@@ -190,12 +200,7 @@ class CoalescerTest {
         FakeBulk bulk = new FakeBulk();
         Coalescer<AddResult> c = new Coalescer<>(bulk, Duration.ofSeconds(20));
         Map<Thread, Object> results = new ConcurrentHashMap<>();
-        List<Thread> running = startHeldBatches(c, bulk, results);
-        List<Thread> three = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results), call(c, tap("tap3"), results));
-        awaitParked(three);
-        bulk.release.countDown();
-        for (Thread t : running) t.join();
-        for (Thread t : three) t.join();
+        queueBehindHeldBatches(c, bulk, results, "tap1", "tap2", "tap3");
         assertEquals(List.of("tap1", "tap2", "tap3"), bulk.batches.get(RUNNING).stream().sorted().toList());
 
         // The batch of three answered: the next one waits for three requests, arriving one by one.
@@ -219,12 +224,7 @@ class CoalescerTest {
         Duration linger = Duration.ofMillis(200);
         Coalescer<AddResult> c = new Coalescer<>(bulk, linger);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
-        List<Thread> running = startHeldBatches(c, bulk, results);
-        List<Thread> two = List.of(call(c, tap("tap1"), results), call(c, tap("tap2"), results));
-        awaitParked(two);
-        bulk.release.countDown();
-        for (Thread t : running) t.join();
-        for (Thread t : two) t.join();
+        queueBehindHeldBatches(c, bulk, results, "tap1", "tap2");
         assertEquals(List.of("tap1", "tap2"), bulk.batches.get(RUNNING).stream().sorted().toList());
 
         long start = System.nanoTime();

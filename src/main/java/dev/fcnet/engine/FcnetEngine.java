@@ -423,8 +423,8 @@ public final class FcnetEngine implements AutoCloseable {
     // ---- host sockets
 
     /**
-     * Runs {@code operation} with a socket pair of the host netns from the pool. A failed look-up
-     * (the steps of Add and the removals of Delete name themselves) becomes an
+     * Runs {@code operation} (a Check; Adds and Deletes go through the bulk operations) with a
+     * socket pair of the host netns from the pool. A failed look-up becomes an
      * {@link FcnetException} too. A pair whose operation failed in another way (e.g. a reply that
      * could not be parsed) is closed rather than reused.
      */

@@ -245,24 +245,18 @@ public class FleetBench {
     @Benchmark
     public void threads(Host host, Engine e, CallFigures f) throws InterruptedException {
         FcnetEngine engine = e.engine;
-        perCall(host.networks, THREADS, f, (worker, network, op) -> {
+        perCall(host.networks, engine, THREADS, f, (worker, network, op) -> {
             switch (op) {
                 case Add -> engine.add(network);
                 case Check -> engine.check(network).requireClean();
                 case Delete -> engine.delete(network, DeleteMode.STRICT);
             }
         });
-        long d0 = System.nanoTime();
-        engine.awaitDestruction();
-        f.destroyS = seconds(d0, System.nanoTime());
     }
 
     @Benchmark
     public void daemon(Host host, Engine e, Daemon d, CallFigures f) throws InterruptedException {
-        perCall(host.networks, d.connections, f, (worker, network, op) -> d.clients.get(worker).run(network, op));
-        long d0 = System.nanoTime();
-        e.engine.awaitDestruction();
-        f.destroyS = seconds(d0, System.nanoTime());
+        perCall(host.networks, e.engine, d.connections, f, (worker, network, op) -> d.clients.get(worker).run(network, op));
     }
 
     /** One operation on one network by one of the workers. */
@@ -271,8 +265,11 @@ public class FleetBench {
         void run(int worker, FirecrackerNetwork network, FirecrackerNetworkOperation op) throws Exception;
     }
 
-    /** Adds, checks and deletes every network by single calls from {@code workers} workers, into {@code f}. */
-    private static void perCall(List<FirecrackerNetwork> all, int workers, CallFigures f, Call call)
+    /**
+     * Adds, checks and deletes every network by single calls from {@code workers} workers, then
+     * waits for {@code engine}'s destruction of what they deleted; the figures go into {@code f}.
+     */
+    private static void perCall(List<FirecrackerNetwork> all, FcnetEngine engine, int workers, CallFigures f, Call call)
             throws InterruptedException {
         int n = all.size();
         long[] latency = new long[n];
@@ -283,6 +280,9 @@ public class FleetBench {
         f.deleteS = concurrently(all, workers, FirecrackerNetworkOperation.Delete, call, latency);
         f.deleteFirstMs = meanMillis(latency, 0, WINDOW);
         f.deleteLastMs = meanMillis(latency, n - WINDOW, n);
+        long d0 = System.nanoTime();
+        engine.awaitDestruction();
+        f.destroyS = seconds(d0, System.nanoTime());
     }
 
     /**

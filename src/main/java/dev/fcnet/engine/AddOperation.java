@@ -43,6 +43,7 @@ final class AddOperation {
     private final Layout layout;
     private final FirecrackerNetwork network;
     private final Place host;
+    private final AddOptions options;
     private final ForwardingPolicy policy;
     /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
     private final HostRules hostRules;
@@ -51,8 +52,10 @@ final class AddOperation {
     /** Set by {@link #addHostRules(HostRules, Place, List)} when this Add failed there (rolled back). */
     private FcnetException hostRulesFailure;
 
-    AddOperation(Layout layout, Place host, ForwardingPolicy policy, HostRules hostRules, FaultInjector faults) {
+    AddOperation(Layout layout, AddOptions options, Place host, ForwardingPolicy policy, HostRules hostRules,
+            FaultInjector faults) {
         this.layout = layout;
+        this.options = options;
         this.network = layout.network;
         this.host = host;
         this.policy = policy;

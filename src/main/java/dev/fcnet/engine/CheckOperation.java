@@ -29,14 +29,16 @@ final class CheckOperation {
     private final Layout layout;
     private final Place host;
     private final HostRules hostRules;
+    private final Caller caller;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules) {
+    CheckOperation(Layout layout, Place host, HostRules hostRules, Caller caller) {
         this.layout = layout;
         this.host = host;
         this.hostRules = hostRules;
+        this.caller = caller;
     }
 
     CheckReport run() {

@@ -32,7 +32,7 @@ import java.util.function.Function;
  * Namespaced one) at most once; a second call for it waits for the next batch, so that two
  * callers racing for one network are told apart as they would be by one call after the other.
  */
-final class Coalescer<R extends OperationResult> {
+final class Coalescer<Q, R extends OperationResult> {
     /**
      * The engine's linger time: the longest a batch waits for the calls its predecessor's size
      * promises. Short against a batch's own time (a batch of 8 namespaced Adds takes 15 to 25 ms
@@ -40,13 +40,14 @@ final class Coalescer<R extends OperationResult> {
      */
     static final Duration LINGER = Duration.ofMillis(5);
 
-    private final Function<List<FirecrackerNetwork>, List<Outcome<R>>> bulk;
+    private final Function<List<Q>, List<Outcome<R>>> bulk;
+    private final Function<Q, FirecrackerNetwork> network;
     private final long lingerNanos;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a request arrives and when a batch ends. */
     private final Condition changed = lock.newCondition();
     /** Guarded by lock: requests not yet in a batch, oldest first. */
-    private final ArrayDeque<Request<R>> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Request<Q, R>> waiting = new ArrayDeque<>();
     /** Guarded by lock: a batch is being gathered or carried out. */
     private boolean running;
     /** Guarded by lock: how many requests the latest batch held. */
@@ -55,22 +56,24 @@ final class Coalescer<R extends OperationResult> {
     private int batches;
 
     /**
-     * @param bulk the engine's bulk operation: one outcome per network, in order
+     * @param bulk the engine's bulk operation: one outcome per request, in order
+     * @param network the network of a request
      * @param linger the longest a batch waits for company
      */
-    Coalescer(Function<List<FirecrackerNetwork>, List<Outcome<R>>> bulk, Duration linger) {
+    Coalescer(Function<List<Q>, List<Outcome<R>>> bulk, Function<Q, FirecrackerNetwork> network, Duration linger) {
         this.bulk = Objects.requireNonNull(bulk, "bulk");
+        this.network = Objects.requireNonNull(network, "network");
         this.lingerNanos = linger.toNanos();
     }
 
-    private static final class Request<R extends OperationResult> {
-        final FirecrackerNetwork network;
+    private static final class Request<Q, R extends OperationResult> {
+        final Q request;
         /** Guarded by lock: set by the thread that carried out the batch. */
         Outcome<R> outcome;
         RuntimeException failure;
 
-        Request(FirecrackerNetwork network) {
-            this.network = network;
+        Request(Q request) {
+            this.request = request;
         }
 
         boolean done() {
@@ -79,14 +82,14 @@ final class Coalescer<R extends OperationResult> {
     }
 
     /**
-     * Carries out the operation for {@code network}, in a batch with whatever other requests are
+     * Carries out {@code request}, in a batch with whatever other requests are
      * waiting, and returns its result. Not interruptible: a request taken into a batch is carried
      * out either way.
      *
      * @throws FcnetException when it failed for this network
      */
-    R run(FirecrackerNetwork network) {
-        Request<R> request = new Request<>(network);
+    R run(Q call) {
+        Request<Q, R> request = new Request<>(call);
         lock.lock();
         try {
             waiting.addLast(request);
@@ -114,20 +117,20 @@ final class Coalescer<R extends OperationResult> {
     private void runBatch() {
         running = true;
         awaitCompany();
-        List<Request<R>> batch = new ArrayList<>();
-        List<Request<R>> later = new ArrayList<>();
+        List<Request<Q, R>> batch = new ArrayList<>();
+        List<Request<Q, R>> later = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        for (Request<R> r; (r = waiting.pollFirst()) != null; ) {
-            (ids.add(Networks.id(r.network)) ? batch : later).add(r);
+        for (Request<Q, R> r; (r = waiting.pollFirst()) != null; ) {
+            (ids.add(Networks.id(network.apply(r.request))) ? batch : later).add(r);
         }
-        for (Request<R> r : later.reversed()) waiting.addFirst(r);
+        for (Request<Q, R> r : later.reversed()) waiting.addFirst(r);
         lastBatch = batch.size();
         batches++;
         List<Outcome<R>> outcomes = null;
         RuntimeException failure = null;
         lock.unlock();
         try {
-            outcomes = bulk.apply(batch.stream().map(r -> r.network).toList());
+            outcomes = bulk.apply(batch.stream().map(r -> r.request).toList());
         } catch (RuntimeException e) {
             // E.g. the engine was closed: every request of the batch fails with it.
             failure = e;
@@ -135,7 +138,7 @@ final class Coalescer<R extends OperationResult> {
             lock.lock();
             running = false;
             for (int i = 0; i < batch.size(); i++) {
-                Request<R> r = batch.get(i);
+                Request<Q, R> r = batch.get(i);
                 if (outcomes != null) {
                     r.outcome = outcomes.get(i);
                 } else {

@@ -37,6 +37,7 @@ final class DeleteOperation {
     private record Part(String step, String description, Runnable remove, int missingErrno) {}
 
     private final Layout layout;
+    private final Caller caller;
     private final Place host;
     private final DeleteMode mode;
     private final ForeignObjects foreign;
@@ -48,9 +49,10 @@ final class DeleteOperation {
     private RulesPlan rules;
     private FcnetException refusal;
 
-    DeleteOperation(Layout layout, Place host, DeleteMode mode, ForeignObjects foreign, HostRules hostRules,
+    DeleteOperation(Layout layout, Caller caller, Place host, DeleteMode mode, ForeignObjects foreign, HostRules hostRules,
             Graveyard graveyard) {
         this.layout = layout;
+        this.caller = caller;
         this.host = host;
         this.mode = mode;
         this.foreign = foreign;

@@ -85,8 +85,9 @@ public final class FcnetEngine implements AutoCloseable {
     /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
     private final HostRules hostRules = new HostRules();
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
-    private final Coalescer<AddResult> adds = new Coalescer<>(this::addAll, Coalescer.LINGER);
-    private final Map<DeleteMode, Coalescer<DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
+    private final Coalescer<AddRequest, AddResult> adds =
+            new Coalescer<>(this::addRequests, AddRequest::network, Coalescer.LINGER);
+    private final Map<DeleteMode, Coalescer<DeleteRequest, DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
     private final Graveyard graveyard;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
@@ -96,7 +97,8 @@ public final class FcnetEngine implements AutoCloseable {
         this.hostNetns = hostNetns;
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {
-            deletes.put(mode, new Coalescer<>(networks -> deleteAll(networks, mode), Coalescer.LINGER));
+            deletes.put(mode, new Coalescer<>(requests -> deleteRequests(requests, mode, BULK_PARALLELISM),
+                    DeleteRequest::network, Coalescer.LINGER));
         }
     }
 
@@ -166,8 +168,15 @@ public final class FcnetEngine implements AutoCloseable {
      * @throws FcnetException naming the failing step, its object, the errno and the kernel's message
      */
     public AddResult add(FirecrackerNetwork network) {
-        Objects.requireNonNull(network, "network");
-        return adds.run(network);
+        return add(network, AddOptions.DEFAULT);
+    }
+
+    /**
+     * {@link #add(FirecrackerNetwork)} with options: the caller recorded in the network's marks,
+     * the owner of its tap.
+     */
+    public AddResult add(FirecrackerNetwork network, AddOptions options) {
+        return adds.run(new AddRequest(network, options));
     }
 
     /**
@@ -177,8 +186,19 @@ public final class FcnetEngine implements AutoCloseable {
      * @throws FcnetException only when the kernel could not be asked
      */
     public CheckReport check(FirecrackerNetwork network) {
+        return check(network, Caller.ROOT);
+    }
+
+    /**
+     * {@link #check(FirecrackerNetwork)} for {@code caller}.
+     *
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
+     *     record another user and the caller is not root
+     */
+    public CheckReport check(FirecrackerNetwork network, Caller caller) {
+        Objects.requireNonNull(caller, "caller");
         Layout layout = new Layout(network);
-        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules).run());
+        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, caller).run());
     }
 
     /**
@@ -209,8 +229,24 @@ public final class FcnetEngine implements AutoCloseable {
      *     mode when the network is missing or incomplete (then nothing is removed)
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
-        Objects.requireNonNull(network, "network");
-        return deletes.get(Objects.requireNonNull(mode, "mode")).run(network);
+        return delete(network, mode, Caller.ROOT);
+    }
+
+    /**
+     * {@link #delete(FirecrackerNetwork, DeleteMode)} for {@code caller}: refused, as
+     * {@link FcnetException.Kind#NOT_OURS}, for a network whose marks record another user unless
+     * the caller is root.
+     */
+    public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode, Caller caller) {
+        return deletes.get(Objects.requireNonNull(mode, "mode")).run(new DeleteRequest(network, caller));
+    }
+
+    /** One network of a bulk Delete, with the user it is deleted for. */
+    private record DeleteRequest(FirecrackerNetwork network, Caller caller) {
+        DeleteRequest {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(caller, "caller");
+        }
     }
 
     /**
@@ -232,14 +268,26 @@ public final class FcnetEngine implements AutoCloseable {
      * thousands); the rest of each, in parallel.
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
-        List<FirecrackerNetwork> all = List.copyOf(networks);
+        return addRequests(networks.stream().map(AddRequest::of).toList(), parallelism);
+    }
+
+    /** {@link #addAll(List)} with each network's own options. */
+    public List<Outcome<AddResult>> addRequests(List<AddRequest> requests) {
+        return addRequests(requests, BULK_PARALLELISM);
+    }
+
+    /** {@link #addAll(List, int)} with each network's own options. */
+    public List<Outcome<AddResult>> addRequests(List<AddRequest> requests, int parallelism) {
+        List<AddRequest> reqs = List.copyOf(requests);
+        List<FirecrackerNetwork> all = reqs.stream().map(AddRequest::network).toList();
         int workers = workers(parallelism, all.size());
         @SuppressWarnings("unchecked")
         Outcome<AddResult>[] outcomes = new Outcome[all.size()];
         AddOperation[] ops = new AddOperation[all.size()];
         withPlaces(workers, places -> {
             parallel(workers, all, outcomes, "Add", (w, i) -> {
-                AddOperation op = new AddOperation(new Layout(all.get(i)), places[w], options.forwarding(), hostRules, faults);
+                AddOperation op = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w],
+                        options.forwarding(), hostRules, faults);
                 op.prepare();
                 ops[i] = op;
                 return null;
@@ -263,7 +311,7 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         withPlaces(workers, places -> parallel(workers, all, outcomes, "Check",
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules).run()));
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, Caller.ROOT).run()));
         return List.of(outcomes);
     }
 
@@ -280,8 +328,12 @@ public final class FcnetEngine implements AutoCloseable {
 
     /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
+        return deleteRequests(networks.stream().map(n -> new DeleteRequest(n, Caller.ROOT)).toList(), mode, parallelism);
+    }
+
+    private List<Outcome<DeleteResult>> deleteRequests(List<DeleteRequest> requests, DeleteMode mode, int parallelism) {
         Objects.requireNonNull(mode, "mode");
-        List<FirecrackerNetwork> all = List.copyOf(networks);
+        List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
         int workers = workers(parallelism, all.size());
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
         @SuppressWarnings("unchecked")
@@ -289,8 +341,8 @@ public final class FcnetEngine implements AutoCloseable {
         DeleteOperation[] ops = new DeleteOperation[all.size()];
         withPlaces(workers, places -> {
             parallel(workers, all, outcomes, "Delete", (w, i) -> {
-                DeleteOperation op = new DeleteOperation(new Layout(all.get(i)), places[w], mode, options.foreignObjects(),
-                        hostRules, graveyard);
+                DeleteOperation op = new DeleteOperation(new Layout(all.get(i)), requests.get(i).caller(), places[w], mode,
+                        options.foreignObjects(), hostRules, graveyard);
                 op.survey();
                 ops[i] = op;
                 return null;
@@ -406,7 +458,7 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** The batching of concurrent Adds; for tests. */
-    Coalescer<AddResult> adds() {
+    Coalescer<AddRequest, AddResult> adds() {
         return adds;
     }
 

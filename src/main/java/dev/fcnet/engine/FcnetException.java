@@ -3,8 +3,10 @@ package dev.fcnet.engine;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.sys.SysException;
 import java.io.Serial;
+import dev.fcnet.sys.Errno;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * An operation failed. The message says which operation on which network, the step that failed
@@ -16,27 +18,68 @@ public final class FcnetException extends RuntimeException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** What kind of failure it is, for programs that act on it without reading the message. */
+    public enum Kind {
+        /** An object of the network (its tap, netns or veth1) exists already; nothing was changed. */
+        ALREADY_EXISTS,
+        /** The network does not exist at all; nothing was changed. */
+        NOT_FOUND,
+        /** The network exists only in part; the message names what was missing. */
+        INCOMPLETE,
+        /** An object of that name exists but was not made by the engine, or for another user. */
+        NOT_OURS,
+        /** The network clashes with another one or with the host (a guest address, a route). */
+        CONFLICT,
+        /** The kernel or a system call refused for lack of privileges (EPERM, EACCES). */
+        PERMISSION,
+        /** The kernel or a system call failed otherwise; {@link #errno()} tells how. */
+        KERNEL
+    }
+
+    private final Kind kind;
     private final String step;
     private final String object;
+    private final int errno;
     private final String errnoName;
     private final String kernelMessage;
 
+    /** A failure of the kernel or a system call ({@code cause}), of kind PERMISSION or KERNEL by its errno. */
     FcnetException(String message, String step, String object, Throwable cause) {
+        this(null, message, step, object, cause);
+    }
+
+    /** A failure of kind {@code kind}; null: PERMISSION or KERNEL, by the errno of {@code cause}. */
+    FcnetException(Kind kind, String message, String step, String object, Throwable cause) {
         super(message, cause);
         this.step = Objects.requireNonNull(step, "step");
         this.object = Objects.requireNonNull(object, "object");
-        String errno = null;
+        int number = 0;
+        String name = null;
         String ack = null;
-        for (Throwable t = cause; t != null && errno == null; t = t.getCause()) {
+        for (Throwable t = cause; t != null && name == null; t = t.getCause()) {
             if (t instanceof NetlinkException n) {
-                errno = n.errnoName();
+                number = n.errno();
+                name = n.errnoName();
                 ack = n.extAckMessage();
             } else if (t instanceof SysException s) {
-                errno = s.errnoName();
+                number = s.errno();
+                name = s.errnoName();
             }
         }
-        this.errnoName = errno;
+        this.errno = number;
+        this.errnoName = name;
         this.kernelMessage = ack;
+        this.kind = kind != null ? kind : number == Errno.EPERM || number == Errno.EACCES ? Kind.PERMISSION : Kind.KERNEL;
+    }
+
+    /** What kind of failure it is. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The errno of the kernel's or system call's refusal, e.g. 17 (EEXIST); empty when there was none. */
+    public OptionalInt errno() {
+        return errnoName == null ? OptionalInt.empty() : OptionalInt.of(errno);
     }
 
     /** The step that failed, e.g. {@code create tap}; {@code check} when the network was found unfit before any change. */

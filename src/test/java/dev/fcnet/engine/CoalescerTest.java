@@ -62,7 +62,7 @@ class CoalescerTest {
     }
 
     /** Starts a thread calling {@code run} for {@code network}; its warnings (or failure) land in {@code results}. */
-    private static Thread call(Coalescer<AddResult> c, FirecrackerNetwork network, Map<Thread, Object> results) {
+    private static Thread call(Coalescer<FirecrackerNetwork, AddResult> c, FirecrackerNetwork network, Map<Thread, Object> results) {
         return Thread.ofPlatform().start(() -> {
             Object r;
             try {
@@ -87,14 +87,14 @@ class CoalescerTest {
     void aLoneRequestRunsAtOnceAlone() {
         FakeBulk bulk = new FakeBulk();
         bulk.release.countDown();
-        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(bulk, n -> n, NO_LINGER);
         assertEquals(List.of("added tap1"), c.run(tap("tap1")).warnings());
         assertEquals(List.of("added tap2"), c.run(tap("tap2")).warnings());
         assertEquals(List.of(List.of("tap1"), List.of("tap2")), bulk.batches);
     }
 
     /** Starts the batches that may run at once (networks heldN), held. */
-    private static List<Thread> startHeldBatches(Coalescer<AddResult> c, FakeBulk bulk, Map<Thread, Object> results) {
+    private static List<Thread> startHeldBatches(Coalescer<FirecrackerNetwork, AddResult> c, FakeBulk bulk, Map<Thread, Object> results) {
         List<Thread> running = new ArrayList<>();
         for (int i = 0; i < RUNNING; i++) {
             running.add(call(c, tap("held" + i), results));
@@ -113,7 +113,7 @@ class CoalescerTest {
      * Calls for {@code names} queued behind the held batches, which are then let go; returns when
      * all are done (the queued ones as the next batch).
      */
-    private static void queueBehindHeldBatches(Coalescer<AddResult> c, FakeBulk bulk, Map<Thread, Object> results,
+    private static void queueBehindHeldBatches(Coalescer<FirecrackerNetwork, AddResult> c, FakeBulk bulk, Map<Thread, Object> results,
             String... names) throws InterruptedException {
         List<Thread> running = startHeldBatches(c, bulk, results);
         List<Thread> queued = new ArrayList<>();
@@ -127,7 +127,7 @@ class CoalescerTest {
     @Test
     void requestsArrivingDuringABatchRunAsTheNextOneEachWithItsOwnOutcome() throws Exception {
         FakeBulk bulk = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(bulk, n -> n, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         List<Thread> running = startHeldBatches(c, bulk, results);
         List<Thread> waiting = new ArrayList<>();
@@ -148,7 +148,7 @@ class CoalescerTest {
     @Test
     void aNetworkIsInABatchAtMostOnce() throws Exception {
         FakeBulk bulk = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(bulk, NO_LINGER);
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(bulk, n -> n, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         List<Thread> running = startHeldBatches(c, bulk, results);
         List<Thread> waiting = List.of(call(c, tap("held0"), results), call(c, tap("tap1"), results),
@@ -178,10 +178,10 @@ class CoalescerTest {
     void aFailingBulkCallFailsEveryRequestOfItsBatch() throws Exception {
         IllegalStateException closed = new IllegalStateException("engine is closed");
         FakeBulk held = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(networks -> {
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(networks -> {
             held.apply(networks);
             throw closed;
-        }, NO_LINGER);
+        }, n -> n, NO_LINGER);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         queueBehindHeldBatches(c, held, results, "tap1", "tap2");
         assertEquals(List.of("tap1", "tap2"), held.batches.get(RUNNING).stream().sorted().toList());
@@ -198,7 +198,7 @@ class CoalescerTest {
     @Test
     void aBatchWaitsForAsManyRequestsAsTheLastOneHeld() throws Exception {
         FakeBulk bulk = new FakeBulk();
-        Coalescer<AddResult> c = new Coalescer<>(bulk, Duration.ofSeconds(20));
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(bulk, n -> n, Duration.ofSeconds(20));
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         queueBehindHeldBatches(c, bulk, results, "tap1", "tap2", "tap3");
         assertEquals(List.of("tap1", "tap2", "tap3"), bulk.batches.get(RUNNING).stream().sorted().toList());
@@ -222,7 +222,7 @@ class CoalescerTest {
     void aBatchGoesWithoutTheMissingOnesAfterTheLingerTime() throws Exception {
         FakeBulk bulk = new FakeBulk();
         Duration linger = Duration.ofMillis(200);
-        Coalescer<AddResult> c = new Coalescer<>(bulk, linger);
+        Coalescer<FirecrackerNetwork, AddResult> c = new Coalescer<>(bulk, n -> n, linger);
         Map<Thread, Object> results = new ConcurrentHashMap<>();
         queueBehindHeldBatches(c, bulk, results, "tap1", "tap2");
         assertEquals(List.of("tap1", "tap2"), bulk.batches.get(RUNNING).stream().sorted().toList());

@@ -169,7 +169,7 @@ class EngineConcurrencyTest {
         }
     }
 
-    private static void awaitWaiting(Coalescer<?> adds, int count) throws InterruptedException {
+    private static void awaitWaiting(Coalescer<?, ?> adds, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (adds.waiting() < count) {
             assertTrue(System.nanoTime() < deadline, "only " + adds.waiting() + " of " + count + " Adds wait");

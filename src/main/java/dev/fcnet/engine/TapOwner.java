@@ -1,0 +1,33 @@
+package dev.fcnet.engine;
+
+import java.util.OptionalInt;
+
+/**
+ * Who may open a network's tap besides privileged processes: the user (TUNSETOWNER) and group
+ * (TUNSETGROUP) a jailed VMM runs as. A tap without an owner can be opened only with
+ * CAP_NET_ADMIN.
+ *
+ * @param uid the user that may open the tap
+ * @param gid the group whose members may open the tap
+ */
+public record TapOwner(OptionalInt uid, OptionalInt gid) {
+    public TapOwner {
+        if (uid.isEmpty() && gid.isEmpty()) throw new IllegalArgumentException("a tap owner needs a uid or a gid");
+        if (uid.orElse(0) < 0 || gid.orElse(0) < 0) throw new IllegalArgumentException("negative uid or gid");
+    }
+
+    /** Owned by user {@code uid} and group {@code gid}. */
+    public static TapOwner of(int uid, int gid) {
+        return new TapOwner(OptionalInt.of(uid), OptionalInt.of(gid));
+    }
+
+    /** Owned by user {@code uid}, no group. */
+    public static TapOwner user(int uid) {
+        return new TapOwner(OptionalInt.of(uid), OptionalInt.empty());
+    }
+
+    /** Owned by group {@code gid}, no user. */
+    public static TapOwner group(int gid) {
+        return new TapOwner(OptionalInt.empty(), OptionalInt.of(gid));
+    }
+}

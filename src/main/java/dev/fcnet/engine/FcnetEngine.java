@@ -186,19 +186,20 @@ public final class FcnetEngine implements AutoCloseable {
      * @throws FcnetException only when the kernel could not be asked
      */
     public CheckReport check(FirecrackerNetwork network) {
-        return check(network, Caller.ROOT);
+        return check(network, AddOptions.DEFAULT);
     }
 
     /**
-     * {@link #check(FirecrackerNetwork)} for {@code caller}.
+     * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
+     * makes it with {@code options}: for their caller, with their tap owner.
      *
      * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
      *     record another user and the caller is not root
      */
-    public CheckReport check(FirecrackerNetwork network, Caller caller) {
-        Objects.requireNonNull(caller, "caller");
+    public CheckReport check(FirecrackerNetwork network, AddOptions options) {
+        Objects.requireNonNull(options, "options");
         Layout layout = new Layout(network);
-        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, caller).run());
+        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options).run());
     }
 
     /**
@@ -311,7 +312,7 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         withPlaces(workers, places -> parallel(workers, all, outcomes, "Check",
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, Caller.ROOT).run()));
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT).run()));
         return List.of(outcomes);
     }
 

@@ -6,6 +6,8 @@
  * the front ends (cli, daemon) are implementation.
  */
 module dev.fcnet {
+    // Flight Recorder events of the operations (dev.fcnet.Add, ...).
+    requires jdk.jfr;
     exports dev.fcnet;
     exports dev.fcnet.engine;
     // The client of bin/fcnetd, for processes without the privileges to change the host's networking.

@@ -462,7 +462,7 @@ final class AddOperation {
 
     private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
         Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), r.family().keyword(), r.table(), r.chain(), handle, spec.text(), added);
+        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text(), added);
     }
 
     private void enableForwarding() {

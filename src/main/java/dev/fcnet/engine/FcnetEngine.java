@@ -159,6 +159,27 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
+    /** Adds the network with a fresh engine for the process's own netns: {@link #runOnce} for Add, typed. */
+    public static AddResult addOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.add(network);
+        }
+    }
+
+    /** Checks the network with a fresh engine for the process's own netns: {@link #runOnce} for Check, typed. */
+    public static CheckReport checkOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.check(network);
+        }
+    }
+
+    /** Deletes the network with a fresh engine for the process's own netns: {@link #runOnce} for Delete, typed. */
+    public static DeleteResult deleteOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.delete(network);
+        }
+    }
+
     public EngineOptions options() {
         return options;
     }

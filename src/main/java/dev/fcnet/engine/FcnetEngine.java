@@ -246,6 +246,39 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
+     * Every network the engine made on this host (in the host netns and in the namespaces under
+     * /run/netns), found from the marks the kernel holds, with what is left of each and whether it
+     * is complete: what to look at after a crash or before a reboot. Each network whose settings
+     * its parts tell can be given to {@link #delete} as it is. It reads whole link lists and
+     * chains: not for a hot path. Changes nothing.
+     *
+     * @throws FcnetException when the kernel could not be asked
+     */
+    public List<ListedNetwork> list() {
+        return list(Caller.ROOT);
+    }
+
+    /** {@link #list()} of the networks {@code caller} may see: all for root, else those its marks record for it. */
+    public List<ListedNetwork> list(Caller caller) {
+        Objects.requireNonNull(caller, "caller");
+        Place.Sockets s = acquire();
+        boolean reusable = false;
+        try {
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller).run();
+            reusable = true;
+            return found;
+        } catch (FcnetException e) {
+            reusable = true;
+            throw e;
+        } catch (NetlinkException | SysException | UncheckedIOException e) {
+            reusable = true;
+            throw new FcnetException("List: " + e.getMessage(), "list", "host netns", e);
+        } finally {
+            release(s, reusable);
+        }
+    }
+
+    /**
      * Deletes the network, which must exist in full ({@link DeleteMode#STRICT}).
      *
      * @throws FcnetException "network tap0 does not exist" (or what of it is missing), having deleted nothing

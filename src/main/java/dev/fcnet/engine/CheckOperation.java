@@ -31,15 +31,18 @@ final class CheckOperation {
     private final HostRules hostRules;
     /** The caller and tap owner the network is expected to have been added with. */
     private final AddOptions options;
+    /** Host forwarding that is off counts against the network unless the engine only warns about it. */
+    private final ForwardingPolicy policy;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options) {
+    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options, ForwardingPolicy policy) {
         this.layout = layout;
         this.host = host;
         this.hostRules = hostRules;
         this.options = options;
+        this.policy = policy;
     }
 
     CheckReport run() {
@@ -50,8 +53,22 @@ final class CheckOperation {
         } else {
             checkNamespaced(layout.namespaced.get());
         }
-        items.addAll(Forwarding.states(host, Forwarding.hostNeeds(layout), null));
+        hostForwarding();
         return new CheckReport(layout.network, items);
+    }
+
+    /** As Add does, only warns about host forwarding that is off unless the engine enables or requires it. */
+    private void hostForwarding() {
+        List<Need> needs = Forwarding.hostNeeds(layout);
+        List<CheckItem> states = Forwarding.states(host, needs, null);
+        for (int i = 0; i < needs.size(); i++) {
+            CheckItem s = states.get(i);
+            if (policy == ForwardingPolicy.WARN && s.status() == Status.DIFFERENT) {
+                s = new CheckItem(s.kind(), s.netns(), s.object(), Status.WARNING, s.detail()
+                        + "; the guest's traffic is not forwarded until it is on (sysctl -w " + needs.get(i).sysctl() + "=1)");
+            }
+            items.add(s);
+        }
     }
 
     private void checkNamespaced(Namespaced ns) {

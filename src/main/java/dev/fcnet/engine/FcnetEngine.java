@@ -199,7 +199,8 @@ public final class FcnetEngine implements AutoCloseable {
     public CheckReport check(FirecrackerNetwork network, AddOptions options) {
         Objects.requireNonNull(options, "options");
         Layout layout = new Layout(network);
-        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options).run());
+        return withHost("Check", layout,
+                host -> new CheckOperation(layout, host, hostRules, options, this.options.forwarding()).run());
     }
 
     /**
@@ -312,7 +313,8 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         withPlaces(workers, places -> parallel(workers, all, outcomes, "Check",
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT).run()));
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
+                        options.forwarding()).run()));
         return List.of(outcomes);
     }
 

@@ -55,14 +55,6 @@ public final class FcnetEngine implements AutoCloseable {
     public static final String LINK_ALIAS = "fcnet";
 
     /**
-     * The link group (IFLA_GROUP) of the host links Delete has retired and not yet destroyed
-     * ({@code ip link show group 1717792359}); they are named {@code fcg<ifindex>}, down and
-     * without the network's address. The engine destroys the whole group, whatever is in it,
-     * when it starts and behind every Delete. ("fcng" in ASCII.)
-     */
-    public static final int GRAVEYARD_GROUP = 0x66636e67;
-
-    /**
      * How many networks a bulk operation works on at once by default: the processors, but at
      * least 2 (while one thread waits for the kernel, another prepares its next request).
      */
@@ -204,9 +196,11 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Deletes the network, which must exist in full ({@link DeleteMode#STRICT}).
+     * Deletes the network, which should exist in full ({@link DeleteMode#STRICT}).
      *
-     * @throws FcnetException "network tap0 does not exist" (or what of it is missing), having deleted nothing
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_FOUND} ("network tap0 does not
+     *     exist") having deleted nothing, or {@link FcnetException.Kind#INCOMPLETE} naming what was
+     *     missing, having deleted the rest
      */
     public DeleteResult delete(FirecrackerNetwork network) {
         return delete(network, DeleteMode.STRICT);
@@ -221,14 +215,24 @@ public final class FcnetEngine implements AutoCloseable {
      * its netns is unlinked and its host link is down, without address and renamed
      * {@code fcg<ifindex>}. Destroying that link (and with it veth2 and the rest of the netns)
      * costs the kernel about 16 ms a device, so it is left to a thread of the engine that destroys
-     * every link retired meanwhile in one request ({@link #GRAVEYARD_GROUP}). {@link #close()}
+     * every link retired meanwhile in one request (they are in a link group of the engine's own,
+     * a random one; an engine's first Add or Delete also destroys, the same way, links that an
+     * engine which died had retired: named {@code fcg<ifindex>} and marked). {@link #close()}
      * and {@link #awaitDestruction()} wait for it.
      *
      * <p>Deletes of the same mode that other threads ask for at the same time are carried out
      * together with this one, as one {@link #deleteAll}; each still succeeds or fails on its own.
      *
-     * @throws FcnetException for what could not be removed (every removal is tried), or in strict
-     *     mode when the network is missing or incomplete (then nothing is removed)
+     * <p>A network that is partly there (after a crash, or its netns deleted behind the engine's
+     * back) is removed as far as it is there; its rules are found by content, every copy of
+     * each. Strict mode then fails as {@link FcnetException.Kind#INCOMPLETE}, naming what was
+     * missing; idempotent mode lists it in {@link DeleteResult#absent()}. Links and a netns
+     * without the engine's mark are removed only under {@link ForeignObjects#ALLOW}; otherwise,
+     * as for an object of the wrong kind, nothing is removed ({@link FcnetException.Kind#NOT_OURS}).
+     *
+     * @throws FcnetException for what could not be removed (every removal is tried), what may not
+     *     be removed, or in strict mode when the network is missing (then nothing is removed) or
+     *     incomplete
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
         return delete(network, mode, Caller.ROOT);
@@ -236,8 +240,8 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #delete(FirecrackerNetwork, DeleteMode)} for {@code caller}: refused, as
-     * {@link FcnetException.Kind#NOT_OURS}, for a network whose marks record another user unless
-     * the caller is root.
+     * {@link FcnetException.Kind#NOT_OURS} and removing nothing, for a network whose marks record
+     * another user or that has a link or netns without the mark, unless the caller is root.
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode, Caller caller) {
         return deletes.get(Objects.requireNonNull(mode, "mode")).run(new DeleteRequest(network, caller));
@@ -286,6 +290,7 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<AddResult>[] outcomes = new Outcome[all.size()];
         AddOperation[] ops = new AddOperation[all.size()];
+        graveyard.sweepOnce();
         withPlaces(workers, places -> {
             parallel(workers, all, outcomes, "Add", (w, i) -> {
                 AddOperation op = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w],
@@ -338,7 +343,9 @@ public final class FcnetEngine implements AutoCloseable {
         Objects.requireNonNull(mode, "mode");
         List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
         int workers = workers(parallelism, all.size());
+        // An idempotent Delete is a clean-up: it sweeps whatever dead engines left each time.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
+        else graveyard.sweepOnce();
         @SuppressWarnings("unchecked")
         Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
         DeleteOperation[] ops = new DeleteOperation[all.size()];
@@ -458,6 +465,11 @@ public final class FcnetEngine implements AutoCloseable {
     /** The engine's copy of the host's fcnet tables; for tests. */
     HostRules hostRules() {
         return hostRules;
+    }
+
+    /** The link group of the links Deletes retired; for tests. */
+    int graveyardGroup() {
+        return graveyard.group();
     }
 
     /** The batching of concurrent Adds; for tests. */

@@ -83,6 +83,21 @@ public final class Rtnl implements AutoCloseable {
         }
     }
 
+    /** The link with this index; empty when there is none (ENODEV). */
+    public Optional<Link> link(int index) {
+        try {
+            return Optional.of(get(b -> RtnlMessages.getLink(b, index), RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) return Optional.empty();
+            throw e;
+        }
+    }
+
+    /** Every link of the netns, from one dump. */
+    public List<Link> links() {
+        return dump(RtnlMessages::getLinks, RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink);
+    }
+
     /** Creates a veth pair {@code name} / {@code peer} in this namespace (fails with EEXIST if either name is taken). */
     public void createVeth(String name, String peer) {
         request(b -> RtnlMessages.newVeth(b, name, peer, -1));

@@ -102,7 +102,7 @@ class EngineForwardingTest {
             FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n));
             assertEquals("Add netns " + host.name() + "-fc: the host netns does not forward the guest's traffic"
                     + " (ipv6 forwarding (all): off (net.ipv6.conf.all.forwarding = 0)); nothing was changed (enable"
-                    + " forwarding, or use ForwardingPolicy.ENABLE to let the engine do it)", e.getMessage());
+                    + " forwarding, or have the engine enable it)", e.getMessage());
             assertEquals(before, EngineFixture.snapshot(host));
             EngineFixture.forwarding(host.path(), true);
             assertEquals(List.of(), engine.add(n).warnings());

@@ -239,9 +239,18 @@ public final class Rtnl implements AutoCloseable {
         request(b -> RtnlMessages.delRoute(b, destination, prefixLength, gateway));
     }
 
-    /** The main table's routes of one family, from a dump the kernel filters by family and table. */
+    /**
+     * The main table's routes of one family, from a dump the kernel filters by family and table;
+     * none when there is no main table.
+     */
     public List<Route> routes(IpFamily family) {
-        return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        try {
+            return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        } catch (NetlinkException e) {
+            // "FIB table does not exist": a netns with no route yet, or one being destroyed.
+            if (e.errno() == Errno.ENOENT) return List.of();
+            throw e;
+        }
     }
 
     /**

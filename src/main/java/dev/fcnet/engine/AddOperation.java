@@ -27,12 +27,10 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -298,7 +296,7 @@ final class AddOperation {
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
             List<Rule> added = inner.nft.commit(batch);
-            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle(), true));
+            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle()));
         });
     }
 
@@ -427,7 +425,7 @@ final class AddOperation {
 
     /** Appends this Add's host rules, {@code added} (in layout order), to its result. */
     private void recordHostRules(List<Rule> added) {
-        for (int i = 0; i < added.size(); i++) rules.add(handle(host, layout.hostRules.get(i), added.get(i).handle(), true));
+        for (int i = 0; i < added.size(); i++) rules.add(handle(host, layout.hostRules.get(i), added.get(i).handle()));
     }
 
     private String describeHostRules() {
@@ -464,9 +462,9 @@ final class AddOperation {
                 + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
     }
 
-    private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
+    private RuleHandle handle(Place place, RuleSpec spec, long handle) {
         Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), r.family().keyword(), r.table(), r.chain(), handle, spec.text(), added);
+        return new RuleHandle(place.netnsName(), r.family().keyword(), r.table(), r.chain(), handle, spec.text());
     }
 
     private void enableForwarding() {

@@ -9,7 +9,6 @@ import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.FcnetRules;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftFamily;
-import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
@@ -21,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**

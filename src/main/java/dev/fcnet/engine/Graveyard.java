@@ -115,11 +115,10 @@ final class Graveyard implements AutoCloseable {
     void sweepOnce() {
         lock.lock();
         try {
-            if (swept) return;
+            if (!swept) sweep();
         } finally {
             lock.unlock();
         }
-        sweep();
     }
 
     /** Asks for the links other processes retired to be destroyed, with what is retired here. */

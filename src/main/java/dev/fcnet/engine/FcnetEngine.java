@@ -172,7 +172,10 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Looks at every object the network consists of, changing nothing.
+     * Looks at every object the network consists of, changing nothing (not even the clean-up of
+     * what dead engines left, which only Adds and Deletes do). Host forwarding that is off is a
+     * {@link CheckItem.Status#WARNING}, which leaves the report clean, as Add only warns about it;
+     * an engine told to enable or require it counts it.
      *
      * @return every expected object as present, missing or different
      * @throws FcnetException only when the kernel could not be asked
@@ -185,8 +188,8 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
      * makes it with {@code options}: for their caller, with their tap owner.
      *
-     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
-     *     record another user and the caller is not root
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the caller is not root
+     *     and a link or netns of the network is marked for another user or not marked at all
      */
     public CheckReport check(FirecrackerNetwork network, AddOptions options) {
         Objects.requireNonNull(options, "options");

@@ -417,7 +417,7 @@ final class AddOperation {
     /** The refusal of a Simple network whose guest address is masqueraded already, naming the tap it is for when there is one. */
     private FcnetException masqueradeConflict() {
         String guest = IpInet.formatAddress(network.guestIp().address());
-        String owner = Lookups.tapRouting(host, network.guestIp().address(), network.tapName()).map(t -> "for tap " + t)
+        String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
                 .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
         return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
                 "check", network.tapName(), null);

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -51,8 +52,8 @@ final class DeleteOperation {
     private final List<Part> parts = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
     /**
-     * For a Simple network whose tap is gone: the tap the host routes the guest to instead, whose
-     * network the masquerade rule of that guest address then is.
+     * For a network whose tap or veth1 is gone: the link of that kind the host routes the
+     * masqueraded address (guest, veth2) to instead, whose network that masquerade rule then is.
      */
     private Optional<String> masqueradeOwner = Optional.empty();
     /** Set by a bulk Delete's rules section: what it deleted of this network's rules. */
@@ -91,8 +92,8 @@ final class DeleteOperation {
             List<String> gone = new ArrayList<>();
             for (RuleSpec spec : op.layout.hostRules) {
                 String rule = "rule " + spec.describe();
-                if (op.layout.isSimpleMasquerade(spec) && op.masqueradeOwner.isPresent()) {
-                    gone.add(op.host.qualify(rule) + " (the one there is tap " + op.masqueradeOwner.get() + "'s)");
+                if (spec.chain().equals(FcnetRules.POSTROUTING) && op.masqueradeOwner.isPresent()) {
+                    gone.add(op.host.qualify(rule) + " (the one there is " + op.masqueradeOwner.get() + "'s)");
                     continue;
                 }
                 boolean found = false;
@@ -198,27 +199,31 @@ final class DeleteOperation {
      * ones. Throws, having changed nothing, for a link or netns the caller must not delete.
      */
     void survey() {
+        Optional<Link> own;
+        if (layout.namespaced.isEmpty()) {
+            String tap = layout.network.tapName();
+            own = link(tap, "tun", layout.network.tapIp());
+            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
+        } else {
+            Namespaced ns = layout.namespaced.get();
+            own = link(ns.veth1Name(), "veth", ns.veth1Ip());
+            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
+            netns(ns.netnsName());
+        }
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
-            boolean present = Lookups.route(host, r).filter(found -> found.gateway().equals(Optional.of(r.gateway())))
+            // Through veth1 only: through another link, it is that network's route.
+            boolean present = own.isPresent() && Lookups.route(host, r).filter(found -> found.gateway()
+                    .equals(Optional.of(r.gateway())) && found.outputIndex().equals(OptionalInt.of(own.get().index())))
                     .isPresent();
             String description = host.qualify("route " + r.describe());
             if (present) {
-                parts.add(new Part("delete route", description,
+                // Before the link, which takes routes through it along.
+                parts.addFirst(new Part("delete route", description,
                         () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()), Errno.ESRCH));
             } else {
-                missing.add(description);
+                missing.addFirst(description);
             }
-        }
-        if (layout.namespaced.isEmpty()) {
-            String tap = layout.network.tapName();
-            if (!link(tap, "tun", layout.network.tapIp())) {
-                masqueradeOwner = Lookups.tapRouting(host, layout.network.guestIp().address(), tap);
-            }
-        } else {
-            Namespaced ns = layout.namespaced.get();
-            link(ns.veth1Name(), "veth", ns.veth1Ip());
-            netns(ns.netnsName());
         }
     }
 
@@ -227,14 +232,14 @@ final class DeleteOperation {
      * expected kind or that the caller may not delete. Retires it by index, so a rename after this
      * look cannot redirect the delete.
      *
-     * @return whether the link is there
+     * @return the link, if there
      */
-    private boolean link(String name, String kind, IpInet address) {
+    private Optional<Link> link(String name, String kind, IpInet address) {
         String description = host.qualify("link " + name);
         Optional<Link> found = host.rtnl.link(name);
         if (found.isEmpty()) {
             missing.add(description);
-            return false;
+            return found;
         }
         Link link = found.get();
         if (!link.kind().equals(Optional.of(kind))) {
@@ -245,7 +250,7 @@ final class DeleteOperation {
             throw refuse(description, "refusing to delete link " + name + " (" + host.label() + "): " + why);
         });
         parts.add(new Part("delete link", description, () -> graveyard.retire(host.rtnl, link, address), Errno.ENODEV));
-        return true;
+        return found;
     }
 
     /**

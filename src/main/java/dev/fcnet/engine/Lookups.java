@@ -78,11 +78,12 @@ final class Lookups {
     }
 
     /**
-     * The tun link other than {@code except} that the host routes {@code address} to by a
-     * connected route (no gateway), the most specific if several: the tap of the Simple network
-     * whose guest has that address. One route dump, for the rare paths that need it.
+     * The link of {@code kind} other than {@code except} that the host routes {@code address} to
+     * by a connected route (no gateway), the most specific if several: the tap of the Simple
+     * network whose guest has that address ("tun"), or the veth1 of the namespaced network whose
+     * veth2 has it ("veth"). One route dump, for the rare paths that need it.
      */
-    static Optional<String> tapRouting(Place place, InetAddress address, String except) {
+    static Optional<String> linkRouting(Place place, InetAddress address, String except, String kind) {
         String best = null;
         int bestPrefix = -1;
         for (Route r : place.rtnl.routes(IpFamily.of(address))) {
@@ -91,7 +92,7 @@ final class Lookups {
                 continue;
             }
             Optional<Link> link = place.rtnl.link(r.outputIndex().getAsInt());
-            if (link.isPresent() && !link.get().name().equals(except) && link.get().kind().equals(Optional.of("tun"))) {
+            if (link.isPresent() && !link.get().name().equals(except) && link.get().kind().equals(Optional.of(kind))) {
                 best = link.get().name();
                 bestPrefix = r.prefixLength();
             }

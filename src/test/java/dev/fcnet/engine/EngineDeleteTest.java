@@ -206,6 +206,15 @@ class EngineDeleteTest {
                 assertTrue(engine.check(n, AddOptions.DEFAULT.withCaller(alice)).isClean());
                 assertTrue(engine.check(n).isClean(), "root checks everything");
             }
+            // Nor can a network named with other links but alice's addresses take her rules and route.
+            Namespaced theirs = (Namespaced) namespaced.networkType();
+            FirecrackerNetwork lookalike = namespaced.toBuilder().networkType(theirs.toBuilder().netnsName(ns + "x")
+                    .veth1Name("vhx").build()).build();
+            FirecrackerNetwork simpleLookalike = simple.toBuilder().tapName("tapx").build();
+            for (FirecrackerNetwork n : List.of(lookalike, simpleLookalike)) {
+                FcnetException e = assertThrows(FcnetException.class, () -> engine.delete(n, DeleteMode.STRICT, bob));
+                assertEquals(Kind.NOT_FOUND, e.kind(), e::getMessage);
+            }
             assertEquals(before, snapshot(host));
 
             // The netns' own mark counts too.

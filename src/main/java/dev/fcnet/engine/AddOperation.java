@@ -414,7 +414,7 @@ final class AddOperation {
         }
     }
 
-    /** The refusal of a Simple network whose guest address is masqueraded already, naming the tap it is for when there is one. */
+    /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
     private FcnetException masqueradeConflict() {
         String guest = IpInet.formatAddress(network.guestIp().address());
         String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)

@@ -52,11 +52,17 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         throw new FcnetException(s.toString(), "check", Networks.id(network), null);
     }
 
+    private String summary() {
+        if (!isClean()) return problems().size() + " of " + items.size() + " objects missing or different";
+        int warnings = warnings().size();
+        return warnings == 0 ? "clean" : "clean, with " + warnings + (warnings == 1 ? " warning" : " warnings");
+    }
+
     /** One line per item (see {@link CheckItem#toString()}), after a summary line. */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Check ").append(Networks.id(network)).append(": ")
-                .append(isClean() ? "clean" + (warnings().isEmpty() ? "" : ", with " + warnings().size() + " warnings") : problems().size() + " of " + items.size() + " objects missing or different");
+                .append(summary());
         for (CheckItem i : items) s.append('\n').append(i);
         return s.toString();
     }

@@ -161,8 +161,8 @@ final class DeleteOperation {
         if (refusal != null) throw refusal;
         String id = layout.id();
         if (mode == DeleteMode.STRICT && parts.isEmpty() && rules.removing().isEmpty()) {
-            throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id + " does not exist; nothing was deleted",
-                    "check", id, null);
+            throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id
+                    + " does not exist; nothing was deleted", "check", id, null);
         }
         List<String> removed = new ArrayList<>(rules.removing());
         List<String> absent = new ArrayList<>(rules.missing());

@@ -72,6 +72,16 @@ class EngineDeleteTest {
             engine.delete(n);
             engine.awaitDestruction();
             assertGone(host, reference, n);
+
+            // Held by nothing, the netns dies (veth1 and the route with it) while or before Delete runs.
+            engine.add(n);
+            Tools.run("ip", "netns", "del", name);
+            FcnetException e = assertThrows(FcnetException.class, () -> engine.delete(n));
+            assertEquals(Kind.INCOMPLETE, e.kind());
+            assertTrue(e.getMessage().contains(" was incomplete, missing ") && e.getMessage().contains("netns " + name),
+                    e::getMessage);
+            engine.awaitDestruction();
+            assertGone(host, reference, n);
         }
     }
 

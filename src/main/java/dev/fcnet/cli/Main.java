@@ -78,6 +78,7 @@ public final class Main {
             if (operation == FirecrackerNetworkOperation.Check) {
                 CheckReport report = engine.check(network);
                 out.println(report);
+                for (String warning : report.warnings()) err.println("fcnet: warning: " + warning);
                 return report.isClean() ? 0 : EXIT_NOT_CLEAN;
             }
             if (operation == FirecrackerNetworkOperation.Add) {

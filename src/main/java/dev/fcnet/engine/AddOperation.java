@@ -16,6 +16,8 @@ import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Route;
+import dev.fcnet.rtnl.RtnlConstants;
 import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
@@ -25,12 +27,10 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -70,6 +70,7 @@ final class AddOperation {
      */
     void prepare() {
         refuseExisting();
+        refuseRoutedForwardedIp();
         if (policy == ForwardingPolicy.REQUIRE) requireForwarding();
         if (layout.namespaced.isPresent()) {
             addNamespaced(layout.namespaced.get());
@@ -138,6 +139,28 @@ final class AddOperation {
         }
     }
 
+    /**
+     * A forwarded guest IP is refused when the host would not otherwise send its traffic out by
+     * its default route: an address of the host, or one it routes more specifically (the route
+     * Add adds would pull that traffic into the guest).
+     */
+    private void refuseRoutedForwardedIp() {
+        Optional<InetAddress> forwarded = layout.namespaced.flatMap(Namespaced::forwardedGuestIp);
+        if (forwarded.isEmpty()) return;
+        Optional<Route> route = host.rtnl.fibMatch(forwarded.get());
+        if (route.isEmpty() || (route.get().isDefault() && route.get().type() != RtnlConstants.RTN_LOCAL)) return;
+        Route r = route.get();
+        String dev = r.outputIndex().isEmpty() ? "" : host.rtnl.link(r.outputIndex().getAsInt())
+                .map(l -> " dev " + l.name()).orElse("");
+        String found = (r.isDefault() ? "default" : IpInet.formatAddress(r.destination()) + "/" + r.prefixLength())
+                + r.gateway().map(g -> " via " + IpInet.formatAddress(g)).orElse("") + dev;
+        String ip = IpInet.formatAddress(forwarded.get());
+        String why = r.type() == RtnlConstants.RTN_LOCAL ? "is an address of the host (local route " + found + ")"
+                : "is routed by the host more specifically than by its default route (route " + found + ")";
+        throw new FcnetException(FcnetException.Kind.CONFLICT, "Add " + layout.id() + ": forwarded guest IP " + ip + " "
+                + why + "; nothing was changed", "check", ip, null);
+    }
+
     private FcnetException exists(String object, String what) {
         return new FcnetException(FcnetException.Kind.ALREADY_EXISTS, "Add " + layout.id() + ": " + what
                 + "; nothing was changed", "check", object, null);
@@ -153,8 +176,8 @@ final class AddOperation {
         }
         if (!off.isEmpty()) {
             throw new FcnetException("Add " + layout.id() + ": the host netns does not forward the guest's traffic ("
-                    + String.join("; ", off) + "); nothing was changed (enable forwarding, or use"
-                    + " ForwardingPolicy.ENABLE to let the engine do it)", "check forwarding", String.join(", ",
+                    + String.join("; ", off) + "); nothing was changed (enable forwarding, or have the engine"
+                    + " enable it)", "check forwarding", String.join(", ",
                     Forwarding.hostNeeds(layout).stream().map(Need::sysctl).toList()), null);
         }
     }
@@ -279,7 +302,7 @@ final class AddOperation {
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
             List<Rule> added = inner.nft.commit(batch);
-            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle(), true));
+            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle()));
         });
     }
 
@@ -288,25 +311,21 @@ final class AddOperation {
     /** Networks whose host rules one transaction adds at most (a few hundred KiB of messages and replies). */
     static final int SHARED_COMMIT = 256;
 
-    /** Marks a shared masquerade rule that an earlier Add of the same batch adds. */
-    private static final long IN_BATCH = -1;
-
     /**
-     * One Add's part of a batch: the rules it adds, in order, those it found (handle, or
-     * {@link #IN_BATCH}), and the chains and table it makes (and undoes).
+     * One Add's part of a batch: the rules it adds, in order, and the chains and table it makes
+     * (and undoes); none when its guest is masqueraded already ({@code conflict}).
      */
-    private record HostPlan(List<RuleSpec> adding, Map<RuleSpec, Long> present, List<Chain> createdChains,
-            boolean createdTable) {}
+    private record HostPlan(List<RuleSpec> adding, List<Chain> createdChains, boolean createdTable, boolean conflict) {}
 
     private record Batch(NftBatch changes, List<HostPlan> plans) implements HostRules.Plan {}
 
     /**
      * The host rules of Adds of one family as one batch, with the fcnet table and chains when the
      * copy shows them missing or of another shape (nft's add then keeps existing ones, or the
-     * kernel refuses a chain of another shape in its own words). A Simple masquerade rule is
-     * added only when the postrouting chain, or an earlier Add of the batch, does not have it
-     * yet: the commit is conditional on the ruleset being what the copy shows, so no one else
-     * can have added it meanwhile.
+     * kernel refuses a chain of another shape in its own words). A Simple network whose masquerade
+     * rule the postrouting chain, or an earlier Add of the batch, has already is refused: the
+     * rule would serve two networks, and deleting either would cut the other off. The commit is
+     * conditional on the ruleset being what the copy shows, so no one can have added it meanwhile.
      */
     private static Batch plan(HostRules.Family copy, List<AddOperation> ops) {
         NftBatch changes = new NftBatch();
@@ -318,29 +337,20 @@ final class AddOperation {
             changes.addTable(FcnetRules.table(first.family));
             first.hostChains.forEach(changes::addChain);
         }
-        Set<List<Expr>> planned = new HashSet<>();
+        Set<List<Expr>> masqueraded = new HashSet<>();
         List<HostPlan> plans = new ArrayList<>(ops.size());
         for (AddOperation op : ops) {
-            List<RuleSpec> adding = new ArrayList<>();
-            Map<RuleSpec, Long> present = new HashMap<>();
-            for (RuleSpec spec : op.layout.hostRules) {
-                if (op.layout.isSharedMasquerade(spec)) {
-                    OptionalLong found = copy.handle(spec.rule());
-                    if (found.isPresent()) {
-                        present.put(spec, found.getAsLong());
-                        continue;
-                    }
-                    if (!planned.add(spec.rule().exprs())) {
-                        present.put(spec, IN_BATCH);
-                        continue;
-                    }
-                }
-                adding.add(spec);
-                changes.addRule(spec.rule());
-            }
             // What the batch makes belongs to its first Add, which undoes it if it fails.
             boolean firstOp = plans.isEmpty();
-            plans.add(new HostPlan(adding, present, firstOp ? missing : List.of(), firstOp && createTable));
+            List<Chain> created = firstOp ? missing : List.of();
+            boolean conflict = op.layout.hostRules.stream().filter(op.layout::isSimpleMasquerade)
+                    .anyMatch(spec -> copy.handle(spec.rule()).isPresent() || !masqueraded.add(spec.rule().exprs()));
+            if (conflict) {
+                plans.add(new HostPlan(List.of(), created, firstOp && createTable, true));
+                continue;
+            }
+            op.layout.hostRules.forEach(spec -> changes.addRule(spec.rule()));
+            plans.add(new HostPlan(op.layout.hostRules, created, firstOp && createTable, false));
         }
         return new Batch(changes, plans);
     }
@@ -350,8 +360,9 @@ final class AddOperation {
         tx.step("add rules", describeHostRules(), () -> {
             HostRules.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
             HostPlan plan = done.plan().plans().get(0);
-            recordHostRules(plan, done.added(), done.added());
             tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
+            if (plan.conflict()) throw masqueradeConflict();
+            recordHostRules(done.added());
         });
     }
 
@@ -397,7 +408,10 @@ final class AddOperation {
                     try {
                         // Registered first: should the step fail, its rollback deletes them too.
                         op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
-                        op.tx.step("add rules", op.describeHostRules(), () -> op.recordHostRules(plan, own, added));
+                        op.tx.step("add rules", op.describeHostRules(), () -> {
+                            if (plan.conflict()) throw op.masqueradeConflict();
+                            op.recordHostRules(own);
+                        });
                     } catch (FcnetException f) {
                         op.hostRulesFailure = f;
                     }
@@ -406,24 +420,18 @@ final class AddOperation {
         }
     }
 
-    /**
-     * Appends this Add's host rules to its result, in layout order: {@code own}, the rules it
-     * added; {@code batch}, all the batch added (where a masquerade rule an earlier Add of the
-     * batch added is found).
-     */
-    private void recordHostRules(HostPlan plan, List<Rule> own, List<Rule> batch) {
-        int next = 0;
-        for (RuleSpec spec : layout.hostRules) {
-            Long present = plan.present().get(spec);
-            if (present == null) {
-                rules.add(handle(host, spec, own.get(next++).handle(), true));
-            } else if (present == IN_BATCH) {
-                long h = batch.stream().filter(r -> r.exprs().equals(spec.rule().exprs())).findFirst().orElseThrow().handle();
-                rules.add(handle(host, spec, h, false));
-            } else {
-                rules.add(handle(host, spec, present, false));
-            }
-        }
+    /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
+    private FcnetException masqueradeConflict() {
+        String guest = IpInet.formatAddress(network.guestIp().address());
+        String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
+                .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
+        return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
+                "check", network.tapName(), null);
+    }
+
+    /** Appends this Add's host rules, {@code added} (in layout order), to its result. */
+    private void recordHostRules(List<Rule> added) {
+        for (int i = 0; i < added.size(); i++) rules.add(handle(host, layout.hostRules.get(i), added.get(i).handle()));
     }
 
     private String describeHostRules() {
@@ -460,9 +468,9 @@ final class AddOperation {
                 + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
     }
 
-    private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
+    private RuleHandle handle(Place place, RuleSpec spec, long handle) {
         Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text(), added);
+        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text());
     }
 
     private void enableForwarding() {

@@ -15,7 +15,8 @@ import java.util.Objects;
 
 /**
  * What Check found: every object the network consists of, in the order Add creates them, each
- * present, missing or different. Nothing was changed to make it.
+ * present, missing or different, and warnings that do not count against it (host forwarding
+ * that is off, when the engine was not told to enable it). Nothing was changed to make it.
  *
  * @param network the network checked
  * @param items every expected object, not only the problems
@@ -26,7 +27,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         items = List.copyOf(items);
     }
 
-    /** True when every object is present as expected. */
+    /** True when no object is missing or different; warnings do not count. */
     public boolean isClean() {
         return items.stream().allMatch(CheckItem::ok);
     }
@@ -36,9 +37,17 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         return items.stream().filter(i -> !i.ok()).toList();
     }
 
+    /** One line per {@link CheckItem.Status#WARNING} item: what is off and how to turn it on. */
+    public List<String> warnings() {
+        return items.stream().filter(i -> i.status() == CheckItem.Status.WARNING)
+                .map(i -> "Check " + Networks.id(network) + ": " + i.object() + " in the "
+                        + i.netns().map(n -> "netns " + n).orElse("host netns") + ": " + i.detail())
+                .toList();
+    }
+
     /**
      * Throws unless the report is clean, for callers that treat an incomplete network as an error
-     * (as fcnet's check does).
+     * (as fcnet's check does); warnings do not make it throw.
      *
      * @throws FcnetException naming every missing or different object
      */
@@ -72,11 +81,17 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         return Json.write(new JsonObject(o));
     }
 
+    private String summary() {
+        if (!isClean()) return problems().size() + " of " + items.size() + " objects missing or different";
+        int warnings = warnings().size();
+        return warnings == 0 ? "clean" : "clean, with " + warnings + (warnings == 1 ? " warning" : " warnings");
+    }
+
     /** One line per item (see {@link CheckItem#toString()}), after a summary line. */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Check ").append(Networks.id(network)).append(": ")
-                .append(isClean() ? "clean" : problems().size() + " of " + items.size() + " objects missing or different");
+                .append(summary());
         for (CheckItem i : items) s.append('\n').append(i);
         return s.toString();
     }

@@ -57,14 +57,6 @@ public final class FcnetEngine implements AutoCloseable {
     public static final String LINK_ALIAS = "fcnet";
 
     /**
-     * The link group (IFLA_GROUP) of the host links Delete has retired and not yet destroyed
-     * ({@code ip link show group 1717792359}); they are named {@code fcg<ifindex>}, down and
-     * without the network's address. The engine destroys the whole group, whatever is in it,
-     * when it starts and behind every Delete. ("fcng" in ASCII.)
-     */
-    public static final int GRAVEYARD_GROUP = 0x66636e67;
-
-    /**
      * How many networks a bulk operation works on at once by default: the processors, but at
      * least 2 (while one thread waits for the kernel, another prepares its next request).
      */
@@ -210,7 +202,10 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Looks at every object the network consists of, changing nothing.
+     * Looks at every object the network consists of, changing nothing (not even the clean-up of
+     * what dead engines left, which only Adds and Deletes do). Host forwarding that is off is a
+     * {@link CheckItem.Status#WARNING}, which leaves the report clean, as Add only warns about it;
+     * an engine told to enable or require it counts it.
      *
      * @return every expected object as present, missing or different
      * @throws FcnetException only when the kernel could not be asked
@@ -223,8 +218,8 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
      * makes it with {@code options}: for their caller, with their tap owner.
      *
-     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
-     *     record another user and the caller is not root
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the caller is not root
+     *     and a link or netns of the network is marked for another user or not marked at all
      */
     public CheckReport check(FirecrackerNetwork network, AddOptions options) {
         Objects.requireNonNull(options, "options");
@@ -232,7 +227,8 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<CheckReport> trace = checkTrace(OperationTrace.noProgress(), 1);
         trace.begin(0);
         try {
-            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options).run());
+            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options,
+                    this.options.forwarding()).run());
             trace.end(0, new Outcome.Done<>(report), 0);
             return report;
         } catch (FcnetException e) {
@@ -264,7 +260,7 @@ public final class FcnetEngine implements AutoCloseable {
         Place.Sockets s = acquire();
         boolean reusable = false;
         try {
-            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller).run();
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller, options.forwarding()).run();
             reusable = true;
             return found;
         } catch (FcnetException e) {
@@ -279,9 +275,11 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Deletes the network, which must exist in full ({@link DeleteMode#STRICT}).
+     * Deletes the network, which should exist in full ({@link DeleteMode#STRICT}).
      *
-     * @throws FcnetException "network tap0 does not exist" (or what of it is missing), having deleted nothing
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_FOUND} ("network tap0 does not
+     *     exist") having deleted nothing, or {@link FcnetException.Kind#INCOMPLETE} naming what was
+     *     missing, having deleted the rest
      */
     public DeleteResult delete(FirecrackerNetwork network) {
         return delete(network, DeleteMode.STRICT);
@@ -296,14 +294,24 @@ public final class FcnetEngine implements AutoCloseable {
      * its netns is unlinked and its host link is down, without address and renamed
      * {@code fcg<ifindex>}. Destroying that link (and with it veth2 and the rest of the netns)
      * costs the kernel about 16 ms a device, so it is left to a thread of the engine that destroys
-     * every link retired meanwhile in one request ({@link #GRAVEYARD_GROUP}). {@link #close()}
+     * every link retired meanwhile in one request (they are in a link group of the engine's own,
+     * a random one; an engine's first Add or Delete also destroys, the same way, links that an
+     * engine which died had retired: named {@code fcg<ifindex>} and marked). {@link #close()}
      * and {@link #awaitDestruction()} wait for it.
      *
      * <p>Deletes of the same mode that other threads ask for at the same time are carried out
      * together with this one, as one {@link #deleteAll}; each still succeeds or fails on its own.
      *
-     * @throws FcnetException for what could not be removed (every removal is tried), or in strict
-     *     mode when the network is missing or incomplete (then nothing is removed)
+     * <p>A network that is partly there (after a crash, or its netns deleted behind the engine's
+     * back) is removed as far as it is there; its rules are found by content, every copy of
+     * each. Strict mode then fails as {@link FcnetException.Kind#INCOMPLETE}, naming what was
+     * missing; idempotent mode lists it in {@link DeleteResult#absent()}. Links and a netns
+     * without the engine's mark are removed only under {@link ForeignObjects#ALLOW}; otherwise,
+     * as for an object of the wrong kind, nothing is removed ({@link FcnetException.Kind#NOT_OURS}).
+     *
+     * @throws FcnetException for what could not be removed (every removal is tried), what may not
+     *     be removed, or in strict mode when the network is missing (then nothing is removed) or
+     *     incomplete
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
         return delete(network, mode, Caller.ROOT);
@@ -311,8 +319,8 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #delete(FirecrackerNetwork, DeleteMode)} for {@code caller}: refused, as
-     * {@link FcnetException.Kind#NOT_OURS}, for a network whose marks record another user unless
-     * the caller is root.
+     * {@link FcnetException.Kind#NOT_OURS} and removing nothing, for a network whose marks record
+     * another user or that has a link or netns without the mark, unless the caller is root.
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode, Caller caller) {
         return deletes.get(Objects.requireNonNull(mode, "mode")).run(new DeleteRequest(network, caller));
@@ -373,6 +381,7 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<AddResult> trace = new OperationTrace<>("Add", OperationEvent.Add::new, r -> r.rules().size(),
                 Objects.requireNonNull(progress, "progress"), all.size());
         IntUnaryOperator stepsDone = i -> ops[i] == null ? 0 : ops[i].stepsDone();
+        graveyard.sweepOnce();
         withPlaces(workers, places -> {
             parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> {
                 ops[i] = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w], options.forwarding(),
@@ -407,7 +416,8 @@ public final class FcnetEngine implements AutoCloseable {
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
         withPlaces(workers, places -> parallel(workers, all, outcomes, "Check", trace, i -> 0,
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT).run()));
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
+                        options.forwarding()).run()));
         return List.of(outcomes);
     }
 
@@ -442,7 +452,9 @@ public final class FcnetEngine implements AutoCloseable {
         Objects.requireNonNull(mode, "mode");
         List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
         int workers = workers(parallelism, all.size());
+        // An idempotent Delete is a clean-up: it sweeps whatever dead engines left each time.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
+        else graveyard.sweepOnce();
         @SuppressWarnings("unchecked")
         Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
         DeleteOperation[] ops = new DeleteOperation[all.size()];
@@ -567,6 +579,11 @@ public final class FcnetEngine implements AutoCloseable {
     /** The engine's copy of the host's fcnet tables; for tests. */
     HostRules hostRules() {
         return hostRules;
+    }
+
+    /** The link group of the links Deletes retired; for tests. */
+    int graveyardGroup() {
+        return graveyard.group();
     }
 
     /** The batching of concurrent Adds; for tests. */

@@ -77,7 +77,9 @@ final class Transaction {
                         : "; " + completed + (completed == 1 ? " completed step" : " completed steps")
                         + " rolled back (" + undone + " undo " + (undone == 1 ? "action" : "actions") + ")")
                 + (notUndone.isEmpty() ? "" : "; ROLLBACK INCOMPLETE: " + notUndone);
-        FcnetException e = new FcnetException(message, step, object, cause);
+        // A step refused by the engine itself (e.g. a conflict) keeps its kind.
+        FcnetException e = new FcnetException(cause instanceof FcnetException f ? f.kind() : null, message, step, object,
+                cause);
         for (int i = 0; i < failures; i++) e.addSuppressed(undoFailures[i]);
         return e;
     }

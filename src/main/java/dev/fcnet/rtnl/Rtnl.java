@@ -83,8 +83,18 @@ public final class Rtnl implements AutoCloseable {
         }
     }
 
-    /** Every link of the namespace, from one dump: for listings, never for an operation on one network. */
-    public List<Link> allLinks() {
+    /** The link with this index; empty when there is none (ENODEV). */
+    public Optional<Link> link(int index) {
+        try {
+            return Optional.of(get(b -> RtnlMessages.getLink(b, index), RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) return Optional.empty();
+            throw e;
+        }
+    }
+
+    /** Every link of the netns, from one dump. */
+    public List<Link> links() {
         return dump(RtnlMessages::getLinks, RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink);
     }
 
@@ -229,9 +239,18 @@ public final class Rtnl implements AutoCloseable {
         request(b -> RtnlMessages.delRoute(b, destination, prefixLength, gateway));
     }
 
-    /** The main table's routes of one family, from a dump the kernel filters by family and table. */
+    /**
+     * The main table's routes of one family, from a dump the kernel filters by family and table;
+     * none when there is no main table.
+     */
     public List<Route> routes(IpFamily family) {
-        return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        try {
+            return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        } catch (NetlinkException e) {
+            // "FIB table does not exist": a netns with no route yet, or one being destroyed.
+            if (e.errno() == Errno.ENOENT) return List.of();
+            throw e;
+        }
     }
 
     /**

@@ -106,6 +106,7 @@ public final class RtnlConstants {
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
+    public static final int RTN_LOCAL = 2;
     public static final int RTM_F_LOOKUP_TABLE = 0x1000;
     public static final int RTM_F_FIB_MATCH = 0x2000;
     public static final int RTA_DST = 1;

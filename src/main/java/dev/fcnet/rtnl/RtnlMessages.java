@@ -44,11 +44,19 @@ final class RtnlMessages {
         b.end();
     }
 
-    /** {@code ip link show}: every link of the namespace, a dump. */
+    /** {@code ip link show} of the link with this index: a get, never a dump. */
+    static void getLink(MessageBuilder b, int index) {
+        b.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, "RTM_GETLINK index " + index);
+        int h = b.reserve(SIZEOF_IFINFOMSG);
+        b.setU8(h, AF_PACKET);
+        b.setU32(h + IFINFOMSG_INDEX, index);
+        b.end();
+    }
+
+    /** {@code ip link show}: every link of the netns. */
     static void getLinks(MessageBuilder b) {
         b.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, "RTM_GETLINK dump");
         b.setU8(b.reserve(SIZEOF_IFINFOMSG), AF_PACKET);
-        b.putU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
         b.end();
     }
 

@@ -66,6 +66,26 @@ class MainKernelTest {
                 run(host, "--iface", "eth1", "-D", "simple"));
     }
 
+    /** The quick start on a host with forwarding off: Add and Check both warn, with the fix, and succeed. */
+    @Test
+    void forwardingOffIsAWarningForAddAndCheck(ScratchNetns host) {
+        hostLike(host);
+        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=0");
+        Run add = run(host, "--iface", "eth1", "-A", "simple");
+        assertEquals(0, add.code(), add.toString());
+        assertTrue(add.err().startsWith("fcnet: warning: Add tap0: ipv4 forwarding on tap0 in the host netns: off"), add.err());
+        Run check = run(host, "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        assertTrue(check.out().startsWith("Check tap0: clean, with 2 warnings" + NL), check.out());
+        assertEquals(List.of("fcnet: warning: Check tap0: ipv4 forwarding on tap0 in the host netns: off"
+                        + " (net.ipv4.conf.tap0.forwarding = 0); the guest's traffic is not forwarded until it is on"
+                        + " (sysctl -w net.ipv4.conf.tap0.forwarding=1)",
+                "fcnet: warning: Check tap0: ipv4 forwarding on eth1 in the host netns: off"
+                        + " (net.ipv4.conf.eth1.forwarding = 0); the guest's traffic is not forwarded until it is on"
+                        + " (sysctl -w net.ipv4.conf.eth1.forwarding=1)"), check.err().lines().toList());
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
+    }
+
     @Test
     void namespacedFromJsonOnStdin(ScratchNetns host) {
         hostLike(host);

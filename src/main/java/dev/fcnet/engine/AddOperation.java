@@ -280,14 +280,16 @@ final class AddOperation {
         }
     }
 
-    /** TUNSETOWNER and TUNSETGROUP of the options' tap owner. */
+    /**
+     * TUNSETOWNER and TUNSETGROUP of the options' tap owner; without one, owner root: the kernel
+     * lets any user open a tap that has neither owner nor group.
+     */
     private TapOptions tapOptions() {
+        if (options.tapOwner().isEmpty()) return TapOptions.DEFAULT.withOwner(0);
+        TapOwner owner = options.tapOwner().get();
         TapOptions tap = TapOptions.DEFAULT;
-        if (options.tapOwner().isPresent()) {
-            TapOwner owner = options.tapOwner().get();
-            if (owner.uid().isPresent()) tap = tap.withOwner(owner.uid().getAsInt());
-            if (owner.gid().isPresent()) tap = tap.withGroup(owner.gid().getAsInt());
-        }
+        if (owner.uid().isPresent()) tap = tap.withOwner(owner.uid().getAsInt());
+        if (owner.gid().isPresent()) tap = tap.withGroup(owner.gid().getAsInt());
         return tap;
     }
 

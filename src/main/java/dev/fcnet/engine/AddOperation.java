@@ -294,8 +294,8 @@ final class AddOperation {
     }
 
     /**
-     * Marks the open tap as the engine's, then makes it persistent (deleted on rollback): it
-     * outlives the process only once marked. The caller closes the handle.
+     * Marks the open tap as the engine's, then makes it persistent (in the host netns, deleted on
+     * rollback): it outlives the process only once marked. The caller closes the handle.
      */
     private Link markAndPersist(Place place, Tap tap) {
         String name = tap.name();
@@ -306,7 +306,8 @@ final class AddOperation {
         });
         tx.step("persist tap", place.qualify(name), () -> {
             tap.persist();
-            tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+            // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
+            if (place == host) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
         });
         return link;
     }

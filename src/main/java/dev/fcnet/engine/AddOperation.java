@@ -8,6 +8,7 @@ import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.FcnetException.Kind;
 import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
@@ -248,8 +249,15 @@ final class AddOperation {
         Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
-                    // Deleting veth1 frees both names at once; the netns would free them only when it dies.
-                    tx.onRollback("delete link " + ns.veth1Name(), () -> host.rtnl.deleteLink(ns.veth1Name()));
+                    // Deleting veth1 frees both names at once; the netns would free them only when it dies. Once
+                    // the netns is unnamed again (a later undo) and closed, it may die first, taking veth1 along.
+                    tx.onRollback("delete link " + ns.veth1Name(), () -> {
+                        try {
+                            host.rtnl.deleteLink(ns.veth1Name());
+                        } catch (NetlinkException e) {
+                            if (e.errno() != Errno.ENODEV) throw e;
+                        }
+                    });
                     return new Link[] {lookup(host, ns.veth1Name()), lookup(inner, ns.veth2Name())};
                 });
         configure(host, veths[0], ns.veth1Ip(), true);
@@ -531,16 +539,15 @@ final class AddOperation {
         return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text(), added);
     }
 
+    /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
-        List<CheckItem> states = Forwarding.states(host, needs, null);
-        List<Need> off = new ArrayList<>();
-        for (int i = 0; i < needs.size(); i++) {
-            if (states.get(i).status() == Status.DIFFERENT) off.add(needs.get(i));
-        }
-        if (off.isEmpty()) return;
-        tx.step("enable forwarding", host.qualify(String.join(", ", off.stream().map(Need::sysctl).toList())),
-                () -> off.forEach(n -> Forwarding.enable(host, n)));
+        tx.step("enable forwarding", host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
+            List<CheckItem> states = Forwarding.states(host, needs, null);
+            for (int i = 0; i < needs.size(); i++) {
+                if (states.get(i).status() == Status.DIFFERENT) Forwarding.enable(host, needs.get(i));
+            }
+        });
     }
 
     /** {@code e} as of kind {@code kind}, message, step, cause and suppressed failures kept. */

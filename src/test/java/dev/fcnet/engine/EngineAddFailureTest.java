@@ -61,10 +61,17 @@ class EngineAddFailureTest {
     static Stream<Arguments> networks() {
         List<Arguments> cases = new ArrayList<>();
         for (Stack s : List.of(Stack.V4, Stack.V6, Stack.DUAL_V4)) {
-            cases.add(Arguments.of("simple " + s, s, false));
-            cases.add(Arguments.of("namespaced forwarded " + s, s, true));
+            cases.add(Arguments.of("simple " + s, s, false, false));
+            cases.add(Arguments.of("namespaced forwarded " + s, s, true, false));
         }
+        // With one more step at the end, and its look-up.
+        cases.add(Arguments.of("namespaced forwarded V4, the engine enabling host forwarding", Stack.V4, true, true));
         return cases.stream();
+    }
+
+    private static FcnetEngine engine(ScratchNetns host, boolean enableForwarding) {
+        return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path())
+                .withForwarding(enableForwarding ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN));
     }
 
     private static FirecrackerNetwork network(ScratchNetns host, Stack stack, boolean namespaced) {
@@ -73,9 +80,9 @@ class EngineAddFailureTest {
     }
 
     /** The steps of one successful Add of {@code n}, in order; the network is removed again with the tools. */
-    private static List<Step> steps(ScratchNetns host, FirecrackerNetwork n) {
+    private static List<Step> steps(ScratchNetns host, FirecrackerNetwork n, boolean enableForwarding) {
         List<Step> steps = new ArrayList<>();
-        try (FcnetEngine engine = EngineFixture.engine(host)) {
+        try (FcnetEngine engine = engine(host, enableForwarding)) {
             engine.faults((step, object) -> steps.add(new Step(step, object)));
             engine.add(n, OPTIONS);
         }
@@ -85,12 +92,14 @@ class EngineAddFailureTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
-    void whateverStepThrowsNothingIsLeft(String name, Stack stack, boolean namespaced, ScratchNetns host) {
+    void whateverStepThrowsNothingIsLeft(String name, Stack stack, boolean namespaced, boolean enableForwarding,
+            ScratchNetns host) {
         EngineFixture.readyHost(host);
         FirecrackerNetwork n = network(host, stack, namespaced);
-        List<Step> steps = steps(host, n);
+        List<Step> steps = steps(host, n, enableForwarding);
+        assertEquals(enableForwarding, steps.getLast().step().equals("enable forwarding"), steps::toString);
         String before = snapshot(host);
-        try (FcnetEngine engine = EngineFixture.engine(host)) {
+        try (FcnetEngine engine = engine(host, enableForwarding)) {
             for (Step failing : steps) {
                 engine.faults((step, object) -> {
                     if (new Step(step, object).equals(failing)) throw new Vanished(failing);
@@ -110,14 +119,14 @@ class EngineAddFailureTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void cutShortAtAnyStepLeavesOnlyMarkedLinksAndNamespaces(String name, Stack stack, boolean namespaced,
-            ScratchNetns host) {
+            boolean enableForwarding, ScratchNetns host) {
         EngineFixture.readyHost(host);
         FirecrackerNetwork n = network(host, stack, namespaced);
-        List<Step> steps = steps(host, n);
+        List<Step> steps = steps(host, n, enableForwarding);
         String before = snapshot(host);
         List<String> left = new ArrayList<>();
         for (Step failing : steps) {
-            try (FcnetEngine engine = EngineFixture.engine(host)) {
+            try (FcnetEngine engine = engine(host, enableForwarding)) {
                 engine.faults((step, object) -> {
                     if (new Step(step, object).equals(failing)) throw new Crash(failing);
                 });

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.engine.EngineFixture.Stack;
 import dev.fcnet.json.JsonValue.JsonObject;
 import dev.fcnet.rtnl.IpJson;
@@ -171,8 +172,12 @@ class EngineAddFailureTest {
         return IpJson.objects(Tools.run("ip", "-n", netns, "-j", "-d", "link", "show"));
     }
 
+    private static boolean marked(JsonObject link) {
+        return IpJson.at(link, "ifalias") != null && MARK.equals(IpJson.string(link, "ifalias"));
+    }
+
     private static boolean netnsExists(FirecrackerNetwork n) {
-        return n.networkType() instanceof dev.fcnet.FirecrackerNetworkType.Namespaced ns
+        return n.networkType() instanceof Namespaced ns
                 && EngineFixture.ipNetns().contains(ns.netnsName());
     }
 
@@ -183,18 +188,13 @@ class EngineAddFailureTest {
             List<String> unmarked = new ArrayList<>();
             for (JsonObject l : links(host.name())) {
                 String name = IpJson.string(l, "ifname");
-                if (!HOST_LINKS.contains(name) && !MARK.equals(IpJson.at(l, "ifalias") == null ? null
-                        : IpJson.string(l, "ifalias"))) {
-                    unmarked.add(name + " (host netns)");
-                }
+                if (!HOST_LINKS.contains(name) && !marked(l)) unmarked.add(name + " (host netns)");
             }
             if (netnsExists(n)) {
-                String netns = ((dev.fcnet.FirecrackerNetworkType.Namespaced) n.networkType()).netnsName();
+                String netns = ((Namespaced) n.networkType()).netnsName();
                 // Every link in it, lo included: lo's mark is the netns'.
                 for (JsonObject l : links(netns)) {
-                    if (!MARK.equals(IpJson.at(l, "ifalias") == null ? null : IpJson.string(l, "ifalias"))) {
-                        unmarked.add(IpJson.string(l, "ifname") + " (netns " + netns + ")");
-                    }
+                    if (!marked(l)) unmarked.add(IpJson.string(l, "ifname") + " (netns " + netns + ")");
                 }
             }
             if (unmarked.isEmpty() || System.nanoTime() > deadline) return unmarked;
@@ -219,7 +219,7 @@ class EngineAddFailureTest {
             if (!HOST_LINKS.contains(name)) Tools.exec(null, "ip", "-n", host.name(), "link", "delete", name);
         }
         if (netnsExists(n)) {
-            Tools.run("ip", "netns", "delete", ((dev.fcnet.FirecrackerNetworkType.Namespaced) n.networkType()).netnsName());
+            Tools.run("ip", "netns", "delete", ((Namespaced) n.networkType()).netnsName());
         }
         Tools.run("ip", "netns", "exec", host.name(), "nft", "flush", "ruleset");
     }

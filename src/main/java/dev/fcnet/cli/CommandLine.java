@@ -6,6 +6,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.IpInet;
+import dev.fcnet.engine.TapOwner;
 import dev.fcnet.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * fcnet-cli's command line (its clap definition): global options, exactly one of -A/-D/-C, then the
@@ -26,7 +29,7 @@ import java.nio.file.Path;
  * {@code =}. Extensions: {@code --json FILE|-} reads the network instead of flags and subcommand;
  * {@code --boot-arg} prints the guest's boot argument and performs no operation;
  * {@code --enable-forwarding} (Add) and {@code --idempotent} (Delete) are the explicit opt-ins of
- * DESIGN §3–4.
+ * DESIGN §3–4; {@code --tap-uid}/{@code --tap-gid} (Add, Check) name the tap's owner.
  */
 final class CommandLine {
     private CommandLine() {}
@@ -38,11 +41,17 @@ final class CommandLine {
      * @param enableForwarding {@code --enable-forwarding}: Add turns on the host forwarding the guest's
      *     traffic needs instead of only warning that it is off
      * @param idempotent {@code --idempotent}: Delete removes whatever part of the network exists
+     * @param tapOwner {@code --tap-uid}/{@code --tap-gid}: who Add lets open the tap, and Check expects
      */
     record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
-                   boolean idempotent) implements Command {
+                   boolean idempotent, Optional<TapOwner> tapOwner) implements Command {
         Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
             this(network, operation, false, false);
+        }
+
+        Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
+                boolean idempotent) {
+            this(network, operation, enableForwarding, idempotent, Optional.empty());
         }
     }
 
@@ -73,6 +82,8 @@ final class CommandLine {
         IFACE("--iface", true),
         TAP("--tap", true),
         TAP_IP("--tap-ip", true),
+        TAP_UID("--tap-uid", true),
+        TAP_GID("--tap-gid", true),
         JSON("--json", true),
         NETNS("--netns", false),
         VETH1("--veth1", false),
@@ -189,10 +200,36 @@ final class CommandLine {
         if (idempotent && operation != FirecrackerNetworkOperation.Delete) {
             throw new UsageException("--idempotent applies to -D/--del only");
         }
+        Optional<TapOwner> tapOwner = tapOwner(values);
+        if (tapOwner.isPresent() && operation != FirecrackerNetworkOperation.Add
+                && operation != FirecrackerNetworkOperation.Check) {
+            throw new UsageException("--tap-uid and --tap-gid apply to -A/--add and -C/--check only");
+        }
         FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
                 ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
         return operation == null ? new PrintBootArg(network)
-                : new Perform(network, operation, enableForwarding, idempotent);
+                : new Perform(network, operation, enableForwarding, idempotent, tapOwner);
+    }
+
+    private static Optional<TapOwner> tapOwner(String[] values) throws UsageException {
+        OptionalInt uid = id(values, Opt.TAP_UID, "user");
+        OptionalInt gid = id(values, Opt.TAP_GID, "group");
+        return uid.isEmpty() && gid.isEmpty() ? Optional.empty() : Optional.of(new TapOwner(uid, gid));
+    }
+
+    /** A uid or gid: a number from 0 up (the kernel's (uid_t)-1 means none). */
+    private static OptionalInt id(String[] values, Opt opt, String what) throws UsageException {
+        String value = values[opt.ordinal()];
+        if (value == null) return OptionalInt.empty();
+        try {
+            if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return OptionalInt.of(Integer.parseInt(value));
+            }
+        } catch (NumberFormatException e) {
+            // too large: below
+        }
+        throw new UsageException(opt.flag + ": invalid value " + Json.quote(value) + "; expected a " + what
+                + " id, a number from 0 to " + Integer.MAX_VALUE);
     }
 
     private static FirecrackerNetwork fromFlags(String[] values, String subcommand) throws UsageException {
@@ -248,7 +285,7 @@ final class CommandLine {
     private static FirecrackerNetwork fromJson(String[] values, String subcommand, InputStream stdin)
             throws UsageException {
         for (Opt o : Opt.values()) {
-            if (o != Opt.JSON && values[o.ordinal()] != null) {
+            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && values[o.ordinal()] != null) {
                 throw new UsageException("--json replaces the network flags; " + o.flag + " cannot be combined with it");
             }
         }

@@ -6,6 +6,7 @@ import dev.fcnet.cli.CommandLine.Command;
 import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
 import dev.fcnet.cli.CommandLine.UsageException;
+import dev.fcnet.engine.AddOptions;
 import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.EngineOptions;
@@ -55,8 +56,9 @@ public final class Main {
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
         if (command instanceof Perform p) {
             EngineOptions chosen = p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options;
+            AddOptions addOptions = p.tapOwner().map(AddOptions.DEFAULT::withTapOwner).orElse(AddOptions.DEFAULT);
             return perform(p.network(), p.operation(), p.idempotent() ? DeleteMode.IDEMPOTENT : DeleteMode.STRICT,
-                    chosen, out, err);
+                    addOptions, chosen, out, err);
         }
         if (command instanceof PrintBootArg b) {
             out.println(b.network().guestIpBootArg(GUEST_IFACE));
@@ -73,16 +75,16 @@ public final class Main {
      * prints its report, every object on its own line.
      */
     static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, DeleteMode deleteMode,
-                       EngineOptions options, PrintStream out, PrintStream err) {
+                       AddOptions addOptions, EngineOptions options, PrintStream out, PrintStream err) {
         try (FcnetEngine engine = FcnetEngine.open(options)) {
             if (operation == FirecrackerNetworkOperation.Check) {
-                CheckReport report = engine.check(network);
+                CheckReport report = engine.check(network, addOptions);
                 out.println(report);
                 for (String warning : report.warnings()) err.println("fcnet: warning: " + warning);
                 return report.isClean() ? 0 : EXIT_NOT_CLEAN;
             }
             if (operation == FirecrackerNetworkOperation.Add) {
-                for (String warning : engine.add(network).warnings()) err.println("fcnet: warning: " + warning);
+                for (String warning : engine.add(network, addOptions).warnings()) err.println("fcnet: warning: " + warning);
             } else {
                 engine.delete(network, deleteMode);
             }
@@ -122,6 +124,9 @@ public final class Main {
                   --iface <NAME>       The host interface with the real connectivity [default: eth0]
                   --tap <NAME>         The tap device [default: tap0]
                   --tap-ip <CIDR>      The tap's address, the guest's gateway [default: 172.16.0.1/24]
+                  --tap-uid <UID>      With -A: let user UID open the tap (a jailed VMM's user); with -C:
+                                       expect that owner [by default only root may open the tap]
+                  --tap-gid <GID>      Likewise for the members of group GID
               -A, --add                Add the network
               -D, --del                Delete the network
               -C, --check              Check the network

@@ -5,8 +5,10 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Status;
+import dev.fcnet.engine.FcnetException.Kind;
 import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
@@ -44,6 +46,8 @@ final class AddOperation {
     private final FirecrackerNetwork network;
     private final Place host;
     private final AddOptions options;
+    /** The alias written on every link the Add makes, and on the loopback of its netns. */
+    private final String mark;
     private final ForwardingPolicy policy;
     /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
     private final HostRules hostRules;
@@ -56,6 +60,7 @@ final class AddOperation {
             FaultInjector faults) {
         this.layout = layout;
         this.options = options;
+        this.mark = Mark.of(options.caller()).alias();
         this.network = layout.network;
         this.host = host;
         this.policy = policy;
@@ -75,8 +80,11 @@ final class AddOperation {
         if (layout.namespaced.isPresent()) {
             addNamespaced(layout.namespaced.get());
         } else {
-            Link tap = createTap(host, network.tapName());
-            configure(host, tap, network.tapIp());
+            Link tap;
+            try (Tap opened = host.inside(() -> openTap(host))) {
+                tap = markAndPersist(host, opened);
+            }
+            configure(host, tap, network.tapIp(), false);
         }
     }
 
@@ -127,7 +135,7 @@ final class AddOperation {
 
     // ---- before any change
 
-    /** A Simple network's tap is refused as it is made ({@link #createTap}). */
+    /** A Simple network's tap is refused as it is made ({@link #openTap}). */
     private void refuseExisting() {
         if (layout.namespaced.isEmpty()) return;
         Namespaced ns = layout.namespaced.get();
@@ -184,21 +192,47 @@ final class AddOperation {
 
     // ---- a namespaced network's netns
 
+    /**
+     * The netns stays anonymous, held only by this process (a handle and sockets), until
+     * everything in it and the veth pair are made and marked; only then is it named (mounted at
+     * /run/netns/NAME). Should the process die before, the kernel destroys the netns with its tap
+     * and veth2, and veth2 takes veth1 along: nothing of the network outlives it unmarked.
+     * Rolling back before the mount is deleting veth1 (at once, so that its name is free again)
+     * and closing the handles.
+     */
     private void addNamespaced(Namespaced ns) {
         String name = ns.netnsName();
-        Netns[] netns = new Netns[1];
-        Place inner = null;
+        Netns netns = null;
+        Inside inside = null;
         try {
-            tx.step("create netns", name, () -> {
-                netns[0] = Netns.create(name);
+            netns = tx.step("create netns", name, Netns::createAnonymous);
+            Netns created = netns;
+            inside = netns.call(() -> startInside(created, name));
+            addInside(ns, netns, inside);
+            tx.step("name netns", name, () -> {
+                created.mountAs(name);
                 tx.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
-            inner = netns[0].call(() -> startInside(netns[0], name));
-            addInside(ns, netns[0], inner);
+        } catch (FcnetException e) {
+            if (e.step().equals("name netns") && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
+                throw withKind(Kind.ALREADY_EXISTS, e); // made meanwhile by someone else
+            }
+            throw e;
         } finally {
-            // The netns dies, after a rollback, once nothing holds it open.
-            if (inner != null) inner.closeSockets();
-            if (netns[0] != null) netns[0].close();
+            if (inside != null) inside.close();
+            if (netns != null) netns.close();
+        }
+    }
+
+    /** What the visit inside the new netns opened: its sockets and the tap, not yet persistent. */
+    private record Inside(Place place, Tap tap) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                tap.close();
+            } finally {
+                place.closeSockets();
+            }
         }
     }
 
@@ -206,63 +240,69 @@ final class AddOperation {
      * What must be done from inside the new netns, in one visit on a thread that entered it: its
      * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
-    private Place startInside(Netns netns, String name) {
+    private Inside startInside(Netns netns, String name) {
         Place inner = tx.step("open netns sockets", "netns " + name,
                 () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
+        Tap tap = null;
         try {
-            tx.step("create tap", inner.qualify(network.tapName()), () -> Tap.create(network.tapName(), TapOptions.DEFAULT));
+            tap = openTap(inner);
             // The devices' IPv4 switches are set with their addresses (configure); the others here.
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
                 tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
                         () -> needs.forEach(Forwarding::enableHere));
             }
-            return inner;
+            return new Inside(inner, tap);
         } catch (RuntimeException | Error e) {
+            if (tap != null) tap.close();
             inner.closeSockets();
             throw e;
         }
     }
 
-    private void addInside(Namespaced ns, Netns netns, Place inner) {
-        Place innerPlace = inner;
+    private void addInside(Namespaced ns, Netns netns, Inside inside) {
+        Place inner = inside.place();
         // The netns' mark: Delete can tell a netns the engine made from another one.
-        tx.step("configure link", inner.qualify("lo") + ": alias " + FcnetEngine.LINK_ALIAS + ", up", () -> {
-            Link lo = lookup(innerPlace, "lo");
-            innerPlace.rtnl.send(new RtnlBatch().setAlias(lo, FcnetEngine.LINK_ALIAS).setUp(lo, true));
+        tx.step("configure link", inner.qualify("lo") + ": alias " + mark + ", up", () -> {
+            Link lo = lookup(inner, "lo");
+            inner.rtnl.send(new RtnlBatch().setAlias(lo, mark).setUp(lo, true));
         });
+        Link tap = markAndPersist(inner, inside.tap());
+        // Made from the host with veth2 in the new netns: should the netns die, veth2 takes veth1 along.
         Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
-                    // Deleting veth1 frees both names at once; the netns would free them only when it dies.
-                    tx.onRollback("delete link " + ns.veth1Name(), () -> host.rtnl.deleteLink(ns.veth1Name()));
-                    return new Link[] {lookup(host, ns.veth1Name()), lookup(innerPlace, ns.veth2Name())};
+                    // Deleting veth1 frees both names at once; the netns would free them only when it dies. Once
+                    // the netns is unnamed again (a later undo) and closed, it may die first, taking veth1 along.
+                    tx.onRollback("delete link " + ns.veth1Name(), () -> {
+                        try {
+                            host.rtnl.deleteLink(ns.veth1Name());
+                        } catch (NetlinkException e) {
+                            if (e.errno() != Errno.ENODEV) throw e;
+                        }
+                    });
+                    return new Link[] {lookup(host, ns.veth1Name()), lookup(inner, ns.veth2Name())};
                 });
-        configure(host, veths[0], ns.veth1Ip());
-        configure(inner, veths[1], ns.veth2Ip());
-        configure(inner, lookup(inner, network.tapName()), network.tapIp());
+        configure(host, veths[0], ns.veth1Ip(), true);
+        configure(inner, veths[1], ns.veth2Ip(), true);
+        configure(inner, tap, network.tapIp(), false);
         InetAddress gateway = ns.veth1Ip().address();
         tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
-                () -> innerPlace.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+                () -> inner.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
     }
 
     // ---- steps
 
     /**
-     * A persistent tap in the host netns, deleted on rollback. The tun driver refuses a name any
-     * link has (IFF_TUN_EXCL), which, as the first change, leaves nothing to undo.
+     * The tap, with its owner, from a thread in {@code place}'s netns: not persistent yet, so it
+     * lives only as long as the returned handle (or the process). The tun driver refuses a name
+     * any link has (IFF_TUN_EXCL): in the host netns, the first change, which leaves nothing to undo.
      */
-    private Link createTap(Place place, String name) {
+    private Tap openTap(Place place) {
+        String name = network.tapName();
         try {
-            return tx.step("create tap", place.qualify(name), () -> {
-                place.inside(() -> {
-                    Tap.create(name, TapOptions.DEFAULT);
-                    return null;
-                });
-                tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
-                return lookup(place, name);
-            });
+            return tx.step("create tap", place.qualify(name), () -> Tap.open(name, tapOptions()));
         } catch (FcnetException e) {
             if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
                 throw exists(name, name + " already exists in the " + place.label());
@@ -272,20 +312,54 @@ final class AddOperation {
     }
 
     /**
-     * Marks the link as the engine's, gives it its address and sets it up, in one datagram;
+     * TUNSETOWNER and TUNSETGROUP of the options' tap owner; without one, owner root: the kernel
+     * lets any user open a tap that has neither owner nor group.
+     */
+    private TapOptions tapOptions() {
+        if (options.tapOwner().isEmpty()) return TapOptions.DEFAULT.withOwner(0);
+        TapOwner owner = options.tapOwner().get();
+        TapOptions tap = TapOptions.DEFAULT;
+        if (owner.uid().isPresent()) tap = tap.withOwner(owner.uid().getAsInt());
+        if (owner.gid().isPresent()) tap = tap.withGroup(owner.gid().getAsInt());
+        return tap;
+    }
+
+    /**
+     * Marks the open tap as the engine's, then makes it persistent (in the host netns, deleted on
+     * rollback): it outlives the process only once marked. The caller closes the handle.
+     */
+    private Link markAndPersist(Place place, Tap tap) {
+        String name = tap.name();
+        Link link = tx.step("mark link", place.qualify(name) + ": alias " + mark, () -> {
+            Link l = lookup(place, name);
+            place.rtnl.setAlias(l, mark);
+            return l;
+        });
+        tx.step("persist tap", place.qualify(name), () -> {
+            tap.persist();
+            // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
+            if (place == host) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+        });
+        return link;
+    }
+
+    /**
+     * Marks the link as the engine's (unless it is already: {@code setMark}), gives it its address
+     * and sets it up, in one datagram;
      * before it is up, for a V4 network, without an IPv6 link-local address (nothing of the
      * network uses IPv6, and the kernel's work for every such address — duplicate address
      * detection, router solicitations, a route per device — grows with the number of links),
      * and in a network's netns, with the IPv4 forwarding the network needs of the link.
      */
-    private void configure(Place place, Link link, IpInet address) {
+    private void configure(Place place, Link link, IpInet address, boolean setMark) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        tx.step("configure link", place.qualify(link.name()) + ": alias " + FcnetEngine.LINK_ALIAS
-                + (v4Only ? ", no ipv6 link-local address" : "") + (forward ? ", ipv4 forwarding" : "") + ", " + address
+        tx.step("configure link", place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+                + (v4Only ? " no ipv6 link-local address," : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
-                    RtnlBatch batch = new RtnlBatch().setAlias(link, FcnetEngine.LINK_ALIAS);
+                    RtnlBatch batch = new RtnlBatch();
+                    if (setMark) batch.setAlias(link, mark);
                     if (v4Only) batch.addrGenModeNone(link);
                     if (forward) batch.setIpv4Forwarding(link, true);
                     place.rtnl.send(batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true));
@@ -473,16 +547,22 @@ final class AddOperation {
         return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text());
     }
 
+    /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
-        List<CheckItem> states = Forwarding.states(host, needs, null);
-        List<Need> off = new ArrayList<>();
-        for (int i = 0; i < needs.size(); i++) {
-            if (states.get(i).status() == Status.DIFFERENT) off.add(needs.get(i));
-        }
-        if (off.isEmpty()) return;
-        tx.step("enable forwarding", host.qualify(String.join(", ", off.stream().map(Need::sysctl).toList())),
-                () -> off.forEach(n -> Forwarding.enable(host, n)));
+        tx.step("enable forwarding", host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
+            List<CheckItem> states = Forwarding.states(host, needs, null);
+            for (int i = 0; i < needs.size(); i++) {
+                if (states.get(i).status() == Status.DIFFERENT) Forwarding.enable(host, needs.get(i));
+            }
+        });
+    }
+
+    /** {@code e} as of kind {@code kind}, message, step, cause and suppressed failures kept. */
+    private static FcnetException withKind(Kind kind, FcnetException e) {
+        FcnetException k = new FcnetException(kind, e.getMessage(), e.step(), e.object(), e.getCause());
+        for (Throwable t : e.getSuppressed()) k.addSuppressed(t);
+        return k;
     }
 
     private static Link lookup(Place place, String name) {

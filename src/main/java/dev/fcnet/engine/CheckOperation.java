@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -140,12 +141,29 @@ final class CheckOperation {
         } else if (!link.get().kind().equals(Optional.of(kind))) {
             items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT,
                     "a " + link.get().kind().orElse("device without kind") + ", expected a " + kind));
-        } else if (!link.get().up()) {
-            items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT, "down"));
         } else {
-            items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.PRESENT, "up"));
+            List<String> differences = new ArrayList<>();
+            if (!link.get().up()) differences.add("down");
+            // Without an expected owner any will do: the tap works either way (fcnet's own taps have none).
+            Optional<String> owner = options.tapOwner().filter(o -> kind.equals("tun")).map(o -> owner(o.uid(), o.gid()));
+            owner.ifPresent(wanted -> {
+                String actual = owner(link.get().tunOwner(), link.get().tunGroup());
+                if (!actual.equals(wanted)) differences.add("owner " + actual + ", expected " + wanted);
+            });
+            items.add(differences.isEmpty()
+                    ? new CheckItem(Kind.LINK, place.netnsName(), name, Status.PRESENT,
+                            "up" + owner.map(o -> ", owner " + o).orElse(""))
+                    : new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT, String.join("; ", differences)));
         }
         return link;
+    }
+
+    /** A tap's owner as the report shows it, e.g. {@code uid 1000 gid 100}, {@code gid 100} or {@code none}. */
+    private static String owner(OptionalInt uid, OptionalInt gid) {
+        String s = (uid.isPresent() ? "uid " + Integer.toUnsignedString(uid.getAsInt()) : "")
+                + (uid.isPresent() && gid.isPresent() ? " " : "")
+                + (gid.isPresent() ? "gid " + Integer.toUnsignedString(gid.getAsInt()) : "");
+        return s.isEmpty() ? "none" : s;
     }
 
     private void address(Place place, Optional<Link> link, String linkName, IpInet expected) {

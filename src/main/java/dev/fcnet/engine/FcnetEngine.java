@@ -216,7 +216,9 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
-     * makes it with {@code options}: for their caller, with their tap owner.
+     * makes it with {@code options}: for their caller, with their tap owner. A tap whose owner or
+     * group differs from the options' tap owner is reported DIFFERENT; without a tap owner in the
+     * options, the tap's owner is not compared (the report shows it).
      *
      * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the caller is not root
      *     and a link or netns of the network is marked for another user or not marked at all

@@ -87,6 +87,21 @@ class MainKernelTest {
     }
 
     @Test
+    void tapOwnerIsSetByAddAndComparedByCheck(ScratchNetns host) {
+        hostLike(host);
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "--tap-uid", "4000", "--tap-gid", "4000", "-A", "simple"));
+        String link = host.ipJson("-d", "link", "show", "dev", "tap0");
+        assertTrue(link.contains("\"user\":4000") && link.contains("\"group\":4000"), link);
+        Run owned = run(host, "--iface", "eth1", "--tap-uid", "4000", "--tap-gid", "4000", "-C", "simple");
+        assertEquals(0, owned.code(), owned.toString());
+        assertTrue(owned.out().contains("PRESENT    LINK       tap0 (host netns): up, owner uid 4000 gid 4000"), owned.out());
+        Run other = run(host, "--iface", "eth1", "--tap-uid", "4001", "-C", "simple");
+        assertEquals(1, other.code(), other.toString());
+        assertTrue(other.out().contains("DIFFERENT  LINK       tap0 (host netns): owner uid 4000 gid 4000, expected uid 4001"),
+                other.out());
+    }
+
+    @Test
     void namespacedFromJsonOnStdin(ScratchNetns host) {
         hostLike(host);
         String json = "{\"iface_name\":\"eth1\",\"tap_name\":\"tap0\",\"tap_ip\":\"172.16.0.1/24\",\"guest_ip\":"

@@ -8,6 +8,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.TapOwner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,6 +122,32 @@ class MainTest {
                 CommandLine.parse(new String[] {"--enable-forwarding", "-A", "simple"}, new ByteArrayInputStream(new byte[0])));
         assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Delete, false, true),
                 CommandLine.parse(new String[] {"-D", "--idempotent", "simple"}, new ByteArrayInputStream(new byte[0])));
+    }
+
+    @Test
+    void tapOwnerForAddAndCheck() throws CommandLine.UsageException {
+        FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
+                        Optional.of(TapOwner.of(4000, 4001))),
+                CommandLine.parse(new String[] {"--tap-uid", "4000", "--tap-gid=4001", "-A", "simple"},
+                        new ByteArrayInputStream(new byte[0])));
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Check, false, false,
+                        Optional.of(TapOwner.user(0))),
+                CommandLine.parse(new String[] {"-C", "--tap-uid", "0", "simple"}, new ByteArrayInputStream(new byte[0])));
+        // With --json too: the owner is no part of the network.
+        byte[] json = simple.toJson().getBytes(StandardCharsets.UTF_8);
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
+                        Optional.of(TapOwner.group(4001))),
+                CommandLine.parse(new String[] {"-A", "--tap-gid", "4001", "--json", "-"}, new ByteArrayInputStream(json)));
+
+        assertEquals(new Run(2, "", "fcnet: --tap-uid and --tap-gid apply to -A/--add and -C/--check only"
+                + System.lineSeparator()), run("--tap-uid", "4000", "-D", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-uid: invalid value \"-1\"; expected a user id, a number from 0 to "
+                + Integer.MAX_VALUE + System.lineSeparator()), run("--tap-uid=-1", "-A", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-gid: invalid value \"4294967296\"; expected a group id, a number from 0"
+                + " to " + Integer.MAX_VALUE + System.lineSeparator()), run("--tap-gid", "4294967296", "-A", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-uid must come before the subcommand simple" + System.lineSeparator()),
+                run("-A", "simple", "--tap-uid", "4000"));
     }
 
     @Test

@@ -48,12 +48,12 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
         if (networkType instanceof Namespaced ns) {
             Checks.family("veth1_ip", ns.veth1Ip(), ipStack);
             if (ns.veth1Ip().isV4() != guestIp.isV4()) {
-                throw Checks.invalid("veth1_ip " + ns.veth1Ip() + " and veth2_ip " + ns.veth2Ip() + " are "
+                throw Checks.invalid("veth1_ip", "veth1_ip " + ns.veth1Ip() + " and veth2_ip " + ns.veth2Ip() + " are "
                         + IpInet.family(ns.veth1Ip().address()) + " but guest_ip " + guestIp + " is "
                         + IpInet.family(guestIp.address()) + "; the netns translates the guest's address to veth2_ip's");
             }
             if (tapIp.overlaps(ns.veth2Ip())) {
-                throw Checks.invalid("tap_ip " + tapIp + " and veth2_ip " + ns.veth2Ip()
+                throw Checks.invalid("tap_ip", "tap_ip " + tapIp + " and veth2_ip " + ns.veth2Ip()
                         + " are in overlapping subnets, which the netns cannot route apart");
             }
             Checks.distinct("veth1_name", ns.veth1Name(), "iface_name", ifaceName, "both are links of the host netns");

@@ -51,12 +51,12 @@ public sealed interface FirecrackerNetworkType permits FirecrackerNetworkType.Si
                 InetAddress forwarded = forwardedGuestIp.get();
                 String text = IpInet.formatAddress(forwarded);
                 if (veth1Ip.isV4() != (forwarded instanceof Inet4Address)) {
-                    throw Checks.invalid("forwarded_guest_ip " + text + " is " + IpInet.family(forwarded)
+                    throw Checks.invalid("forwarded_guest_ip", "forwarded_guest_ip " + text + " is " + IpInet.family(forwarded)
                             + " but veth1_ip " + veth1Ip + " is " + IpInet.family(veth1Ip.address())
                             + "; the host routes it to veth2_ip");
                 }
                 if (forwarded.equals(veth1Ip.address()) || forwarded.equals(veth2Ip.address())) {
-                    throw Checks.invalid("forwarded_guest_ip " + text + " is the address of "
+                    throw Checks.invalid("forwarded_guest_ip", "forwarded_guest_ip " + text + " is the address of "
                             + (forwarded.equals(veth1Ip.address()) ? "veth1_ip" : "veth2_ip")
                             + "; it must be an address of its own");
                 }

@@ -189,7 +189,10 @@ final class Graveyard implements AutoCloseable {
                 rtnl.deleteGroup(FcnetEngine.GRAVEYARD_GROUP); // false: empty, e.g. the netns cleanup was first
             } catch (RuntimeException e) {
                 failed = e;
-                FcnetEngine.log(Level.WARNING, "cannot destroy the links of group "
+                // Without privileges (EPERM) nothing can have been retired, and the operation itself fails
+                // and says why: the start's sweep is no news worth a warning then.
+                boolean unprivileged = e instanceof NetlinkException n && n.errno() == Errno.EPERM;
+                FcnetEngine.log(unprivileged ? Level.DEBUG : Level.WARNING, "cannot destroy the links of group "
                         + Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP) + ": " + e.getMessage());
             }
             lock.lock();

@@ -110,7 +110,7 @@ final class DeleteOperation {
         String message = parts.isEmpty() && noRules
                 ? "Delete " + id + ": network " + id + " does not exist; nothing was deleted"
                 : "Delete " + id + ": network " + id + " is incomplete, missing " + String.join("; ", all)
-                        + "; nothing was deleted (DeleteMode.IDEMPOTENT removes the rest)";
+                        + "; nothing was deleted (an idempotent Delete removes the rest)";
         return new FcnetException(message, "check", id, null);
     }
 

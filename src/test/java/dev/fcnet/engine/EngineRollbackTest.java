@@ -173,7 +173,7 @@ class EngineRollbackTest {
             e = assertThrows(FcnetException.class, () -> engine.delete(n));
             assertTrue(e.getMessage().startsWith("Delete netns " + name + ": network netns " + name + " is incomplete, missing "),
                     e::getMessage);
-            assertTrue(e.getMessage().endsWith("; nothing was deleted (DeleteMode.IDEMPOTENT removes the rest)"), e::getMessage);
+            assertTrue(e.getMessage().endsWith("; nothing was deleted (an idempotent Delete removes the rest)"), e::getMessage);
             assertEquals(before, snapshot(host));
 
             DeleteResult result = engine.delete(n, DeleteMode.IDEMPOTENT);

@@ -102,6 +102,9 @@ public record IpInet(InetAddress address, int prefixLength) {
      * Formats an address as fcnet (Rust's {@code std::net}) prints it: IPv4 dotted decimal; IPv6 in
      * RFC 5952 form (lower-case hex, leading zeros dropped, the first longest run of two or more zero
      * groups as {@code ::}), with IPv4-mapped addresses as {@code ::ffff:a.b.c.d}.
+     *
+     * @param address an IPv4 or IPv6 address
+     * @return its text, e.g. {@code 172.16.0.1} or {@code fd00::1}
      */
     public static String formatAddress(InetAddress address) {
         byte[] b = address.getAddress();
@@ -148,36 +151,41 @@ public record IpInet(InetAddress address, int prefixLength) {
         return sb.toString();
     }
 
-    /** True for an IPv4 address. */
+    /** {@return true for an IPv4 address} */
     public boolean isV4() {
         return address instanceof Inet4Address;
     }
 
-    /** True for an IPv6 address. */
+    /** {@return true for an IPv6 address} */
     public boolean isV6() {
         return address instanceof Inet6Address;
     }
 
-    /** 32 for IPv4, 128 for IPv6. */
+    /** {@return the longest prefix length of the family: 32 for IPv4, 128 for IPv6} */
     public int maxPrefixLength() {
         return bits(address);
     }
 
-    /** The subnet mask as an address, e.g. {@code 255.255.255.0} for a /24. */
+    /** {@return the subnet mask as an address, e.g. {@code 255.255.255.0} for a /24} */
     public InetAddress netmask() {
         byte[] mask = new byte[address.getAddress().length];
         for (int i = 0; i < mask.length; i++) mask[i] = maskByte(i);
         return fromBytes(mask);
     }
 
-    /** The subnet's first address (the host bits cleared), e.g. {@code 172.16.0.0} for 172.16.0.1/24. */
+    /** {@return the subnet's first address (the host bits cleared), e.g. {@code 172.16.0.0} for 172.16.0.1/24} */
     public InetAddress network() {
         byte[] b = address.getAddress();
         for (int i = 0; i < b.length; i++) b[i] &= maskByte(i);
         return fromBytes(b);
     }
 
-    /** True if {@code other} is of the same family and inside this subnet. */
+    /**
+     * Whether an address is in this subnet.
+     *
+     * @param other an address
+     * @return true if {@code other} is of the same family and inside this subnet
+     */
     public boolean contains(InetAddress other) {
         byte[] a = address.getAddress();
         byte[] o = other.getAddress();
@@ -188,12 +196,22 @@ public record IpInet(InetAddress address, int prefixLength) {
         return true;
     }
 
-    /** True if both are in one subnet: same family, same prefix length and the same network. */
+    /**
+     * Whether two interface addresses are in one subnet.
+     *
+     * @param other another interface address
+     * @return true for the same family, the same prefix length and the same network
+     */
     public boolean sameSubnet(IpInet other) {
         return prefixLength == other.prefixLength && contains(other.address);
     }
 
-    /** True if the two subnets share any address (the shorter prefix contains the other's network). */
+    /**
+     * Whether two subnets share any address.
+     *
+     * @param other another interface address
+     * @return true if the shorter prefix's subnet contains the other's network
+     */
     public boolean overlaps(IpInet other) {
         return prefixLength <= other.prefixLength ? contains(other.address) : other.contains(address);
     }

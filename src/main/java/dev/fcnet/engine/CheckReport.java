@@ -12,17 +12,18 @@ import java.util.Objects;
  * @param items every expected object, not only the problems
  */
 public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) implements OperationResult {
+    /** Requires the network; copies the items. */
     public CheckReport {
         Objects.requireNonNull(network, "network");
         items = List.copyOf(items);
     }
 
-    /** True when every object is present as expected. */
+    /** {@return true when every object is present as expected} */
     public boolean isClean() {
         return items.stream().allMatch(CheckItem::ok);
     }
 
-    /** The items that are missing or different. */
+    /** {@return the items that are missing or different} */
     public List<CheckItem> problems() {
         return items.stream().filter(i -> !i.ok()).toList();
     }
@@ -31,6 +32,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
      * Throws unless the report is clean, for callers that treat an incomplete network as an error
      * (as fcnet's check does).
      *
+     * @return this report, when it is clean
      * @throws FcnetException naming every missing or different object
      */
     public CheckReport requireClean() {

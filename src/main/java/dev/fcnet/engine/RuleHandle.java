@@ -18,6 +18,7 @@ import java.util.Optional;
  */
 public record RuleHandle(Optional<String> netns, String family, String table, String chain, long handle, String rule,
         boolean added) {
+    /** Requires every component. */
     public RuleHandle {
         Objects.requireNonNull(netns, "netns");
         Objects.requireNonNull(family, "family");

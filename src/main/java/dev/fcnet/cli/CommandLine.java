@@ -56,8 +56,8 @@ final class CommandLine {
 
     record Version() implements Command {}
 
-    /** {@code --completion SHELL}: print the shell's completion script. */
-    record Completion(String shell) implements Command {}
+    /** {@code --completion bash}: print the bash completion script (the only shell supported). */
+    record Completion() implements Command {}
 
     /** A command line that cannot be run; the message is one line for stderr. */
     static final class UsageException extends Exception {
@@ -128,7 +128,7 @@ final class CommandLine {
                     throw new UsageException("--completion: " + (shell == null ? "needs a shell" : "unknown shell "
                             + Json.quote(shell)) + "; only bash is supported");
                 }
-                return new Completion(shell);
+                return new Completion();
             }
             FirecrackerNetworkOperation op = switch (arg) {
                 case "-A", "--add" -> FirecrackerNetworkOperation.Add;

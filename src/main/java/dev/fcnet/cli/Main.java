@@ -2,6 +2,7 @@ package dev.fcnet.cli;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.IpInet;
 import dev.fcnet.cli.CommandLine.Command;
 import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
@@ -12,7 +13,6 @@ import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.ForwardingPolicy;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
-import dev.fcnet.IpInet;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;

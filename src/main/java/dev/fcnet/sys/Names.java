@@ -31,16 +31,12 @@ public final class Names {
         NETNS("network namespace names", NAME_MAX);
 
         private final String plural;
+        /** The most UTF-8 bytes a name may have. */
         private final int maxBytes;
 
         Kind(String plural, int maxBytes) {
             this.plural = plural;
             this.maxBytes = maxBytes;
-        }
-
-        /** The most UTF-8 bytes a name may have. */
-        public int maxBytes() {
-            return maxBytes;
         }
     }
 

@@ -10,9 +10,13 @@ import java.util.Objects;
 /**
  * One request line of the fcnetd protocol: {@code {"operation":"Add","network":{...}}}, the network
  * in fcnet-types' serde form (see {@link FirecrackerNetwork#fromJson}).
+ *
+ * @param operation what to do with the network
+ * @param network the network
  */
 public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network) {
 
+    /** Requires both parts. */
     public FcnetdRequest {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(network, "network");
@@ -21,6 +25,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
     /**
      * Reads a request line. Unknown fields are ignored, as fcnetd's serde does.
      *
+     * @param line one line of the protocol, with or without its line terminator
+     * @return the request
      * @throws InvalidNetworkException if the line is not JSON, a field is missing or of the wrong type
      *     (naming it, e.g. {@code network.tap_ip}), or the network is invalid
      */
@@ -31,7 +37,7 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         return new FcnetdRequest(operation, network);
     }
 
-    /** The request as one line of JSON (without the newline), as fcnetd-client writes it. */
+    /** {@return the request as one line of JSON (without the newline), as fcnetd-client writes it} */
     public String toJson() {
         Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("operation", new JsonString(operation.name()));

@@ -19,8 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * fcnet-cli's command line (its clap definition): global options, exactly one of -A/-D/-C, then the
@@ -60,6 +64,9 @@ final class CommandLine {
     record Help() implements Command {}
 
     record Version() implements Command {}
+
+    /** {@code --completion bash}: print the bash completion script (the only shell supported). */
+    record Completion() implements Command {}
 
     /** A command line that cannot be run; the message is one line for stderr. */
     static final class UsageException extends Exception {
@@ -125,6 +132,15 @@ final class CommandLine {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) return new Help();
             if (arg.equals("-V") || arg.equals("--version")) return new Version();
+            if (arg.equals("--completion") || arg.startsWith("--completion=")) {
+                String shell = arg.length() > "--completion".length() ? arg.substring("--completion=".length())
+                        : i + 1 < args.length ? args[i + 1] : null;
+                if (!"bash".equals(shell)) {
+                    throw new UsageException("--completion: " + (shell == null ? "needs a shell" : "unknown shell "
+                            + Json.quote(shell)) + "; only bash is supported");
+                }
+                return new Completion();
+            }
             FirecrackerNetworkOperation op = switch (arg) {
                 case "-A", "--add" -> FirecrackerNetworkOperation.Add;
                 case "-D", "--del" -> FirecrackerNetworkOperation.Delete;
@@ -238,12 +254,13 @@ final class CommandLine {
         b.nftPath(values[Opt.NFT_PATH.ordinal()]);
         String stack = values[Opt.IP_STACK.ordinal()];
         if (stack != null) {
-            b.ipStack(switch (stack) {
+            // Any case: fcnet-cli's clap takes v4, the JSON form and the library's enum say V4.
+            b.ipStack(switch (stack.toLowerCase(Locale.ROOT)) {
                 case "v4" -> FirecrackerIpStack.V4;
                 case "v6" -> FirecrackerIpStack.V6;
                 case "dual" -> FirecrackerIpStack.Dual;
                 default -> throw new UsageException("--ip-stack: invalid value " + Json.quote(stack)
-                        + "; expected v4, v6 or dual");
+                        + "; expected v4, v6 or dual (in any case)");
             });
         }
         if (values[Opt.GUEST_IP.ordinal()] != null) b.guestIp(cidr(values, Opt.GUEST_IP));
@@ -262,7 +279,7 @@ final class CommandLine {
                 if (forwarded != null) {
                     try {
                         ns.forwardedGuestIp(IpInet.parseAddress(forwarded));
-                    } catch (IllegalArgumentException e) {
+                    } catch (InvalidNetworkException e) {
                         throw new UsageException(Opt.FORWARDED_GUEST_IP.flag + ": " + e.getMessage());
                     }
                 }
@@ -270,14 +287,37 @@ final class CommandLine {
             }
             return b.build();
         } catch (InvalidNetworkException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException(flagsForFields(e.getMessage()));
         }
+    }
+
+    /** The network's JSON field names, which the library's messages use, and the flags that set them. */
+    private static final Map<String, Opt> FIELD_FLAGS = Map.ofEntries(Map.entry("ip_stack", Opt.IP_STACK),
+            Map.entry("iface_name", Opt.IFACE), Map.entry("tap_name", Opt.TAP), Map.entry("tap_ip", Opt.TAP_IP),
+            Map.entry("guest_ip", Opt.GUEST_IP), Map.entry("netns_name", Opt.NETNS), Map.entry("veth1_name", Opt.VETH1),
+            Map.entry("veth2_name", Opt.VETH2), Map.entry("veth1_ip", Opt.VETH1_IP),
+            Map.entry("veth2_ip", Opt.VETH2_IP), Map.entry("forwarded_guest_ip", Opt.FORWARDED_GUEST_IP));
+
+    /**
+     * A message about a network built from flags, with every field name it mentions replaced by
+     * the flag the user typed ({@code tap_name "t%d" contains '%'...} becomes {@code --tap "t%d"
+     * contains '%'...}). Only runs for an unusable command line.
+     */
+    static String flagsForFields(String message) {
+        // Quoted values (JSON string literals) are skipped: a tap may be named "tap_ip".
+        Matcher m = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|\\b[a-z0-9]+(?:_[a-z0-9]+)+\\b").matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            Opt opt = FIELD_FLAGS.get(m.group());
+            m.appendReplacement(sb, Matcher.quoteReplacement(opt == null ? m.group() : opt.flag));
+        }
+        return m.appendTail(sb).toString();
     }
 
     private static IpInet cidr(String[] values, Opt opt) throws UsageException {
         try {
             return IpInet.parse(values[opt.ordinal()]);
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidNetworkException e) {
             throw new UsageException(opt.flag + ": " + e.getMessage());
         }
     }

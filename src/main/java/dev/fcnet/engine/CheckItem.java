@@ -15,6 +15,7 @@ import java.util.Optional;
  *     may be empty
  */
 public record CheckItem(Kind kind, Optional<String> netns, String object, Status status, String detail) {
+    /** Requires every component. */
     public CheckItem {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(netns, "netns");
@@ -24,7 +25,24 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
     }
 
     /** The sort of object. */
-    public enum Kind { LINK, ADDRESS, ROUTE, NETNS, TABLE, CHAIN, RULE, FORWARDING }
+    public enum Kind {
+        /** A network interface: tap, veth end. */
+        LINK,
+        /** An address on a link. */
+        ADDRESS,
+        /** A route. */
+        ROUTE,
+        /** A named network namespace. */
+        NETNS,
+        /** An nftables table. */
+        TABLE,
+        /** An nftables chain. */
+        CHAIN,
+        /** An nftables rule. */
+        RULE,
+        /** An IP forwarding switch (a sysctl). */
+        FORWARDING
+    }
 
     /** How the kernel's object compares with the expected one. */
     public enum Status {
@@ -42,7 +60,7 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
         WARNING
     }
 
-    /** True for {@link Status#PRESENT} and {@link Status#WARNING}: nothing that makes the network incomplete. */
+    /** {@return true for {@link Status#PRESENT} and {@link Status#WARNING}: nothing that makes the network incomplete} */
     public boolean ok() {
         return status == Status.PRESENT || status == Status.WARNING;
     }

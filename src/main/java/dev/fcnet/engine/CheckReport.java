@@ -22,17 +22,18 @@ import java.util.Objects;
  * @param items every expected object, not only the problems
  */
 public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) implements OperationResult {
+    /** Requires the network; copies the items. */
     public CheckReport {
         Objects.requireNonNull(network, "network");
         items = List.copyOf(items);
     }
 
-    /** True when no object is missing or different; warnings do not count. */
+    /** {@return true when no object is missing or different; warnings do not count} */
     public boolean isClean() {
         return items.stream().allMatch(CheckItem::ok);
     }
 
-    /** The items that are missing or different. */
+    /** {@return the items that are missing or different} */
     public List<CheckItem> problems() {
         return items.stream().filter(i -> !i.ok()).toList();
     }
@@ -49,6 +50,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
      * Throws unless the report is clean, for callers that treat an incomplete network as an error
      * (as fcnet's check does); warnings do not make it throw.
      *
+     * @return this report, when it is clean
      * @throws FcnetException naming every missing or different object
      */
     public CheckReport requireClean() {

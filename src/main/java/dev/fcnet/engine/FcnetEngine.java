@@ -26,8 +26,10 @@ import java.util.function.Supplier;
 import java.util.function.IntFunction;
 
 /**
- * Adds, checks and deletes Firecracker microVM networks (DESIGN §3 and §4) over netlink, without
- * spawning any process.
+ * Adds, checks and deletes Firecracker microVM networks over netlink, without spawning any
+ * process: the tap (in the host netns, or in a netns of its own joined to the host by a veth
+ * pair), its addresses and routes, and the nftables NAT and forward rules of table {@code fcnet},
+ * exactly as Rust fcnet makes them.
  *
  * <p>An engine is thread-safe and meant to be kept: operations on distinct networks may run at
  * once from any threads, virtual ones included, and {@link #addAll}, {@link #checkAll} and
@@ -103,7 +105,7 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
-    /** An engine for the process's own network namespace, warning about disabled host forwarding. */
+    /** {@return an engine for the process's own network namespace, warning about disabled host forwarding} */
     public static FcnetEngine open() {
         return open(EngineOptions.defaults());
     }
@@ -111,6 +113,8 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * An engine with these options.
      *
+     * @param options the host netns, forwarding policy and treatment of foreign objects
+     * @return the engine
      * @throws FcnetException when the host netns named by the options cannot be opened
      */
     public static FcnetEngine open(EngineOptions options) {
@@ -144,6 +148,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Runs one operation with a fresh engine for the process's own netns, as fcnet's {@code run}
      * does. Check does not throw for a network that is not clean: look at the report.
+     *
+     * @param network the network
+     * @param operation what to do with it
+     * @return the operation's result
+     * @throws FcnetException when the operation failed
      */
     public static OperationResult runOnce(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
         try (FcnetEngine engine = open()) {
@@ -172,13 +181,14 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
+    /** {@return the options the engine was opened with} */
     public EngineOptions options() {
         return options;
     }
 
     /**
-     * Creates the network: every object and rule of DESIGN §3, in order, with the table and chains
-     * created when missing. All or nothing: when a step fails, the steps done are undone in reverse
+     * Creates the network: its netns and veth pair (Namespaced), tap, addresses, routes and rules,
+     * in that order, with the table and chains created when missing. All or nothing: when a step fails, the steps done are undone in reverse
      * order. Refuses, changing nothing, a network whose tap (Simple) or netns or veth1 (Namespaced)
      * exists.
      *
@@ -186,6 +196,7 @@ public final class FcnetEngine implements AutoCloseable {
      * as one {@link #addAll}, sharing the host's nftables transactions; each still succeeds or
      * fails on its own.
      *
+     * @param network the network
      * @return the rules with their kernel handles, and warnings about host forwarding
      * @throws FcnetException naming the failing step, its object, the errno and the kernel's message
      */
@@ -207,6 +218,7 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link CheckItem.Status#WARNING}, which leaves the report clean, as Add only warns about it;
      * an engine told to enable or require it counts it.
      *
+     * @param network the network
      * @return every expected object as present, missing or different
      * @throws FcnetException only when the kernel could not be asked
      */
@@ -311,6 +323,9 @@ public final class FcnetEngine implements AutoCloseable {
      * without the engine's mark are removed only under {@link ForeignObjects#ALLOW}; otherwise,
      * as for an object of the wrong kind, nothing is removed ({@link FcnetException.Kind#NOT_OURS}).
      *
+     * @param network the network
+     * @param mode whether the network must exist in full
+     * @return what was removed, and in idempotent mode what was already missing
      * @throws FcnetException for what could not be removed (every removal is tried), what may not
      *     be removed, or in strict mode when the network is missing (then nothing is removed) or
      *     incomplete
@@ -341,6 +356,7 @@ public final class FcnetEngine implements AutoCloseable {
      * one that fails is rolled back and named in its {@link Outcome.Failed}, the others are
      * added all the same.
      *
+     * @param networks the networks
      * @return one outcome per network, in the order given
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks) {
@@ -350,9 +366,12 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
      * phases: each network up to its host rules, in parallel; the host rules of all of them in
-     * few transactions ({@link AddOperation#addHostRules(HostRules, Place, List)}: the kernel's
-     * cost of a commit grows with the rules in the table, so one per network would not do for
-     * thousands); the rest of each, in parallel.
+     * few transactions (the kernel's cost of a commit grows with the rules in the table, so one
+     * per network would not do for thousands); the rest of each, in parallel.
+     *
+     * @param networks the networks
+     * @param parallelism how many networks are worked on at once
+     * @return one outcome per network, in the order given
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
         return addRequests(networks.stream().map(AddRequest::of).toList(), parallelism);
@@ -399,12 +418,23 @@ public final class FcnetEngine implements AutoCloseable {
         return List.of(outcomes);
     }
 
-    /** Checks every network, {@link #BULK_PARALLELISM} at a time; one outcome per network, in order. */
+    /**
+     * Checks every network, {@link #BULK_PARALLELISM} at a time.
+     *
+     * @param networks the networks
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks) {
         return checkAll(networks, BULK_PARALLELISM);
     }
 
-    /** {@link #checkAll(List)} with at most {@code parallelism} networks checked at once. */
+    /**
+     * {@link #checkAll(List)} with at most {@code parallelism} networks checked at once.
+     *
+     * @param networks the networks
+     * @param parallelism how many networks are checked at once
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism) {
         return checkAll(networks, parallelism, OperationTrace.noProgress());
     }
@@ -428,13 +458,22 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
      * deleted. Their host rules go in few transactions, their retired links in few batches.
      *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
      * @return one outcome per network, in the order given
      */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode) {
         return deleteAll(networks, mode, BULK_PARALLELISM);
     }
 
-    /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
+    /**
+     * {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once.
+     *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
+     * @param parallelism how many networks are worked on at once
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
         return deleteAll(networks, mode, parallelism, OperationTrace.noProgress());
     }
@@ -556,6 +595,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Runs the operation fcnet-style: Add, Check or (strict) Delete. Check returns its report
      * whether clean or not ({@link CheckReport#requireClean()} turns problems into an exception).
+     *
+     * @param network the network
+     * @param operation what to do with it
+     * @return the operation's result
+     * @throws FcnetException when the operation failed
      */
     public OperationResult run(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
         return switch (operation) {

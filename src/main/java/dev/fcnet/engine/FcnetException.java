@@ -45,10 +45,15 @@ public final class FcnetException extends RuntimeException {
     }
 
     private final Kind kind;
+    /** The step that failed. */
     private final String step;
+    /** The step's object. */
     private final String object;
+    /** The errno of the refusal; 0 when there was none. */
     private final int errno;
+    /** The errno name of the refusal; null when there was none. */
     private final String errnoName;
+    /** The kernel's extended-ack text; null when it gave none. */
     private final String kernelMessage;
 
     /** A failure of the kernel or a system call ({@code cause}), of kind PERMISSION or KERNEL by its errno. */
@@ -106,22 +111,22 @@ public final class FcnetException extends RuntimeException {
         return errnoName == null ? OptionalInt.empty() : OptionalInt.of(errno);
     }
 
-    /** The step that failed, e.g. {@code create tap}; {@code check} when the network was found unfit before any change. */
+    /** {@return the step that failed, e.g. {@code create tap}; {@code check} when the network was found unfit before any change} */
     public String step() {
         return step;
     }
 
-    /** The object of the step, e.g. {@code tap0} or {@code ip fcnet filter: iifname "tap0" oifname "eth0" accept}. */
+    /** {@return the object of the step, e.g. {@code tap0} or {@code ip fcnet filter: iifname "tap0" oifname "eth0" accept}} */
     public String object() {
         return object;
     }
 
-    /** The errno name of the kernel's or system call's refusal, e.g. {@code EEXIST}; empty when there was none. */
+    /** {@return the errno name of the kernel's or system call's refusal, e.g. {@code EEXIST}; empty when there was none} */
     public Optional<String> errnoName() {
         return Optional.ofNullable(errnoName);
     }
 
-    /** The kernel's extended-ack text; empty when it gave none. */
+    /** {@return the kernel's extended-ack text; empty when it gave none} */
     public Optional<String> kernelMessage() {
         return Optional.ofNullable(kernelMessage);
     }

@@ -225,7 +225,10 @@ final class Graveyard implements AutoCloseable {
                 rtnl.deleteGroup(group); // false: empty, e.g. the netns cleanup was first
             } catch (RuntimeException e) {
                 failed = e;
-                FcnetEngine.log(Level.WARNING, "cannot destroy the links of group "
+                // Without privileges (EPERM) nothing can have been retired, and the operation itself fails
+                // and says why: the start's sweep is no news worth a warning then.
+                boolean unprivileged = e instanceof NetlinkException n && n.errno() == Errno.EPERM;
+                FcnetEngine.log(unprivileged ? Level.DEBUG : Level.WARNING, "cannot destroy the links of group "
                         + Integer.toUnsignedString(group) + ": " + e.getMessage());
             }
             lock.lock();

@@ -17,6 +17,7 @@ import java.util.Optional;
  *     {@code ip saddr 172.16.0.2 oifname "eth0" masquerade}
  */
 public record RuleHandle(Optional<String> netns, FirecrackerIpStack family, String table, String chain, long handle, String rule) {
+    /** Requires every component. */
     public RuleHandle {
         Objects.requireNonNull(netns, "netns");
         Objects.requireNonNull(family, "family");

@@ -12,6 +12,7 @@ import static dev.fcnet.sys.OpenFlags.O_RDONLY;
 
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.Fd;
+import dev.fcnet.sys.Names;
 import dev.fcnet.sys.SysException;
 import dev.fcnet.sys.Syscalls;
 import java.io.IOException;
@@ -231,16 +232,12 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
-     * Accepts what can safely be a file name in /run/netns.
+     * Accepts what can be a file name in /run/netns and reads as one word ({@link Names}).
      *
-     * @throws IllegalArgumentException for an empty name, ".", "..", or one containing '/' or NUL
+     * @throws IllegalArgumentException naming what is wrong with the name
      */
     public static void validateName(String name) {
-        if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")
-                || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("invalid network namespace name " + (name == null ? "null" : "\"" + name + "\"")
-                    + ": must be non-empty, not . or .., without '/'");
-        }
+        Names.require(Names.Kind.NETNS, "network namespace name", name);
     }
 
     /** The name under /run/netns; empty for {@link #host()} and an anonymous namespace. */

@@ -6,6 +6,7 @@ import dev.fcnet.netlink.NetlinkConstants;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netlink.NetlinkSocket;
 import dev.fcnet.sys.Errno;
+import dev.fcnet.sys.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -309,9 +310,7 @@ public final class Rtnl implements AutoCloseable {
      * the target namespace ({@code netns.call(...)}) for any namespace but the caller's.
      */
     public static void setForwarding(IpFamily family, String device, boolean on) {
-        if (device.isEmpty() || device.indexOf('/') >= 0 || device.equals(".") || device.equals("..")) {
-            throw new IllegalArgumentException("invalid device name \"" + device + "\"");
-        }
+        Names.require(Names.Kind.LINK, "device name", device); // part of a /proc path: no '/', ".", ".."
         Path file = Path.of("/proc/sys/net", family.sysctlDir(), "conf", device, "forwarding");
         try {
             Files.writeString(file, on ? "1" : "0");

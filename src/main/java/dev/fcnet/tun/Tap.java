@@ -5,6 +5,7 @@ import static dev.fcnet.tun.TunConstants.*;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.Fd;
+import dev.fcnet.sys.Names;
 import dev.fcnet.sys.OpenFlags;
 import dev.fcnet.sys.SysException;
 import dev.fcnet.sys.Syscalls;
@@ -143,13 +144,8 @@ public final class Tap implements AutoCloseable {
         return ifr;
     }
 
-    /** The kernel's rule for link names (dev_valid_name), checked here because ifr_name holds only 15 bytes. */
+    /** Checked here too because ifr_name holds only 15 bytes, and TUNSETIFF expands "%d" templates. */
     static void validateName(String name) {
-        int len = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
-        if (len == 0 || len >= IFNAMSIZ || name.equals(".") || name.equals("..")
-                || name.chars().anyMatch(c -> c == '/' || c == ':' || c == 0 || Character.isWhitespace(c))) {
-            throw new IllegalArgumentException("invalid tap name " + (name == null ? "null" : "\"" + name + "\"")
-                    + ": 1 to 15 bytes, not . or .., without '/', ':' or whitespace");
-        }
+        Names.require(Names.Kind.LINK, "tap name", name);
     }
 }

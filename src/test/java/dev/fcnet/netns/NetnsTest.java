@@ -40,11 +40,14 @@ class NetnsTest {
 
     @Test
     void rejectsNamesThatAreNotPlainFileNames() {
-        for (String bad : new String[] {"", ".", "..", "a/b", "/x", "a\0b"}) {
+        for (String bad : new String[] {"", ".", "..", "a/b", "/x", "a\0b", "fc%d", "a b", "a\nb", "a\u001bb", "n".repeat(256)}) {
             assertThrows(IllegalArgumentException.class, () -> Netns.validateName(bad), bad);
         }
         assertThrows(IllegalArgumentException.class, () -> Netns.validateName(null));
-        Netns.validateName("fc-1.a_b");
+        assertEquals("network namespace name contains whitespace (U+000A), which network namespace names cannot contain",
+                assertThrows(IllegalArgumentException.class, () -> Netns.validateName("a\nb")).getMessage());
+        Netns.validateName("fc-1.a_b:c");
+        Netns.validateName("n".repeat(255));
     }
 
     @Test

@@ -68,9 +68,13 @@ class TapTest {
 
     @Test
     void rejectsNamesTheKernelWouldRefuseOrIfreqCannotHold() {
-        for (String bad : new String[] {"", ".", "..", "a/b", "a b", "a:b", "sixteen-chars-xx"}) {
+        for (String bad : new String[] {"", ".", "..", "a/b", "a b", "a:b", "sixteen-chars-xx", "tap%d", "a\u0001"}) {
             assertThrows(IllegalArgumentException.class, () -> Tap.validateName(bad), bad);
         }
+        // TUNSETIFF would make "tap0" of it: the kernel fills in "%d" templates.
+        assertEquals("tap name contains '%', which Linux interface names cannot contain (the kernel would replace"
+                + " \"%d\" with a number)", assertThrows(IllegalArgumentException.class, () -> Tap.validateName("tap%d"))
+                .getMessage());
         Tap.validateName("fifteen-chars-x");
     }
 

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
@@ -94,7 +95,7 @@ final class AddOperation {
      */
     AddResult finish() {
         if (hostRulesFailure != null) throw hostRulesFailure;
-        layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
+        layout.hostRoute.ifPresent(r -> tx.step(Step.ADD_ROUTE, host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
             tx.onRollback("delete route " + r.describe(),
                     () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
@@ -166,12 +167,12 @@ final class AddOperation {
         String why = r.type() == RtnlConstants.RTN_LOCAL ? "is an address of the host (local route " + found + ")"
                 : "is routed by the host more specifically than by its default route (route " + found + ")";
         throw new FcnetException(FcnetException.Kind.CONFLICT, "Add " + layout.id() + ": forwarded guest IP " + ip + " "
-                + why + "; nothing was changed", "check", ip, null);
+                + why + "; nothing was changed", Step.CHECK, ip, null);
     }
 
     private FcnetException exists(String object, String what) {
         return new FcnetException(FcnetException.Kind.ALREADY_EXISTS, "Add " + layout.id() + ": " + what
-                + "; nothing was changed", "check", object, null);
+                + "; nothing was changed", Step.CHECK, object, null);
     }
 
     private void requireForwarding() {
@@ -185,7 +186,7 @@ final class AddOperation {
         if (!off.isEmpty()) {
             throw new FcnetException("Add " + layout.id() + ": the host netns does not forward the guest's traffic ("
                     + String.join("; ", off) + "); nothing was changed (enable forwarding, or have the engine"
-                    + " enable it)", "check forwarding", String.join(", ",
+                    + " enable it)", Step.CHECK_FORWARDING, String.join(", ",
                     Forwarding.hostNeeds(layout).stream().map(Need::sysctl).toList()), null);
         }
     }
@@ -205,16 +206,16 @@ final class AddOperation {
         Netns netns = null;
         Inside inside = null;
         try {
-            netns = tx.step("create netns", name, Netns::createAnonymous);
+            netns = tx.step(Step.CREATE_NETNS, name, Netns::createAnonymous);
             Netns created = netns;
             inside = netns.call(() -> startInside(created, name));
             addInside(ns, netns, inside);
-            tx.step("name netns", name, () -> {
+            tx.step(Step.NAME_NETNS, name, () -> {
                 created.mountAs(name);
                 tx.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
         } catch (FcnetException e) {
-            if (e.step().equals("name netns") && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
+            if (e.step() == Step.NAME_NETNS && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
                 throw withKind(Kind.ALREADY_EXISTS, e); // made meanwhile by someone else
             }
             throw e;
@@ -241,7 +242,7 @@ final class AddOperation {
      * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
     private Inside startInside(Netns netns, String name) {
-        Place inner = tx.step("open netns sockets", "netns " + name,
+        Place inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
                 () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
         Tap tap = null;
         try {
@@ -249,7 +250,7 @@ final class AddOperation {
             // The devices' IPv4 switches are set with their addresses (configure); the others here.
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
-                tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                tx.step(Step.ENABLE_FORWARDING, inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
                         () -> needs.forEach(Forwarding::enableHere));
             }
             return new Inside(inner, tap);
@@ -263,13 +264,13 @@ final class AddOperation {
     private void addInside(Namespaced ns, Netns netns, Inside inside) {
         Place inner = inside.place();
         // The netns' mark: Delete can tell a netns the engine made from another one.
-        tx.step("configure link", inner.qualify("lo") + ": alias " + mark + ", up", () -> {
+        tx.step(Step.CONFIGURE_LINK, inner.qualify("lo") + ": alias " + mark + ", up", () -> {
             Link lo = lookup(inner, "lo");
             inner.rtnl.send(new RtnlBatch().setAlias(lo, mark).setUp(lo, true));
         });
         Link tap = markAndPersist(inner, inside.tap());
         // Made from the host with veth2 in the new netns: should the netns die, veth2 takes veth1 along.
-        Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
+        Link[] veths = tx.step(Step.CREATE_VETH_PAIR, host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
                     // Deleting veth1 frees both names at once; the netns would free them only when it dies. Once
@@ -287,7 +288,7 @@ final class AddOperation {
         configure(inner, veths[1], ns.veth2Ip(), true);
         configure(inner, tap, network.tapIp(), false);
         InetAddress gateway = ns.veth1Ip().address();
-        tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
+        tx.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> inner.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
     }
@@ -302,7 +303,7 @@ final class AddOperation {
     private Tap openTap(Place place) {
         String name = network.tapName();
         try {
-            return tx.step("create tap", place.qualify(name), () -> Tap.open(name, tapOptions()));
+            return tx.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
         } catch (FcnetException e) {
             if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
                 throw exists(name, name + " already exists in the " + place.label());
@@ -330,12 +331,12 @@ final class AddOperation {
      */
     private Link markAndPersist(Place place, Tap tap) {
         String name = tap.name();
-        Link link = tx.step("mark link", place.qualify(name) + ": alias " + mark, () -> {
+        Link link = tx.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
             Link l = lookup(place, name);
             place.rtnl.setAlias(l, mark);
             return l;
         });
-        tx.step("persist tap", place.qualify(name), () -> {
+        tx.step(Step.PERSIST_TAP, place.qualify(name), () -> {
             tap.persist();
             // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
             if (place == host) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
@@ -355,7 +356,7 @@ final class AddOperation {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        tx.step("configure link", place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+        tx.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
                 + (v4Only ? " no ipv6 link-local address," : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
                     RtnlBatch batch = new RtnlBatch();
@@ -371,7 +372,7 @@ final class AddOperation {
      * goes, with them, on rollback).
      */
     private void addNetnsRules(Place inner) {
-        tx.step("add rules", inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
+        tx.step(Step.ADD_RULES, inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
             NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
@@ -431,7 +432,7 @@ final class AddOperation {
 
     /** The host's rules of this Add alone, in one transaction. Undone: its rules, then the chains and table it made, if empty. */
     private void addHostRules() {
-        tx.step("add rules", describeHostRules(), () -> {
+        tx.step(Step.ADD_RULES, describeHostRules(), () -> {
             HostRules.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
             HostPlan plan = done.plan().plans().get(0);
             tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
@@ -482,7 +483,7 @@ final class AddOperation {
                     try {
                         // Registered first: should the step fail, its rollback deletes them too.
                         op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
-                        op.tx.step("add rules", op.describeHostRules(), () -> {
+                        op.tx.step(Step.ADD_RULES, op.describeHostRules(), () -> {
                             if (plan.conflict()) throw op.masqueradeConflict();
                             op.recordHostRules(own);
                         });
@@ -500,7 +501,7 @@ final class AddOperation {
         String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
                 .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
         return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
-                "check", network.tapName(), null);
+                Step.CHECK, network.tapName(), null);
     }
 
     /** Appends this Add's host rules, {@code added} (in layout order), to its result. */
@@ -550,7 +551,7 @@ final class AddOperation {
     /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
-        tx.step("enable forwarding", host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
+        tx.step(Step.ENABLE_FORWARDING, host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
             List<CheckItem> states = Forwarding.states(host, needs, null);
             for (int i = 0; i < needs.size(); i++) {
                 if (states.get(i).status() == Status.DIFFERENT) Forwarding.enable(host, needs.get(i));

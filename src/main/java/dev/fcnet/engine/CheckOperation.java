@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Kind;
@@ -263,7 +264,7 @@ final class CheckOperation {
         if (options.caller().isRoot()) return;
         Mark.denial(alias, options.caller(), false).ifPresent(why -> {
             throw new FcnetException(FcnetException.Kind.NOT_OURS, "Check " + layout.id() + ": refusing to check " + object
-                    + " for uid " + options.caller().uid() + ": " + why, "check ownership", object, null);
+                    + " for uid " + options.caller().uid() + ": " + why, Step.CHECK_OWNERSHIP, object, null);
         });
     }
 

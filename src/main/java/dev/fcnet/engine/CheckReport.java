@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.json.Json;
 import dev.fcnet.json.JsonValue;
@@ -60,7 +61,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
                 .append(problems.size()).append(problems.size() == 1 ? " problem" : " problems");
         for (CheckItem i : problems) s.append("; ").append(i.status()).append(' ').append(i.kind()).append(' ')
                 .append(i.object()).append(i.detail().isEmpty() ? "" : " (" + i.detail() + ")");
-        throw new FcnetException(s.toString(), "check", Networks.id(network), null);
+        throw new FcnetException(FcnetException.Kind.INCOMPLETE, s.toString(), Step.CHECK, Networks.id(network), null);
     }
 
     /**

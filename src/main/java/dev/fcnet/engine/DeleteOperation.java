@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
@@ -39,7 +40,7 @@ import java.util.Set;
  */
 final class DeleteOperation {
     /** Something of the network that Delete removes. */
-    private record Part(String step, String description, Runnable remove, int missingErrno) {}
+    private record Part(Step step, String description, Runnable remove, int missingErrno) {}
 
     private final Layout layout;
     private final Caller caller;
@@ -113,7 +114,7 @@ final class DeleteOperation {
     private FcnetException rulesFailed(RuntimeException e) {
         String object = host.qualify(layout.family + " " + FcnetRules.TABLE);
         return new FcnetException("Delete " + layout.id() + ": step \"delete rules\" (" + object + ") failed: " + e.getMessage(),
-                "delete rules", object, e);
+                Step.DELETE_RULES, object, e);
     }
 
     /**
@@ -162,7 +163,7 @@ final class DeleteOperation {
         String id = layout.id();
         if (mode == DeleteMode.STRICT && parts.isEmpty() && rules.removing().isEmpty()) {
             throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id
-                    + " does not exist; nothing was deleted", "check", id, null);
+                    + " does not exist; nothing was deleted", Step.CHECK, id, null);
         }
         List<String> removed = new ArrayList<>(rules.removing());
         List<String> absent = new ArrayList<>(rules.missing());
@@ -189,7 +190,7 @@ final class DeleteOperation {
         if (mode == DeleteMode.STRICT && !absent.isEmpty()) {
             throw new FcnetException(FcnetException.Kind.INCOMPLETE, "Delete " + id + ": network " + id
                     + " was incomplete, missing " + String.join("; ", absent) + "; what was there of it was deleted ("
-                    + removed.size() + (removed.size() == 1 ? " object)" : " objects)"), "check", id, null);
+                    + removed.size() + (removed.size() == 1 ? " object)" : " objects)"), Step.CHECK, id, null);
         }
         return new DeleteResult(layout.network, removed, mode == DeleteMode.IDEMPOTENT ? absent : List.of());
     }
@@ -219,7 +220,7 @@ final class DeleteOperation {
             String description = host.qualify("route " + r.describe());
             if (present) {
                 // Before the link, which takes routes through it along.
-                parts.addFirst(new Part("delete route", description,
+                parts.addFirst(new Part(Step.DELETE_ROUTE, description,
                         () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()), Errno.ESRCH));
             } else {
                 missing.addFirst(description);
@@ -249,7 +250,7 @@ final class DeleteOperation {
         Mark.denial(link.alias(), caller, foreignAllowed).ifPresent(why -> {
             throw refuse(description, "refusing to delete link " + name + " (" + host.label() + "): " + why);
         });
-        parts.add(new Part("delete link", description, () -> graveyard.retire(host.rtnl, link, address), Errno.ENODEV));
+        parts.add(new Part(Step.DELETE_LINK, description, () -> graveyard.retire(host.rtnl, link, address), Errno.ENODEV));
         return found;
     }
 
@@ -264,7 +265,7 @@ final class DeleteOperation {
             missing.add(description);
             return;
         }
-        Part delete = new Part("delete netns", description, () -> Netns.delete(name), Errno.ENOENT);
+        Part delete = new Part(Step.DELETE_NETNS, description, () -> Netns.delete(name), Errno.ENOENT);
         if (foreignAllowed) {
             parts.add(delete);
             return;
@@ -276,7 +277,7 @@ final class DeleteOperation {
             if (e.errno() == Errno.ENOENT) {
                 missing.add(description);
             } else if (e.errno() == Errno.EINVAL) {
-                parts.add(new Part("delete netns", description + " (an empty file, no namespace)", () -> Netns.delete(name),
+                parts.add(new Part(Step.DELETE_NETNS, description + " (an empty file, no namespace)", () -> Netns.delete(name),
                         Errno.ENOENT));
             } else {
                 throw refuse(description, "refusing to delete netns " + name + ": " + e.getMessage());
@@ -291,6 +292,6 @@ final class DeleteOperation {
 
     private FcnetException refuse(String object, String why) {
         return new FcnetException(FcnetException.Kind.NOT_OURS, "Delete " + layout.id() + ": " + why + "; nothing was deleted",
-                "check ownership", object, null);
+                Step.CHECK_OWNERSHIP, object, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.netlink.NetlinkException;
@@ -125,7 +126,7 @@ public final class FcnetEngine implements AutoCloseable {
         try {
             netns = Netns.open(path);
         } catch (SysException e) {
-            throw new FcnetException("cannot open host netns " + path + ": " + e.getMessage(), "open host netns",
+            throw new FcnetException("cannot open host netns " + path + ": " + e.getMessage(), Step.OPEN_HOST_NETNS,
                     path.toString(), e);
         }
         try {
@@ -140,7 +141,7 @@ public final class FcnetEngine implements AutoCloseable {
         try {
             return netns == null ? Rtnl.open() : netns.call(Rtnl::open);
         } catch (SysException e) {
-            throw new FcnetException("cannot open a netlink socket in the host netns: " + e.getMessage(), "open sockets",
+            throw new FcnetException("cannot open a netlink socket in the host netns: " + e.getMessage(), Step.OPEN_SOCKETS,
                     "host netns", e);
         }
     }
@@ -282,7 +283,7 @@ public final class FcnetEngine implements AutoCloseable {
             throw e;
         } catch (NetlinkException | SysException | UncheckedIOException e) {
             reusable = true;
-            throw new FcnetException("List: " + e.getMessage(), "list", "host netns", e);
+            throw new FcnetException("List: " + e.getMessage(), Step.LIST, "host netns", e);
         } finally {
             release(s, reusable);
         }
@@ -675,7 +676,7 @@ public final class FcnetEngine implements AutoCloseable {
 
     private static FcnetException lookupFailed(String name, FirecrackerNetwork network, RuntimeException e) {
         String id = Networks.id(network);
-        return new FcnetException(name + " " + id + ": " + e.getMessage(), "look up", id, e);
+        return new FcnetException(name + " " + id + ": " + e.getMessage(), Step.LOOK_UP, id, e);
     }
 
     private Place hostPlace(Place.Sockets s) {
@@ -706,7 +707,7 @@ public final class FcnetEngine implements AutoCloseable {
             s = hostNetns == null ? Place.Sockets.open() : hostNetns.call(Place.Sockets::open);
         } catch (SysException e) {
             throw new FcnetException("cannot open netlink sockets in the host netns: " + e.getMessage(),
-                    "open sockets", "host netns", e);
+                    Step.OPEN_SOCKETS, "host netns", e);
         }
         sockets.add(s);
         return s;

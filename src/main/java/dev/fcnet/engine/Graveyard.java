@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.IpInet;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.rtnl.Link;
@@ -157,7 +158,7 @@ final class Graveyard implements AutoCloseable {
             if (failure != null) {
                 throw new FcnetException("cannot destroy the retired links (ip link show group "
                         + Integer.toUnsignedString(group) + "): " + failure.getMessage(),
-                        "destroy links", "link group " + Integer.toUnsignedString(group), failure);
+                        Step.DESTROY_LINKS, "link group " + Integer.toUnsignedString(group), failure);
             }
         } finally {
             lock.unlock();

@@ -106,7 +106,7 @@ class EngineAddFailureTest {
                     if (new Step(step, object).equals(failing)) throw new Vanished(failing);
                 });
                 FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n, OPTIONS), failing::toString);
-                assertEquals(failing, new Step(e.step(), e.object()));
+                assertEquals(failing, new Step(e.step().label(), e.object()));
                 assertTrue(e.getCause() instanceof Vanished, e::toString);
                 assertTrue(!e.getMessage().contains("ROLLBACK INCOMPLETE"), e::getMessage);
                 assertEquals(before, snapshot(host), () -> "after failing " + failing + ": " + e);
@@ -156,7 +156,7 @@ class EngineAddFailureTest {
             });
             FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n));
             assertEquals(FcnetException.Kind.ALREADY_EXISTS, e.kind());
-            assertEquals("name netns", e.step());
+            assertEquals("name netns", e.step().label());
             assertTrue(e.getMessage().contains("File exists (EEXIST)") && e.getMessage().contains("rolled back"),
                     e::getMessage);
             // Everything but the other's netns is as before; that one is untouched (only lo, down).

@@ -129,7 +129,7 @@ class EngineBulkTest {
                     assertTrue(e.getMessage().contains("guest 172.16.1.2 is already masqueraded for tap tap1"), e::getMessage);
                 } else if (i == rulesFail || i == routeFails) {
                     FcnetException e = ((Outcome.Failed<AddResult>) o).failure();
-                    assertEquals(i == rulesFail ? "add rules" : "add route", e.step(), e::getMessage);
+                    assertEquals(i == rulesFail ? "add rules" : "add route", e.step().label(), e::getMessage);
                     assertTrue(e.getMessage().contains("rolled back"), e::getMessage);
                 } else {
                     assertTrue(o.ok(), o::toString);

@@ -70,7 +70,7 @@ class EngineInteropTest {
             CheckReport report = engine.check(n);
             assertTrue(report.isClean(), report::toString);
             FcnetException e = assertThrows(FcnetException.class, () -> guarded.delete(n, DeleteMode.IDEMPOTENT));
-            assertEquals("check ownership", e.step());
+            assertEquals("check ownership", e.step().label());
             assertTrue(e.getMessage().contains("it was not created by fcnet"), e::getMessage);
             assertEquals(before, EngineFixture.snapshot(host));
 

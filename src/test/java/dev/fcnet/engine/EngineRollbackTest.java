@@ -58,7 +58,7 @@ class EngineRollbackTest {
                     if (new Step(step, object).equals(failing)) throw new Injected(failing);
                 });
                 FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n), failing::toString);
-                assertEquals(failing.step(), e.step());
+                assertEquals(failing.step(), e.step().label());
                 assertEquals(failing.object(), e.object());
                 assertTrue(e.getCause() instanceof Injected, e::toString);
                 assertTrue(e.getMessage().contains("\"" + failing.step() + "\" (" + failing.object() + ") failed"),
@@ -94,7 +94,7 @@ class EngineRollbackTest {
         String before = snapshot(host);
         try (FcnetEngine engine = EngineFixture.engine(host)) {
             FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n));
-            assertEquals("add route", e.step());
+            assertEquals("add route", e.step().label());
             assertEquals("192.168.0.4/32 via 10.0.4.2 (host netns)", e.object());
             assertEquals(java.util.Optional.of("EEXIST"), e.errnoName());
             assertTrue(e.getMessage().startsWith("Add netns " + host.name() + "-fc: step \"add route\""
@@ -114,7 +114,7 @@ class EngineRollbackTest {
         FirecrackerNetwork n = EngineFixture.simple(Stack.V4, "tap4", 4);
         try (FcnetEngine engine = EngineFixture.engine(host)) {
             FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n));
-            assertEquals("add rules", e.step());
+            assertEquals("add rules", e.step().label());
             assertTrue(e.errnoName().isPresent(), e::getMessage);
             assertTrue(e.getMessage().contains("NFT_MSG_NEWCHAIN ip fcnet filter"), e::getMessage);
             assertEquals(before, snapshot(host));

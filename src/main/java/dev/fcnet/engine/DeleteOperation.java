@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
@@ -40,7 +41,7 @@ import java.util.Set;
  */
 final class DeleteOperation {
     /** Something of the network that Delete removes. */
-    private record Part(Step step, String description, Runnable remove, int missingErrno) {}
+    private record Part(Step step, NetworkObject description, Runnable remove, int missingErrno) {}
 
     private final Layout layout;
     private final Caller caller;
@@ -51,7 +52,7 @@ final class DeleteOperation {
     private final HostRules hostRules;
     private final Graveyard graveyard;
     private final List<Part> parts = new ArrayList<>();
-    private final List<String> missing = new ArrayList<>();
+    private final List<NetworkObject> missing = new ArrayList<>();
     /**
      * For a network whose tap or veth1 is gone: the link of that kind the host routes the
      * masqueraded address (guest, veth2) to instead, whose network that masquerade rule then is.
@@ -73,7 +74,7 @@ final class DeleteOperation {
     }
 
     /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
-    private record RulesPlan(List<String> removing, List<String> missing) {}
+    private record RulesPlan(List<NetworkObject> removing, List<NetworkObject> missing) {}
 
     /** The rules of Deletes in one batch. */
     private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans) implements HostRules.Plan {}
@@ -89,22 +90,22 @@ final class DeleteOperation {
         Map<DeleteOperation, RulesPlan> plans = new HashMap<>();
         Set<Long> deleting = new HashSet<>();
         for (DeleteOperation op : ops) {
-            List<String> removing = new ArrayList<>();
-            List<String> gone = new ArrayList<>();
+            List<NetworkObject> removing = new ArrayList<>();
+            List<NetworkObject> gone = new ArrayList<>();
             for (RuleSpec spec : op.layout.hostRules) {
-                String rule = "rule " + spec.describe();
+                String rule = spec.describe();
                 if (spec.chain().equals(FcnetRules.POSTROUTING) && op.masqueradeOwner.isPresent()) {
-                    gone.add(op.host.qualify(rule) + " (the one there is " + op.masqueradeOwner.get() + "'s)");
+                    gone.add(op.hostObject(Kind.RULE, rule + " (the one there is " + op.masqueradeOwner.get() + "'s)"));
                     continue;
                 }
                 boolean found = false;
                 for (long handle : copy.handles(spec.rule())) {
                     if (!deleting.add(handle)) continue;
                     changes.deleteRule(spec.rule().withHandle(handle));
-                    removing.add(op.host.qualify(rule + " handle " + Long.toUnsignedString(handle)));
+                    removing.add(op.hostObject(Kind.RULE, rule + " handle " + Long.toUnsignedString(handle)));
                     found = true;
                 }
-                if (!found) gone.add(op.host.qualify(rule));
+                if (!found) gone.add(op.hostObject(Kind.RULE, rule));
             }
             plans.put(op, new RulesPlan(removing, gone));
         }
@@ -165,8 +166,8 @@ final class DeleteOperation {
             throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id
                     + " does not exist; nothing was deleted", Step.CHECK, id, null);
         }
-        List<String> removed = new ArrayList<>(rules.removing());
-        List<String> absent = new ArrayList<>(rules.missing());
+        List<NetworkObject> removed = new ArrayList<>(rules.removing());
+        List<NetworkObject> absent = new ArrayList<>(rules.missing());
         absent.addAll(missing);
         FcnetException failure = null;
         for (Part part : parts) {
@@ -181,7 +182,7 @@ final class DeleteOperation {
                     continue;
                 }
                 FcnetException f = new FcnetException("Delete " + id + ": step \"" + part.step() + "\" ("
-                        + part.description() + ") failed: " + e.getMessage(), part.step(), part.description(), e);
+                        + part.description() + ") failed: " + e.getMessage(), part.step(), part.description().toString(), e);
                 if (failure == null) failure = f;
                 else failure.addSuppressed(f);
             }
@@ -189,7 +190,7 @@ final class DeleteOperation {
         if (failure != null) throw failure;
         if (mode == DeleteMode.STRICT && !absent.isEmpty()) {
             throw new FcnetException(FcnetException.Kind.INCOMPLETE, "Delete " + id + ": network " + id
-                    + " was incomplete, missing " + String.join("; ", absent) + "; what was there of it was deleted ("
+                    + " was incomplete, missing " + String.join("; ", absent.stream().map(NetworkObject::toString).toList()) + "; what was there of it was deleted ("
                     + removed.size() + (removed.size() == 1 ? " object)" : " objects)"), Step.CHECK, id, null);
         }
         return new DeleteResult(layout.network, removed, mode == DeleteMode.IDEMPOTENT ? absent : List.of());
@@ -217,7 +218,7 @@ final class DeleteOperation {
             boolean present = own.isPresent() && Lookups.route(host, r).filter(found -> found.gateway()
                     .equals(Optional.of(r.gateway())) && found.outputIndex().equals(OptionalInt.of(own.get().index())))
                     .isPresent();
-            String description = host.qualify("route " + r.describe());
+            NetworkObject description = hostObject(Kind.ROUTE, r.describe());
             if (present) {
                 // Before the link, which takes routes through it along.
                 parts.addFirst(new Part(Step.DELETE_ROUTE, description,
@@ -236,7 +237,7 @@ final class DeleteOperation {
      * @return the link, if there
      */
     private Optional<Link> link(String name, String kind, IpInet address) {
-        String description = host.qualify("link " + name);
+        NetworkObject description = hostObject(Kind.LINK, name);
         Optional<Link> found = host.rtnl.link(name);
         if (found.isEmpty()) {
             missing.add(description);
@@ -260,7 +261,7 @@ final class DeleteOperation {
      * that died between creating it and mounting the namespace on it) is no namespace: removed.
      */
     private void netns(String name) {
-        String description = "netns " + name;
+        NetworkObject description = new NetworkObject(Kind.NETNS, Optional.of(name), name);
         if (!Netns.exists(name)) {
             missing.add(description);
             return;
@@ -277,7 +278,7 @@ final class DeleteOperation {
             if (e.errno() == Errno.ENOENT) {
                 missing.add(description);
             } else if (e.errno() == Errno.EINVAL) {
-                parts.add(new Part(Step.DELETE_NETNS, description + " (an empty file, no namespace)", () -> Netns.delete(name),
+                parts.add(new Part(Step.DELETE_NETNS, new NetworkObject(Kind.NETNS, Optional.of(name), name + " (an empty file, no namespace)"), () -> Netns.delete(name),
                         Errno.ENOENT));
             } else {
                 throw refuse(description, "refusing to delete netns " + name + ": " + e.getMessage());
@@ -290,8 +291,12 @@ final class DeleteOperation {
         parts.add(delete);
     }
 
-    private FcnetException refuse(String object, String why) {
+    private NetworkObject hostObject(Kind kind, String object) {
+        return new NetworkObject(kind, host.netnsName(), object);
+    }
+
+    private FcnetException refuse(NetworkObject object, String why) {
         return new FcnetException(FcnetException.Kind.NOT_OURS, "Delete " + layout.id() + ": " + why + "; nothing was deleted",
-                Step.CHECK_OWNERSHIP, object, null);
+                Step.CHECK_OWNERSHIP, object.toString(), null);
     }
 }

@@ -8,11 +8,10 @@ import java.util.Objects;
  * A network deleted.
  *
  * @param network the network
- * @param removed the objects removed, in order, e.g. {@code rule ip fcnet filter handle 5 (host netns)},
- *     {@code link tap0 (host netns)}
+ * @param removed the objects removed, in order (every copy of a rule that was there more than once)
  * @param absent the objects that were already missing (only with {@link DeleteMode#IDEMPOTENT})
  */
-public record DeleteResult(FirecrackerNetwork network, List<String> removed, List<String> absent)
+public record DeleteResult(FirecrackerNetwork network, List<NetworkObject> removed, List<NetworkObject> absent)
         implements OperationResult {
     /** Requires the network; copies the lists. */
     public DeleteResult {

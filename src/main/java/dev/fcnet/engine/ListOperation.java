@@ -6,7 +6,6 @@ import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.FirecrackerNetworkType.Simple;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Kind;
-import dev.fcnet.engine.ListedNetwork.Part;
 import dev.fcnet.engine.ListedNetwork.Type;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Cmp;
@@ -88,8 +87,8 @@ final class ListOperation {
     // ---- Simple
 
     private ListedNetwork simple(Link tap, Mark mark) {
-        List<Part> parts = new ArrayList<>();
-        parts.add(new Part(Kind.LINK, Optional.empty(), tap.name()));
+        List<NetworkObject> parts = new ArrayList<>();
+        parts.add(new NetworkObject(Kind.LINK, Optional.empty(), tap.name()));
         Optional<IpInet> tapIp = address(host.rtnl, tap, parts, Optional.empty());
         Optional<Fact> accept = hostFacts.stream().filter(f -> f.accept && tap.name().equals(f.iif) && f.oif != null).findFirst();
         Optional<Fact> masq = accept.flatMap(a -> hostFacts.stream().filter(f -> f.masquerade && a.oif.equals(f.oif)
@@ -110,8 +109,8 @@ final class ListOperation {
 
     /** A lone marked host veth: its netns is gone (deleted behind the engine's back). */
     private ListedNetwork loneVeth(Link veth1, Mark mark) {
-        List<Part> parts = new ArrayList<>();
-        parts.add(new Part(Kind.LINK, Optional.empty(), veth1.name()));
+        List<NetworkObject> parts = new ArrayList<>();
+        parts.add(new NetworkObject(Kind.LINK, Optional.empty(), veth1.name()));
         address(host.rtnl, veth1, parts, Optional.empty());
         hostFacts.stream().filter(f -> f.accept && (veth1.name().equals(f.iif) || veth1.name().equals(f.oif)))
                 .forEach(f -> parts.add(f.part(Optional.empty())));
@@ -126,36 +125,36 @@ final class ListOperation {
         } catch (SysException e) {
             // A mount point left without its namespace (a crash between creating the file and mounting it).
             return Optional.of(listed("netns " + name, Type.NAMESPACED, OptionalInt.empty(), Optional.empty(),
-                    List.of(new Part(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
+                    List.of(new NetworkObject(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
         }
         try (netns; Place.Sockets inside = netns.call(Place.Sockets::open)) {
             List<Link> links = inside.rtnl().links();
             Optional<Mark> mark = links.stream().filter(l -> l.name().equals("lo")).findFirst()
                     .flatMap(lo -> Mark.parse(lo.alias()));
             if (mark.isEmpty()) return Optional.empty();
-            List<Part> parts = new ArrayList<>();
-            parts.add(new Part(Kind.NETNS, where, name));
+            List<NetworkObject> parts = new ArrayList<>();
+            parts.add(new NetworkObject(Kind.NETNS, where, name));
             Optional<Link> tap = links.stream().filter(l -> l.kind().equals(Optional.of("tun"))).findFirst();
             Optional<Link> veth2 = links.stream().filter(l -> l.kind().equals(Optional.of("veth"))).findFirst();
             Optional<Link> veth1 = veth2.flatMap(v -> v.peer().stream().mapToObj(hostLinks::get).filter(l -> l != null
                     && l.kind().equals(Optional.of("veth")) && l.peer().equals(OptionalInt.of(v.index()))).findFirst());
             veth1.ifPresent(l -> claimed.add(l.index()));
             Optional<IpInet> veth1Ip = veth1.flatMap(l -> {
-                parts.add(new Part(Kind.LINK, Optional.empty(), l.name()));
+                parts.add(new NetworkObject(Kind.LINK, Optional.empty(), l.name()));
                 return address(host.rtnl, l, parts, Optional.empty());
             });
             Optional<IpInet> veth2Ip = veth2.flatMap(l -> {
-                parts.add(new Part(Kind.LINK, where, l.name()));
+                parts.add(new NetworkObject(Kind.LINK, where, l.name()));
                 return address(inside.rtnl(), l, parts, where);
             });
             Optional<IpInet> tapIp = tap.flatMap(l -> {
-                parts.add(new Part(Kind.LINK, where, l.name()));
+                parts.add(new NetworkObject(Kind.LINK, where, l.name()));
                 return address(inside.rtnl(), l, parts, where);
             });
             for (IpFamily family : IpFamily.values()) {
                 for (Route r : inside.rtnl().routes(family)) {
                     if (r.prefixLength() == 0 && r.gateway().isPresent()) {
-                        parts.add(new Part(Kind.ROUTE, where, "default via " + IpInet.formatAddress(r.gateway().get())));
+                        parts.add(new NetworkObject(Kind.ROUTE, where, "default via " + IpInet.formatAddress(r.gateway().get())));
                     }
                 }
             }
@@ -188,24 +187,24 @@ final class ListOperation {
             return Optional.of(listed("netns " + name, Type.NAMESPACED, OptionalInt.of(mark.get().uid()), network, parts));
         } catch (SysException e) {
             return Optional.of(listed("netns " + name, Type.NAMESPACED, OptionalInt.empty(), Optional.empty(),
-                    List.of(new Part(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
+                    List.of(new NetworkObject(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
         }
     }
 
     // ---- shared
 
-    private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<Part> parts) {
+    private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<NetworkObject> parts) {
         boolean complete = network.isPresent()
                 && new CheckOperation(new Layout(network.get()), host, hostRules, AddOptions.DEFAULT, forwarding).run().isClean();
         return new ListedNetwork(id, type, uid, network, complete, parts);
     }
 
     /** The link's global address (one per network link), added to the parts. */
-    private static Optional<IpInet> address(Rtnl rtnl, Link link, List<Part> parts, Optional<String> netns) {
+    private static Optional<IpInet> address(Rtnl rtnl, Link link, List<NetworkObject> parts, Optional<String> netns) {
         for (Address a : rtnl.addresses(link)) {
             if (a.scope() != RtnlConstants.RT_SCOPE_UNIVERSE) continue;
             IpInet inet = new IpInet(a.address(), a.prefixLength());
-            parts.add(new Part(Kind.ADDRESS, netns, inet + " on " + link.name()));
+            parts.add(new NetworkObject(Kind.ADDRESS, netns, inet + " on " + link.name()));
             return Optional.of(inet);
         }
         return Optional.empty();
@@ -287,8 +286,8 @@ final class ListOperation {
             }
         }
 
-        Part part(Optional<String> netns) {
-            return new Part(Kind.RULE, netns, family + " " + FcnetRules.TABLE + " " + chain + " handle "
+        NetworkObject part(Optional<String> netns) {
+            return new NetworkObject(Kind.RULE, netns, family + " " + FcnetRules.TABLE + " " + chain + " handle "
                     + Long.toUnsignedString(handle));
         }
 

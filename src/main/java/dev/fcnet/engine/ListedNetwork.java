@@ -32,7 +32,7 @@ import java.util.OptionalInt;
  * @param parts every object of it found, in the order Add makes them
  */
 public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, boolean complete,
-        List<Part> parts) {
+        List<NetworkObject> parts) {
     public ListedNetwork {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(type, "type");
@@ -43,28 +43,6 @@ public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<Fire
 
     /** Simple (a tap in the host netns) or Namespaced (a netns with a veth pair). */
     public enum Type { SIMPLE, NAMESPACED }
-
-    /**
-     * One object of a listed network.
-     *
-     * @param kind what sort of object
-     * @param netns the named netns it lives in; empty for the engine's host netns
-     * @param object the object, e.g. {@code tap0}, {@code 172.16.0.1/24 on tap0},
-     *     {@code ip fcnet filter handle 7}
-     */
-    public record Part(CheckItem.Kind kind, Optional<String> netns, String object) {
-        public Part {
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(netns, "netns");
-            Objects.requireNonNull(object, "object");
-        }
-
-        @Override
-        public String toString() {
-            return String.format("%-10s %s%s", kind, object,
-                    kind == CheckItem.Kind.NETNS ? "" : " (" + netns.map(n -> "netns " + n).orElse("host netns") + ")");
-        }
-    }
 
     /**
      * One JSON object: {@code {"id":"tap0","type":"Simple","uid":0,"complete":true,"network":{...},
@@ -103,7 +81,7 @@ public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<Fire
         StringBuilder s = new StringBuilder(id).append(": ").append(type == Type.SIMPLE ? "Simple" : "Namespaced")
                 .append(uid.isPresent() ? ", uid " + Integer.toUnsignedString(uid.getAsInt()) : ", no mark")
                 .append(complete ? ", complete" : network.isPresent() ? ", incomplete" : ", incomplete (settings unknown)");
-        for (Part p : parts) s.append("\n  ").append(p);
+        for (NetworkObject p : parts) s.append("\n  ").append(p);
         return s.toString();
     }
 }

@@ -145,7 +145,7 @@ class EngineDeleteTest {
             assertEquals(0, r.exit(), r.err());
             assertEquals(6, EngineFixture.ruleset(host.path()).lines().filter(l -> l.contains("eth0")).count());
             DeleteResult deleted = engine.delete(n);
-            assertEquals(6, deleted.removed().stream().filter(o -> o.startsWith("rule ")).count(), deleted::toString);
+            assertEquals(6, deleted.removed().stream().filter(o -> o.kind() == CheckItem.Kind.RULE).count(), deleted::toString);
             engine.awaitDestruction();
             assertGone(host, reference, n);
         }

@@ -52,7 +52,7 @@ class EngineJsonTest {
     @Test
     void aListingCarriesTheNetworkInFcnetTypesForm() {
         ListedNetwork l = new ListedNetwork("tap0", ListedNetwork.Type.SIMPLE, OptionalInt.of(1000), Optional.of(TAP0), true,
-                List.of(new ListedNetwork.Part(CheckItem.Kind.LINK, Optional.empty(), "tap0")));
+                List.of(new NetworkObject(CheckItem.Kind.LINK, Optional.empty(), "tap0")));
         JsonObject o = (JsonObject) ((JsonArray) Json.parse(ListedNetwork.toJson(List.of(l)))).elements().get(0);
         assertEquals(TAP0, FirecrackerNetwork.fromJson(Json.write(o.get("network"))));
         assertEquals("{\"id\":\"tap0\",\"type\":\"Simple\",\"uid\":1000,\"complete\":true,\"network\":" + TAP0.toJson()

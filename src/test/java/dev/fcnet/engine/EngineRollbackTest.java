@@ -12,6 +12,7 @@ import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -189,6 +190,9 @@ class EngineRollbackTest {
             DeleteResult result = engine.delete(n, DeleteMode.IDEMPOTENT);
             assertEquals(List.of(), result.removed(), result::toString);
             assertEquals(6, result.absent().size(), result::toString);
+            assertEquals(List.of(CheckItem.Kind.RULE, CheckItem.Kind.RULE, CheckItem.Kind.RULE, CheckItem.Kind.ROUTE,
+                    CheckItem.Kind.LINK, CheckItem.Kind.NETNS), result.absent().stream().map(NetworkObject::kind).toList());
+            assertEquals(new NetworkObject(CheckItem.Kind.NETNS, Optional.of(name), name), result.absent().getLast());
             assertEquals(after, snapshot(host));
             engine.add(n);
             assertTrue(engine.check(n).isClean());

@@ -48,16 +48,19 @@ final class CommandLine {
      * @param tapOwner {@code --tap-uid}/{@code --tap-gid}: who Add lets open the tap, and Check expects
      */
     record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
-                   boolean idempotent, Optional<TapOwner> tapOwner) implements Command {
+                   boolean idempotent, Optional<TapOwner> tapOwner, boolean json) implements Command {
         Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
             this(network, operation, false, false);
         }
 
         Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
                 boolean idempotent) {
-            this(network, operation, enableForwarding, idempotent, Optional.empty());
+            this(network, operation, enableForwarding, idempotent, Optional.empty(), false);
         }
     }
+
+    /** {@code --list}: every network the engine made on this host; {@code json}: {@code --output json}. */
+    record ListNetworks(boolean json) implements Command {}
 
     record PrintBootArg(FirecrackerNetwork network) implements Command {}
 
@@ -91,6 +94,7 @@ final class CommandLine {
         TAP_IP("--tap-ip", true),
         TAP_UID("--tap-uid", true),
         TAP_GID("--tap-gid", true),
+        OUTPUT("--output", true),
         JSON("--json", true),
         NETNS("--netns", false),
         VETH1("--veth1", false),
@@ -126,6 +130,7 @@ final class CommandLine {
         String operationFlag = null;
         String subcommand = null;
         String bootArgFlag = null;
+        boolean list = false;
         boolean enableForwarding = false;
         boolean idempotent = false;
         for (int i = 0; i < args.length; i++) {
@@ -160,6 +165,11 @@ final class CommandLine {
                     operation = op;
                     operationFlag = arg;
                 }
+                continue;
+            }
+            if (arg.equals("--list")) {
+                if (list) throw new UsageException("--list is given twice");
+                list = true;
                 continue;
             }
             if (arg.equals("--enable-forwarding") || arg.equals("--idempotent")) {
@@ -203,6 +213,18 @@ final class CommandLine {
             subcommand = arg;
         }
 
+        boolean json = json(values[Opt.OUTPUT.ordinal()]);
+        if (list) {
+            for (Opt o : Opt.values()) {
+                if (o != Opt.OUTPUT && values[o.ordinal()] != null) {
+                    throw new UsageException("--list takes no network; " + o.flag + " cannot be combined with it");
+                }
+            }
+            String other = operationFlag != null ? operationFlag : bootArgFlag != null ? bootArgFlag
+                    : enableForwarding ? "--enable-forwarding" : idempotent ? "--idempotent" : subcommand;
+            if (other != null) throw new UsageException("--list lists the networks; " + other + " cannot be combined with it");
+            return new ListNetworks(json);
+        }
         if (bootArgFlag != null && operationFlag != null) {
             throw new UsageException("--boot-arg only prints the boot argument; it cannot be combined with "
                     + operationFlag);
@@ -224,7 +246,27 @@ final class CommandLine {
         FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
                 ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
         return operation == null ? new PrintBootArg(network)
-                : new Perform(network, operation, enableForwarding, idempotent, tapOwner);
+                : new Perform(network, operation, enableForwarding, idempotent, tapOwner, json);
+    }
+
+    /** {@code --output text|json}: whether results and failures are printed as JSON. */
+    private static boolean json(String output) throws UsageException {
+        if (output == null || output.equals("text")) return false;
+        if (output.equals("json")) return true;
+        throw new UsageException("--output: invalid value " + Json.quote(output) + "; expected text or json");
+    }
+
+    /**
+     * Whether the arguments ask for JSON output, as far as they can be read: how to report a command
+     * line that cannot be parsed.
+     */
+    static boolean wantsJson(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--output=json") || args[i].equals("--output") && i + 1 < args.length && args[i + 1].equals("json")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<TapOwner> tapOwner(String[] values) throws UsageException {
@@ -325,7 +367,7 @@ final class CommandLine {
     private static FirecrackerNetwork fromJson(String[] values, String subcommand, InputStream stdin)
             throws UsageException {
         for (Opt o : Opt.values()) {
-            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && values[o.ordinal()] != null) {
+            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && o != Opt.OUTPUT && values[o.ordinal()] != null) {
                 throw new UsageException("--json replaces the network flags; " + o.flag + " cannot be combined with it");
             }
         }

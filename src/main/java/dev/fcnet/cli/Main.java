@@ -4,6 +4,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.IpInet;
 import dev.fcnet.cli.CommandLine.Command;
+import dev.fcnet.cli.CommandLine.ListNetworks;
 import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
 import dev.fcnet.cli.CommandLine.UsageException;
@@ -14,10 +15,18 @@ import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.ForwardingPolicy;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
+import dev.fcnet.engine.ListedNetwork;
+import dev.fcnet.json.Json;
+import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonString;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code bin/fcnet}: the fcnet-cli compatible front end. Exit status: 0 on success; 1 when Check
@@ -53,7 +62,7 @@ public final class Main {
         try {
             command = CommandLine.parse(args, stdin);
         } catch (UsageException e) {
-            err.println("fcnet: " + e.getMessage());
+            err.println(CommandLine.wantsJson(args) ? usageJson(e.getMessage()) : "fcnet: " + e.getMessage());
             return EXIT_USAGE;
         }
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
@@ -61,8 +70,9 @@ public final class Main {
             EngineOptions chosen = p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options;
             AddOptions addOptions = p.tapOwner().map(AddOptions.DEFAULT::withTapOwner).orElse(AddOptions.DEFAULT);
             return perform(p.network(), p.operation(), p.idempotent() ? DeleteMode.IDEMPOTENT : DeleteMode.STRICT,
-                    addOptions, chosen, out, err);
+                    addOptions, chosen, p.json(), out, err);
         }
+        if (command instanceof ListNetworks l) return list(options, l.json(), out, err);
         if (command instanceof PrintBootArg b) {
             if (b.network().guestIp().isV6()) {
                 // Printed all the same: it is what fcnet-types makes, and a caller may parse it otherwise.
@@ -85,16 +95,25 @@ public final class Main {
      * prints its report, every object on its own line.
      */
     static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, DeleteMode deleteMode,
-                       AddOptions addOptions, EngineOptions options, PrintStream out, PrintStream err) {
+                       AddOptions addOptions, EngineOptions options, boolean json, PrintStream out, PrintStream err) {
         try (FcnetEngine engine = FcnetEngine.open(options)) {
             if (operation == FirecrackerNetworkOperation.Check) {
                 CheckReport report = engine.check(network, addOptions);
-                out.println(report);
-                for (String warning : report.warnings()) err.println("fcnet: warning: " + warning);
+                if (json) {
+                    out.println(report.toJson()); // its warnings are WARNING items
+                } else {
+                    out.println(report);
+                    for (String warning : report.warnings()) err.println("fcnet: warning: " + warning);
+                }
                 return report.isClean() ? 0 : EXIT_NOT_CLEAN;
             }
             if (operation == FirecrackerNetworkOperation.Add) {
                 List<String> warnings = engine.add(network, addOptions).warnings();
+                if (json) {
+                    out.println(Json.write(new JsonObject(Map.of("warnings",
+                            new JsonArray(warnings.stream().<JsonValue>map(JsonString::new).toList())))));
+                    return 0;
+                }
                 for (String warning : warnings) err.println("fcnet: warning: " + warning);
                 if (!warnings.isEmpty() && options.forwarding() != ForwardingPolicy.ENABLE) {
                     err.println("fcnet: warning: to forward the guest's traffic, turn on IPv4 forwarding for all devices"
@@ -106,7 +125,33 @@ public final class Main {
             }
             return 0;
         } catch (FcnetException e) {
-            err.println("fcnet: " + reason(e));
+            err.println(json ? e.toJson() : "fcnet: " + reason(e));
+            return EXIT_FAILED;
+        }
+    }
+
+    /** A command line that cannot be run, for --output json: {@code {"kind":"INVALID","message":"..."}}. */
+    static String usageJson(String message) {
+        Map<String, JsonValue> o = new LinkedHashMap<>();
+        o.put("kind", new JsonString("INVALID"));
+        o.put("message", new JsonString(message));
+        return Json.write(new JsonObject(o));
+    }
+
+    /** {@code --list}: every network the engine made on this host, a block of lines each (or one JSON array). */
+    static int list(EngineOptions options, boolean json, PrintStream out, PrintStream err) {
+        try (FcnetEngine engine = FcnetEngine.open(options)) {
+            List<ListedNetwork> networks = engine.list();
+            if (json) {
+                out.println(ListedNetwork.toJson(networks));
+            } else if (networks.isEmpty()) {
+                out.println("no networks made by fcnet on this host");
+            } else {
+                networks.forEach(out::println);
+            }
+            return 0;
+        } catch (FcnetException e) {
+            err.println(json ? e.toJson() : "fcnet: " + reason(e));
             return EXIT_FAILED;
         }
     }
@@ -143,6 +188,7 @@ public final class Main {
                    fcnet [OPTIONS] <-A|--add|-D|--del|-C|--check> namespaced [NAMESPACED OPTIONS]
                    fcnet --json <FILE> <-A|--add|-D|--del|-C|--check>
                    fcnet [OPTIONS] --boot-arg <simple|namespaced [NAMESPACED OPTIONS]>
+                   fcnet --list [--output json]
 
             Subcommands:
               simple      The tap in the host netns
@@ -169,6 +215,10 @@ public final class Main {
                                        instead of the options above and the subcommand
                   --boot-arg           Only print the guest's ip= kernel boot argument (for eth0);
                                        performs no operation. The kernel's ip= is IPv4-only
+                  --list               List every network fcnet made on this host, from the kernel's marks:
+                                       its parts, whether it is complete, its settings when known
+                  --output <FORMAT>    text or json: the Check report, the listing, Add's warnings and
+                                       failures (kind, step, object, errno) as one JSON line [default: text]
                   --completion bash    Print a bash completion script, e.g.
                                        source <(fcnet --completion bash)
               -h, --help               Print this help
@@ -202,6 +252,7 @@ public final class Main {
                     --ip-stack) COMPREPLY=($(compgen -W "v4 v6 dual" -- "$cur")); return ;;
                     --json|--nft-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                     --completion) COMPREPLY=($(compgen -W "bash" -- "$cur")); return ;;
+                    --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
                     --guest-ip|--iface|--tap|--tap-ip|--netns|--veth1|--veth2|--veth1-ip|--veth2-ip|--forwarded-guest-ip)
                         return ;;
                 esac
@@ -213,7 +264,8 @@ public final class Main {
                         --forwarded-guest-ip" -- "$cur")) ;;
                     simple) ;;
                     *) COMPREPLY=($(compgen -W "-A --add -D --del -C --check --nft-path --ip-stack --guest-ip --iface
-                        --tap --tap-ip --enable-forwarding --idempotent --json --boot-arg --completion -h --help
+                        --tap --tap-ip --tap-uid --tap-gid --enable-forwarding --idempotent --json --boot-arg --list
+                        --output --completion -h --help
                         -V --version simple namespaced" -- "$cur")) ;;
                 esac
             }

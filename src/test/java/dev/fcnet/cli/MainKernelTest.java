@@ -1,5 +1,11 @@
 package dev.fcnet.cli;
 
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.json.JsonValue.JsonString;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonBoolean;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,6 +74,43 @@ class MainKernelTest {
         assertTrue(missing.out().contains("MISSING    LINK       tap0 (host netns)"), missing.out());
         assertEquals(new Run(3, "", "fcnet: Delete tap0: network tap0 does not exist; nothing was deleted" + NL),
                 run(host, "--iface", "eth1", "-D", "simple"));
+    }
+
+    /** --list and --output json: the listing, the Check report and failures as JSON that parses back. */
+    @Test
+    void listingAndJsonOutput(ScratchNetns host) {
+        hostLike(host);
+        assertEquals(new Run(0, "no networks made by fcnet on this host" + NL, ""), run(host, "--list"));
+        assertEquals(new Run(0, "[]" + NL, ""), run(host, "--list", "--output", "json"));
+        assertEquals(new Run(0, "{\"warnings\":[]}" + NL, ""), run(host, "--output=json", "--iface", "eth1", "-A", "simple"));
+
+        Run listed = run(host, "--list");
+        assertEquals(0, listed.code(), listed.toString());
+        assertTrue(listed.out().startsWith("tap0: Simple, uid 0, complete" + NL + "  link tap0 (host netns)" + NL), listed.out());
+        Run listedJson = run(host, "--output", "json", "--list");
+        JsonObject network = (JsonObject) ((JsonArray) Json.parse(listedJson.out())).elements().get(0);
+        assertEquals(new JsonBoolean(true), network.get("complete"));
+        assertEquals(FirecrackerNetwork.builder().ifaceName("eth1").build(),
+                FirecrackerNetwork.fromJson(Json.write(network.get("network"))), "the listing reads the settings back");
+
+        Run check = run(host, "--output", "json", "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        JsonObject report = (JsonObject) Json.parse(check.out());
+        assertEquals(new JsonBoolean(true), report.get("clean"));
+        assertEquals(9, ((JsonArray) report.get("items")).elements().size(), check.out());
+
+        Run again = run(host, "--output", "json", "--iface", "eth1", "-A", "simple");
+        assertEquals(3, again.code());
+        assertEquals("", again.out());
+        JsonObject failure = (JsonObject) Json.parse(again.err());
+        assertEquals(new JsonString("ALREADY_EXISTS"), failure.get("kind"));
+        assertEquals(new JsonString("check"), failure.get("step"));
+        assertEquals(new JsonString("tap0"), failure.get("object"));
+
+        Run usage = run(host, "--output", "json", "--list", "-A");
+        assertEquals(2, usage.code());
+        assertEquals(new JsonString("INVALID"), ((JsonObject) Json.parse(usage.err())).get("kind"));
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
     }
 
     /** The quick start on a host with forwarding off: Add and Check both warn, with the fix, and succeed. */

@@ -66,6 +66,24 @@ class MainTest {
     }
 
     @Test
+    void listAndOutputParse() throws CommandLine.UsageException {
+        String nl = System.lineSeparator();
+        byte[] none = new byte[0];
+        assertEquals(new CommandLine.ListNetworks(false), CommandLine.parse(new String[] {"--list"}, new ByteArrayInputStream(none)));
+        assertEquals(new CommandLine.ListNetworks(true),
+                CommandLine.parse(new String[] {"--output", "json", "--list"}, new ByteArrayInputStream(none)));
+        assertEquals(true, ((CommandLine.Perform) CommandLine.parse(new String[] {"--output=json", "-C", "simple"},
+                new ByteArrayInputStream(none))).json());
+        assertEquals(new Run(2, "", "fcnet: --list lists the networks; -A cannot be combined with it" + nl), run("--list", "-A"));
+        assertEquals(new Run(2, "", "fcnet: --list takes no network; --tap cannot be combined with it" + nl),
+                run("--list", "--tap", "x"));
+        assertEquals(new Run(2, "", "fcnet: --output: invalid value \"yaml\"; expected text or json" + nl),
+                run("--output", "yaml", "-C", "simple"));
+        assertEquals(new Run(2, "", "{\"kind\":\"INVALID\",\"message\":\"unknown option --frob\"}" + nl),
+                run("--output", "json", "--frob"));
+    }
+
+    @Test
     void defaultsAreFcnetClis() {
         FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
         assertEquals("{\"nft_path\":null,\"ip_stack\":\"V4\",\"iface_name\":\"eth0\",\"tap_name\":\"tap0\","
@@ -167,16 +185,16 @@ class MainTest {
     void tapOwnerForAddAndCheck() throws CommandLine.UsageException {
         FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
         assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
-                        Optional.of(TapOwner.of(4000, 4001))),
+                        Optional.of(TapOwner.of(4000, 4001)), false),
                 CommandLine.parse(new String[] {"--tap-uid", "4000", "--tap-gid=4001", "-A", "simple"},
                         new ByteArrayInputStream(new byte[0])));
         assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Check, false, false,
-                        Optional.of(TapOwner.user(0))),
+                        Optional.of(TapOwner.user(0)), false),
                 CommandLine.parse(new String[] {"-C", "--tap-uid", "0", "simple"}, new ByteArrayInputStream(new byte[0])));
         // With --json too: the owner is no part of the network.
         byte[] json = simple.toJson().getBytes(StandardCharsets.UTF_8);
         assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
-                        Optional.of(TapOwner.group(4001))),
+                        Optional.of(TapOwner.group(4001)), false),
                 CommandLine.parse(new String[] {"-A", "--tap-gid", "4001", "--json", "-"}, new ByteArrayInputStream(json)));
 
         assertEquals(new Run(2, "", "fcnet: --tap-uid and --tap-gid apply to -A/--add and -C/--check only"

@@ -35,21 +35,35 @@ import java.util.concurrent.atomic.AtomicLong;
  * client waiting), every line gets its answer and the connection stays usable; only a line longer
  * than {@link #MAX_LINE} bytes ends it, after an error line.
  *
+ * <p>Requests may be pipelined: a client may send many lines before reading, and the answers come
+ * back in request order (each connection's requests are carried out one after the other).
+ *
  * <p>Each connection has its own virtual thread; the {@link NetworkService} does any namespace
  * work on its own platform threads. A client that keeps the daemon waiting for a line, or does not
- * read its answer, for the idle timeout is disconnected.
+ * read its answer, for the idle timeout is disconnected. Each request runs for the {@link Peer}
+ * the kernel names as the connection's other end. Beyond {@code maxConnections} open connections a
+ * new one is answered {@link #TOO_MANY_CONNECTIONS} and closed, so idle clients cannot use up the
+ * daemon's file descriptors.
  */
 public final class FcnetdServer implements AutoCloseable {
     /** The longest request (or password) line, in bytes, without its newline. */
     public static final int MAX_LINE = 64 * 1024;
     /** How long {@link #close()} lets running requests finish. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** The one line a connection beyond the limit gets before it is closed. */
+    public static final String TOO_MANY_CONNECTIONS = "too many connections: the daemon serves at most %d at a time;"
+            + " try again later";
+    /** Repeated failures of one kind (accept, refused connections) are logged at most this often. */
+    static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
 
     private final ServerSocketChannel listener;
     private final NetworkService service;
     private final byte[] password;
     private final Duration idleTimeout;
+    private final int maxConnections;
     private final Logger log;
+    private final Throttle acceptFailures = new Throttle();
+    private final Throttle refusals = new Throttle();
     private final ScheduledThreadPoolExecutor timer;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
@@ -60,15 +74,18 @@ public final class FcnetdServer implements AutoCloseable {
      * @param password the first line each connection must send; empty for none
      * @param idleTimeout how long a connection may keep the daemon waiting for a line or for
      *     reading an answer
+     * @param maxConnections how many connections may be open at once
      * @param log where connections and requests are logged, one line per request
      */
     public FcnetdServer(ServerSocketChannel listener, NetworkService service, Optional<String> password,
-            Duration idleTimeout, Logger log) {
+            Duration idleTimeout, int maxConnections, Logger log) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.service = Objects.requireNonNull(service, "service");
         this.password = password.map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null);
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout " + idleTimeout);
         this.idleTimeout = idleTimeout;
+        if (maxConnections < 1) throw new IllegalArgumentException("maxConnections " + maxConnections);
+        this.maxConnections = maxConnections;
         this.log = Objects.requireNonNull(log, "log");
         this.timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("fcnetd-timer").unstarted(r));
         timer.setRemoveOnCancelPolicy(true);
@@ -86,9 +103,14 @@ public final class FcnetdServer implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 return; // by close(), or by the listener's owner (SocketFile.close at shutdown)
             } catch (IOException e) {
-                // EMFILE and the like pass; do not spin on them.
-                log.log(Level.ERROR, "accept failed: " + e.getMessage());
+                // EMFILE and the like pass; do not spin on them, nor fill the log.
+                long more = acceptFailures.allow();
+                if (more >= 0) log.log(Level.ERROR, "accept failed: " + e.getMessage() + repeated(more));
                 sleepQuietly(100);
+                continue;
+            }
+            if (connections.size() >= maxConnections) {
+                refuse(channel);
                 continue;
             }
             Connection c = new Connection(connectionIds.incrementAndGet(), channel);
@@ -128,6 +150,44 @@ public final class FcnetdServer implements AutoCloseable {
         }
     }
 
+    /** Answers a connection beyond the limit without waiting for it, and closes it. */
+    private void refuse(SocketChannel channel) {
+        try (channel) {
+            channel.configureBlocking(false);
+            // A fresh connection's send buffer takes the line; a client that never reads loses nothing.
+            channel.write(ByteBuffer.wrap((TOO_MANY_CONNECTIONS.formatted(maxConnections) + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            log.log(Level.DEBUG, "refused connection: " + e);
+        }
+        long more = refusals.allow();
+        if (more >= 0) log.log(Level.WARNING, "refused a connection: " + maxConnections + " are open" + repeated(more));
+    }
+
+    /** {@code " (and 12 more times since)"} for a throttled log line. */
+    private static String repeated(long more) {
+        return more == 0 ? "" : " (and " + more + " more times since the last such line)";
+    }
+
+    /** Lets one of a kind of repeated events be logged per {@link #LOG_INTERVAL}, counting the others. */
+    private static final class Throttle {
+        private long last = System.nanoTime() - LOG_INTERVAL.toNanos();
+        private long suppressed;
+
+        /** How many were not logged since the last one that was, or -1 when this one is not to be logged. */
+        synchronized long allow() {
+            long now = System.nanoTime();
+            if (now - last < LOG_INTERVAL.toNanos()) {
+                suppressed++;
+                return -1;
+            }
+            last = now;
+            long more = suppressed;
+            suppressed = 0;
+            return more;
+        }
+    }
+
     /** What identifies a network in logs, as in the engine's messages: {@code tap0}, {@code netns fc1}. */
     static String networkId(FirecrackerNetwork network) {
         return network.networkType() instanceof Namespaced ns ? "netns " + ns.netnsName() : network.tapName();
@@ -156,6 +216,7 @@ public final class FcnetdServer implements AutoCloseable {
         final long id;
         private final SocketChannel channel;
         private final LineReader reader;
+        private Peer peer;
         /** Guarded by this: a request is being carried out; shutdown waits for it. */
         private boolean busy;
         private boolean stopping;
@@ -171,7 +232,7 @@ public final class FcnetdServer implements AutoCloseable {
         public void run() {
             log.log(Level.DEBUG, "#" + id + " connected");
             try (channel) {
-                if (authenticate()) serveRequests();
+                if (identify() && authenticate()) serveRequests();
             } catch (AsynchronousCloseException e) {
                 if (timedOut) log.log(Level.INFO, "#" + id + " closed: idle for " + describe(idleTimeout));
             } catch (IOException e) {
@@ -183,6 +244,19 @@ public final class FcnetdServer implements AutoCloseable {
                 }
                 log.log(Level.DEBUG, "#" + id + " ended");
             }
+        }
+
+        /** True when the kernel told who the client is; else it is told why not. */
+        private boolean identify() throws IOException {
+            try {
+                peer = Peer.of(channel);
+            } catch (IOException e) {
+                log.log(Level.WARNING, "#" + id + " refused: " + e.getMessage());
+                reply("refused: " + oneLine(e.getMessage()));
+                return false;
+            }
+            log.log(Level.DEBUG, "#" + id + " peer uid " + peer.uid() + ", gid " + peer.gid());
+            return true;
         }
 
         /** True when the connection may send requests. */
@@ -240,7 +314,7 @@ public final class FcnetdServer implements AutoCloseable {
             }
             String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
             try {
-                List<String> warnings = service.run(request);
+                List<String> warnings = service.run(peer, request);
                 if (warnings.isEmpty()) {
                     log.log(Level.INFO, what + ": OK");
                 } else {

@@ -117,12 +117,16 @@ class DaemonProcessTest {
                 "chown(\"D/T/s\", -1, 5678) = 0",
                 "rename(\"D/T/s\", \"D/fcnetd.sock\") = 0",
                 "rmdir(\"D/T\") = 0",
-                "unlink(\"D/fcnetd.sock\") = 0"), normalise(calls), String.join("\n", calls));
+                "unlink(\"D/fcnetd.sock\") = 0",
+                "unlink(\"D/fcnetd.sock.lock\") = 0"), normalise(calls), String.join("\n", calls));
 
         List<String> log = Files.readAllLines(stderr, StandardCharsets.UTF_8);
         String when = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} ";
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "INFO dev.fcnet.daemon: listening on " + Pattern.quote(
-                socket.toString()) + " \\(mode 0660, uid 1234, gid 5678, password required\\)")), String.join("\n", log));
+                socket.toString()) + " \\(mode 0660, uid 1234, gid 5678, password required, at most \\d+ connections\\)")),
+                String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.matches(when + "INFO dev.fcnet.daemon: shutting down: removed "
+                + Pattern.quote(socket.toString()) + "; letting running requests finish")), String.join("\n", log));
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #1 Check tap7: failed: Check tap7: .*")),
                 String.join("\n", log));
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #2 rejected: wrong password")),

@@ -28,16 +28,27 @@ final class DaemonJvm {
 
     /** The command line of a daemon in {@code netns} with {@code args} (options, then the socket path). */
     static List<String> command(Path netns, String... args) {
-        List<String> command = new ArrayList<>(List.of("--enable-native-access=dev.fcnet", "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto", "-p", moduleDir().toString(), "-m", "dev.fcnet/dev.fcnet.daemon.Main"));
+        return command(netns, List.of(), args);
+    }
+
+    /** {@link #command(Path, String...)} with options for the JVM. */
+    static List<String> command(Path netns, List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>(List.of(java(), "--enable-native-access=dev.fcnet"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-p", moduleDir().toString(), "-m", "dev.fcnet/dev.fcnet.daemon.Main"));
         command.addAll(List.of(args));
-        command.add(0, java());
         return List.of(Nsenter.command(netns, command.toArray(String[]::new)));
     }
 
     /** Starts a daemon, its stdout and stderr going to {@code log}. */
     static Process start(Path netns, Path log, String... args) throws IOException {
-        return new ProcessBuilder(command(netns, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return start(netns, log, List.of(), args);
+    }
+
+    /** {@link #start(Path, Path, String...)} with options for the JVM. */
+    static Process start(Path netns, Path log, List<String> jvmOptions, String... args) throws IOException {
+        return new ProcessBuilder(command(netns, jvmOptions, args)).redirectErrorStream(true).redirectOutput(log.toFile())
+                .start();
     }
 
     /** Waits until the daemon logs that it listens; fails with its log if it exits or takes 30 s. */

@@ -81,11 +81,23 @@ final class LockFile implements AutoCloseable {
         throw new IOException(path + ": the lock file keeps being replaced; is another fcnetd starting and stopping?");
     }
 
-    /** The pid the holder wrote, or empty. */
+    /**
+     * The pid the holder wrote, or empty. A holder that has only just taken the lock writes it a
+     * moment later: wait up to 100 ms for it.
+     */
     private static String holder(Path path) {
-        String text = new String(readOrEmpty(path), StandardCharsets.US_ASCII);
-        int space = text.indexOf(' ');
-        return space > 0 && text.substring(0, space).chars().allMatch(Character::isDigit) ? text.substring(0, space) : "";
+        for (int i = 0; i < 20; i++) {
+            String text = new String(readOrEmpty(path), StandardCharsets.US_ASCII);
+            int space = text.indexOf(' ');
+            if (space > 0 && text.substring(0, space).chars().allMatch(Character::isDigit)) return text.substring(0, space);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "";
     }
 
     private static byte[] readOrEmpty(Path path) {

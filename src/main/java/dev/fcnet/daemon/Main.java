@@ -81,6 +81,14 @@ public final class Main {
         // well, unless the user chose a format. Read when its first record is formatted.
         if (System.getProperty(JUL_FORMAT) == null) System.setProperty(JUL_FORMAT, LOG_FORMAT);
         Logger log = new ConsoleLogger("dev.fcnet.daemon", s.logLevel(), err);
+        // The socket first: a second daemon on the path fails here without touching the kernel.
+        SocketFile socket;
+        try {
+            socket = SocketFile.bind(s.socket(), s.uid(), s.gid());
+        } catch (IOException e) {
+            err.println("fcnetd: cannot listen on " + s.socket() + ": " + describe(e));
+            return 1;
+        }
         FcnetEngine engine;
         try {
             engine = FcnetEngine.open(EngineOptions.defaults()
@@ -88,14 +96,11 @@ public final class Main {
                     .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN));
         } catch (FcnetException e) {
             err.println("fcnetd: " + e.getMessage());
-            return 1;
-        }
-        SocketFile socket;
-        try {
-            socket = SocketFile.bind(s.socket(), s.uid(), s.gid());
-        } catch (IOException e) {
-            err.println("fcnetd: cannot listen on " + s.socket() + ": " + describe(e));
-            engine.close();
+            try {
+                socket.unbind();
+            } catch (IOException x) {
+                err.println("fcnetd: " + describe(x));
+            }
             return 1;
         }
         FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), s.password(), s.idleTimeout(),

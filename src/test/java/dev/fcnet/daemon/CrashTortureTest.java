@@ -42,8 +42,6 @@ class CrashTortureTest {
      */
     private static final int KILL_JITTER_US = 20_000;
     private static final Pattern REQUEST_LOGGED = Pattern.compile(" #\\d+ (Add|Delete) ");
-    /** C1 only: the daemon starts in half the time, and it is started twice a trial. */
-    private static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1");
 
     @TempDir
     Path dir;
@@ -99,7 +97,7 @@ class CrashTortureTest {
         Path socket = dir.resolve("fcnetd.sock");
         Path log = dir.resolve("fcnetd-" + seed + ".log");
 
-        Process daemon = DaemonJvm.start(host.path(), log, FAST_START, socket.toString());
+        Process daemon = DaemonJvm.start(host.path(), log, DaemonJvm.FAST_START, socket.toString());
         List<List<String>> answers = new ArrayList<>();
         try {
             DaemonJvm.awaitListening(daemon, log);
@@ -129,7 +127,7 @@ class CrashTortureTest {
         // A new daemon on the same path (its stale socket replaced) deletes every network strictly:
         // "does not exist" for those never made is fine; anything present must go.
         List<String> deletes = new ArrayList<>();
-        Process again = DaemonJvm.start(host.path(), log.resolveSibling("fcnetd-" + seed + "-again.log"), FAST_START,
+        Process again = DaemonJvm.start(host.path(), log.resolveSibling("fcnetd-" + seed + "-again.log"), DaemonJvm.FAST_START,
                 socket.toString());
         try {
             DaemonJvm.awaitListening(again, log.resolveSibling("fcnetd-" + seed + "-again.log"));

@@ -133,8 +133,8 @@ class DaemonProcessTest {
         Path socket = dir.resolve("fcnetd.sock");
         for (int trial = 0; trial < 10; trial++) {
             Path[] logs = {dir.resolve("a" + trial + ".txt"), dir.resolve("b" + trial + ".txt")};
-            Process[] daemons = {DaemonJvm.start(host.path(), logs[0], socket.toString()),
-                DaemonJvm.start(host.path(), logs[1], socket.toString())};
+            Process[] daemons = {DaemonJvm.start(host.path(), logs[0], DaemonJvm.FAST_START, socket.toString()),
+                DaemonJvm.start(host.path(), logs[1], DaemonJvm.FAST_START, socket.toString())};
             try {
                 // The loser exits by itself; the winner listens until it is told to stop.
                 int loser = -1;

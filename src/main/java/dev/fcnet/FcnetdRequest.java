@@ -13,9 +13,10 @@ import java.util.OptionalInt;
 /**
  * One request line of the fcnetd protocol: {@code {"operation":"Add","network":{...}}}, the network
  * in fcnet-types' serde form (see {@link FirecrackerNetwork#fromJson}). Beyond fcnetd, an Add may
- * carry {@code "tap_owner":{"uid":U,"gid":G}}: who may open the tap.
+ * carry {@code "tap_owner":{"uid":U,"gid":G}}: who may open the tap; a Check may carry it too, to
+ * check the network as an Add with that owner makes it.
  *
- * @param tapOwner the requested tap owner; only an Add has one
+ * @param tapOwner the requested tap owner; only an Add or a Check has one
  */
 public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network,
         Optional<TapOwner> tapOwner) {
@@ -43,8 +44,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(tapOwner, "tapOwner");
-        if (tapOwner.isPresent() && operation != FirecrackerNetworkOperation.Add) {
-            throw new IllegalArgumentException("a tap owner is only for Add, not " + operation);
+        if (tapOwner.isPresent() && operation == FirecrackerNetworkOperation.Delete) {
+            throw new IllegalArgumentException("a tap owner is only for Add and Check, not Delete");
         }
     }
 
@@ -58,7 +59,7 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
      *
      * @throws InvalidNetworkException if the line is not JSON, a field is missing or of the wrong type
      *     (naming it, e.g. {@code network.tap_ip}), the network is invalid, or a {@code tap_owner}
-     *     is malformed or given with another operation than Add
+     *     is malformed or given with a Delete
      */
     public static FcnetdRequest fromJson(String line) {
         JsonObject o = NetworkJson.object(NetworkJson.parse(line), "");
@@ -67,8 +68,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         Optional<TapOwner> owner = Optional.empty();
         JsonValue ownerJson = o.get("tap_owner");
         if (ownerJson != null && !(ownerJson instanceof JsonValue.JsonNull)) {
-            if (operation != FirecrackerNetworkOperation.Add) {
-                throw new InvalidNetworkException("field \"tap_owner\" is only for Add, not " + operation);
+            if (operation == FirecrackerNetworkOperation.Delete) {
+                throw new InvalidNetworkException("field \"tap_owner\" is only for Add and Check, not Delete");
             }
             JsonObject t = NetworkJson.object(ownerJson, "tap_owner");
             OptionalInt uid = id(t, "uid");

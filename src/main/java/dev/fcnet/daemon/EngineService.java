@@ -22,7 +22,8 @@ import java.util.Optional;
  * what an Add creates and refuses a non-root client's Check or Delete of another user's network.
  * Tap owners are the daemon's policy: an Add from a non-root client makes a tap owned by the
  * client's uid and gid, and it may not name another owner; root may name any owner, or none (only
- * privileged processes can open the tap then).
+ * privileged processes can open the tap then). A Check expects the tap owner the same Add would
+ * have given.
  *
  * <p>Adds, and Deletes, that connections send at the same time are carried out together by the
  * engine (see {@link FcnetEngine#add}), sharing the host's nftables transactions; each network
@@ -43,7 +44,7 @@ public final class EngineService implements NetworkService {
             return switch (request.operation()) {
                 case Add -> engine.add(network, new AddOptions(caller, tapOwner(peer, request))).warnings();
                 case Check -> {
-                    engine.check(network, caller).requireClean();
+                    engine.check(network, new AddOptions(caller, tapOwner(peer, request))).requireClean();
                     yield List.of();
                 }
                 case Delete -> {
@@ -56,14 +57,14 @@ public final class EngineService implements NetworkService {
         }
     }
 
-    /** The tap owner an Add gets, or why the client may not have the one it asked for. */
+    /** The tap owner an Add gets (and a Check expects), or why the client may not have the one it asked for. */
     static Optional<TapOwner> tapOwner(Peer peer, FcnetdRequest request) throws OperationFailedException {
         Optional<FcnetdRequest.TapOwner> asked = request.tapOwner();
         if (peer.isRoot()) return asked.map(t -> new TapOwner(t.uid(), t.gid()));
         TapOwner own = TapOwner.of(peer.uid(), peer.gid());
         if (asked.isPresent() && !(asked.get().uid().orElse(peer.uid()) == peer.uid()
                 && asked.get().gid().orElse(peer.gid()) == peer.gid())) {
-            throw new OperationFailedException("Add " + FcnetdServer.networkId(request.network())
+            throw new OperationFailedException(request.operation() + " " + FcnetdServer.networkId(request.network())
                     + ": tap_owner " + describe(asked.get()) + " refused: a client that is not root (uid "
                     + peer.uid() + ", gid " + peer.gid() + ") may only own its taps itself");
         }

@@ -119,6 +119,11 @@ final class AddOperation {
         return warnings;
     }
 
+    /** How many steps completed (undone ones included), for the operation's trace. */
+    int stepsDone() {
+        return tx.completed();
+    }
+
     // ---- before any change
 
     /** A Simple network's tap is refused as it is made ({@link #createTap}). */
@@ -134,7 +139,8 @@ final class AddOperation {
     }
 
     private FcnetException exists(String object, String what) {
-        return new FcnetException("Add " + layout.id() + ": " + what + "; nothing was changed", "check", object, null);
+        return new FcnetException(FcnetException.Kind.ALREADY_EXISTS, "Add " + layout.id() + ": " + what
+                + "; nothing was changed", "check", object, null);
     }
 
     private void requireForwarding() {
@@ -456,7 +462,7 @@ final class AddOperation {
 
     private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
         Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), r.family().keyword(), r.table(), r.chain(), handle, spec.text(), added);
+        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text(), added);
     }
 
     private void enableForwarding() {

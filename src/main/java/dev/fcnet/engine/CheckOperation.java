@@ -29,16 +29,17 @@ final class CheckOperation {
     private final Layout layout;
     private final Place host;
     private final HostRules hostRules;
-    private final Caller caller;
+    /** The caller and tap owner the network is expected to have been added with. */
+    private final AddOptions options;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules, Caller caller) {
+    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options) {
         this.layout = layout;
         this.host = host;
         this.hostRules = hostRules;
-        this.caller = caller;
+        this.options = options;
     }
 
     CheckReport run() {

@@ -1,7 +1,16 @@
 package dev.fcnet.engine;
 
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.json.Json;
+import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.JsonValue.JsonBoolean;
+import dev.fcnet.json.JsonValue.JsonNull;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonString;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -41,6 +50,26 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         for (CheckItem i : problems) s.append("; ").append(i.status()).append(' ').append(i.kind()).append(' ')
                 .append(i.object()).append(i.detail().isEmpty() ? "" : " (" + i.detail() + ")");
         throw new FcnetException(s.toString(), "check", Networks.id(network), null);
+    }
+
+    /**
+     * The report as one JSON object: {@code {"network":"tap0","clean":false,"items":[{"status":
+     * "MISSING","kind":"LINK","netns":null,"object":"tap0","detail":""},...]}}.
+     */
+    public String toJson() {
+        Map<String, JsonValue> o = new LinkedHashMap<>();
+        o.put("network", new JsonString(Networks.id(network)));
+        o.put("clean", new JsonBoolean(isClean()));
+        o.put("items", new JsonArray(items.stream().<JsonValue>map(i -> {
+            Map<String, JsonValue> m = new LinkedHashMap<>();
+            m.put("status", new JsonString(i.status().name()));
+            m.put("kind", new JsonString(i.kind().name()));
+            m.put("netns", i.netns().<JsonValue>map(JsonString::new).orElse(new JsonNull()));
+            m.put("object", new JsonString(i.object()));
+            m.put("detail", new JsonString(i.detail()));
+            return new JsonObject(m);
+        }).toList()));
+        return Json.write(new JsonObject(o));
     }
 
     /** One line per item (see {@link CheckItem#toString()}), after a summary line. */

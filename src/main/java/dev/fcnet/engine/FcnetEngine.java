@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 import java.util.function.IntFunction;
 
 /**
@@ -77,6 +79,11 @@ public final class FcnetEngine implements AutoCloseable {
         Log.LOGGER.log(level, message);
     }
 
+    /** Logs at DEBUG, making the message only when DEBUG is on. */
+    static void debug(Supplier<String> message) {
+        Log.LOGGER.log(System.Logger.Level.DEBUG, message);
+    }
+
     private final EngineOptions options;
     /** The host netns when the options name one; null for the calling thread's own. */
     private final Netns hostNetns;
@@ -85,8 +92,9 @@ public final class FcnetEngine implements AutoCloseable {
     /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
     private final HostRules hostRules = new HostRules();
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
-    private final Coalescer<AddRequest, AddResult> adds =
-            new Coalescer<>(this::addRequests, AddRequest::network, Coalescer.LINGER);
+    private final Coalescer<AddRequest, AddResult> adds = new Coalescer<>(
+            requests -> addRequests(requests, BULK_PARALLELISM, OperationTrace.noProgress()), AddRequest::network,
+            Coalescer.LINGER);
     private final Map<DeleteMode, Coalescer<DeleteRequest, DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
     private final Graveyard graveyard;
     private volatile FaultInjector faults = FaultInjector.NONE;
@@ -97,7 +105,8 @@ public final class FcnetEngine implements AutoCloseable {
         this.hostNetns = hostNetns;
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {
-            deletes.put(mode, new Coalescer<>(requests -> deleteRequests(requests, mode, BULK_PARALLELISM),
+            deletes.put(mode, new Coalescer<>(
+                    requests -> deleteRequests(requests, mode, BULK_PARALLELISM, OperationTrace.noProgress()),
                     DeleteRequest::network, Coalescer.LINGER));
         }
     }
@@ -150,6 +159,27 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
+    /** Adds the network with a fresh engine for the process's own netns: {@link #runOnce} for Add, typed. */
+    public static AddResult addOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.add(network);
+        }
+    }
+
+    /** Checks the network with a fresh engine for the process's own netns: {@link #runOnce} for Check, typed. */
+    public static CheckReport checkOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.check(network);
+        }
+    }
+
+    /** Deletes the network with a fresh engine for the process's own netns: {@link #runOnce} for Delete, typed. */
+    public static DeleteResult deleteOnce(FirecrackerNetwork network) {
+        try (FcnetEngine engine = open()) {
+            return engine.delete(network);
+        }
+    }
+
     public EngineOptions options() {
         return options;
     }
@@ -186,19 +216,66 @@ public final class FcnetEngine implements AutoCloseable {
      * @throws FcnetException only when the kernel could not be asked
      */
     public CheckReport check(FirecrackerNetwork network) {
-        return check(network, Caller.ROOT);
+        return check(network, AddOptions.DEFAULT);
     }
 
     /**
-     * {@link #check(FirecrackerNetwork)} for {@code caller}.
+     * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
+     * makes it with {@code options}: for their caller, with their tap owner.
      *
      * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
      *     record another user and the caller is not root
      */
-    public CheckReport check(FirecrackerNetwork network, Caller caller) {
-        Objects.requireNonNull(caller, "caller");
+    public CheckReport check(FirecrackerNetwork network, AddOptions options) {
+        Objects.requireNonNull(options, "options");
         Layout layout = new Layout(network);
-        return withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, caller).run());
+        OperationTrace<CheckReport> trace = checkTrace(OperationTrace.noProgress(), 1);
+        trace.begin(0);
+        try {
+            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options).run());
+            trace.end(0, new Outcome.Done<>(report), 0);
+            return report;
+        } catch (FcnetException e) {
+            trace.end(0, new Outcome.Failed<>(network, e), 0);
+            throw e;
+        }
+    }
+
+    private static OperationTrace<CheckReport> checkTrace(Consumer<? super Outcome<CheckReport>> progress, int networks) {
+        return new OperationTrace<>("Check", OperationEvent.Check::new, r -> r.items().size(), progress, networks);
+    }
+
+    /**
+     * Every network the engine made on this host (in the host netns and in the namespaces under
+     * /run/netns), found from the marks the kernel holds, with what is left of each and whether it
+     * is complete: what to look at after a crash or before a reboot. Each network whose settings
+     * its parts tell can be given to {@link #delete} as it is. It reads whole link lists and
+     * chains: not for a hot path. Changes nothing.
+     *
+     * @throws FcnetException when the kernel could not be asked
+     */
+    public List<ListedNetwork> list() {
+        return list(Caller.ROOT);
+    }
+
+    /** {@link #list()} of the networks {@code caller} may see: all for root, else those its marks record for it. */
+    public List<ListedNetwork> list(Caller caller) {
+        Objects.requireNonNull(caller, "caller");
+        Place.Sockets s = acquire();
+        boolean reusable = false;
+        try {
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller).run();
+            reusable = true;
+            return found;
+        } catch (FcnetException e) {
+            reusable = true;
+            throw e;
+        } catch (NetlinkException | SysException | UncheckedIOException e) {
+            reusable = true;
+            throw new FcnetException("List: " + e.getMessage(), "list", "host netns", e);
+        } finally {
+            release(s, reusable);
+        }
     }
 
     /**
@@ -278,23 +355,35 @@ public final class FcnetEngine implements AutoCloseable {
 
     /** {@link #addAll(List, int)} with each network's own options. */
     public List<Outcome<AddResult>> addRequests(List<AddRequest> requests, int parallelism) {
+        return addRequests(requests, parallelism, OperationTrace.noProgress());
+    }
+
+    /**
+     * {@link #addRequests(List, int)}, telling {@code progress} each network's outcome as soon as
+     * it is known (from the engine's threads, several at once: it must be thread-safe and quick).
+     */
+    public List<Outcome<AddResult>> addRequests(List<AddRequest> requests, int parallelism,
+            Consumer<? super Outcome<AddResult>> progress) {
         List<AddRequest> reqs = List.copyOf(requests);
         List<FirecrackerNetwork> all = reqs.stream().map(AddRequest::network).toList();
         int workers = workers(parallelism, all.size());
         @SuppressWarnings("unchecked")
         Outcome<AddResult>[] outcomes = new Outcome[all.size()];
         AddOperation[] ops = new AddOperation[all.size()];
+        OperationTrace<AddResult> trace = new OperationTrace<>("Add", OperationEvent.Add::new, r -> r.rules().size(),
+                Objects.requireNonNull(progress, "progress"), all.size());
+        IntUnaryOperator stepsDone = i -> ops[i] == null ? 0 : ops[i].stepsDone();
         withPlaces(workers, places -> {
-            parallel(workers, all, outcomes, "Add", (w, i) -> {
-                AddOperation op = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w],
-                        options.forwarding(), hostRules, faults);
-                op.prepare();
-                ops[i] = op;
+            parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> {
+                ops[i] = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w], options.forwarding(),
+                        hostRules, faults);
+                ops[i].prepare();
                 return null;
             });
-            List<AddOperation> prepared = Arrays.stream(ops).filter(Objects::nonNull).toList();
+            List<AddOperation> prepared = new ArrayList<>();
+            for (int i = 0; i < ops.length; i++) if (outcomes[i] == null) prepared.add(ops[i]);
             if (!prepared.isEmpty()) AddOperation.addHostRules(hostRules, places[0], prepared);
-            parallel(workers, all, outcomes, "Add", (w, i) -> ops[i] == null ? null : ops[i].finish());
+            parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> ops[i].finish());
         });
         return List.of(outcomes);
     }
@@ -306,12 +395,19 @@ public final class FcnetEngine implements AutoCloseable {
 
     /** {@link #checkAll(List)} with at most {@code parallelism} networks checked at once. */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism) {
+        return checkAll(networks, parallelism, OperationTrace.noProgress());
+    }
+
+    /** {@link #checkAll(List, int)}, telling {@code progress} each outcome as {@link #addRequests(List, int, Consumer)} does. */
+    public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism,
+            Consumer<? super Outcome<CheckReport>> progress) {
         List<FirecrackerNetwork> all = List.copyOf(networks);
         int workers = workers(parallelism, all.size());
         @SuppressWarnings("unchecked")
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
-        withPlaces(workers, places -> parallel(workers, all, outcomes, "Check",
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, Caller.ROOT).run()));
+        OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
+        withPlaces(workers, places -> parallel(workers, all, outcomes, "Check", trace, i -> 0,
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT).run()));
         return List.of(outcomes);
     }
 
@@ -328,10 +424,21 @@ public final class FcnetEngine implements AutoCloseable {
 
     /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
-        return deleteRequests(networks.stream().map(n -> new DeleteRequest(n, Caller.ROOT)).toList(), mode, parallelism);
+        return deleteAll(networks, mode, parallelism, OperationTrace.noProgress());
     }
 
-    private List<Outcome<DeleteResult>> deleteRequests(List<DeleteRequest> requests, DeleteMode mode, int parallelism) {
+    /**
+     * {@link #deleteAll(List, DeleteMode, int)}, telling {@code progress} each outcome as
+     * {@link #addRequests(List, int, Consumer)} does.
+     */
+    public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism,
+            Consumer<? super Outcome<DeleteResult>> progress) {
+        return deleteRequests(networks.stream().map(n -> new DeleteRequest(n, Caller.ROOT)).toList(), mode, parallelism,
+                progress);
+    }
+
+    private List<Outcome<DeleteResult>> deleteRequests(List<DeleteRequest> requests, DeleteMode mode, int parallelism,
+            Consumer<? super Outcome<DeleteResult>> progress) {
         Objects.requireNonNull(mode, "mode");
         List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
         int workers = workers(parallelism, all.size());
@@ -339,8 +446,10 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
         DeleteOperation[] ops = new DeleteOperation[all.size()];
+        OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", OperationEvent.Delete::new,
+                r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
         withPlaces(workers, places -> {
-            parallel(workers, all, outcomes, "Delete", (w, i) -> {
+            parallel(workers, all, outcomes, "Delete", trace, i -> 0, (w, i) -> {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(i)), requests.get(i).caller(), places[w], mode,
                         options.foreignObjects(), hostRules, graveyard);
                 op.survey();
@@ -349,7 +458,7 @@ public final class FcnetEngine implements AutoCloseable {
             });
             List<DeleteOperation> surveyed = Arrays.stream(ops).filter(Objects::nonNull).toList();
             if (!surveyed.isEmpty()) DeleteOperation.deleteHostRules(hostRules, places[0], surveyed);
-            parallel(workers, all, outcomes, "Delete", (w, i) -> ops[i] == null ? null : ops[i].finish());
+            parallel(workers, all, outcomes, "Delete", trace, i -> 0, (w, i) -> ops[i].finish());
         });
         return List.of(outcomes);
     }
@@ -380,15 +489,17 @@ public final class FcnetEngine implements AutoCloseable {
      * Runs {@code step} for every network that has no outcome yet, from {@code workers} platform
      * threads (the work is system calls, which would pin virtual threads to their carriers
      * anyway). A result becomes the network's outcome; a failure too, caught, so that it does
-     * not keep the others from running.
+     * not keep the others from running. Each outcome is told to {@code trace}, with
+     * {@code stepsDone} of a failed network.
      */
     private static <R extends OperationResult> void parallel(int workers, List<FirecrackerNetwork> networks,
-            Outcome<R>[] outcomes, String name, BulkStep<R> step) {
+            Outcome<R>[] outcomes, String name, OperationTrace<R> trace, IntUnaryOperator stepsDone, BulkStep<R> step) {
         AtomicInteger next = new AtomicInteger();
         IntFunction<Runnable> worker = w -> () -> {
             for (int i; (i = next.getAndIncrement()) < networks.size(); ) {
                 if (outcomes[i] != null) continue;
                 FirecrackerNetwork n = networks.get(i);
+                trace.begin(i);
                 try {
                     R result = step.run(w, i);
                     if (result != null) outcomes[i] = new Outcome.Done<>(result);
@@ -397,6 +508,7 @@ public final class FcnetEngine implements AutoCloseable {
                 } catch (RuntimeException e) {
                     outcomes[i] = new Outcome.Failed<>(n, lookupFailed(name, n, e));
                 }
+                if (outcomes[i] != null) trace.end(i, outcomes[i], stepsDone.applyAsInt(i));
             }
         };
         List<Thread> threads = new ArrayList<>();

@@ -3,7 +3,15 @@ package dev.fcnet.engine;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.sys.SysException;
 import java.io.Serial;
+import dev.fcnet.json.Json;
+import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonNull;
+import dev.fcnet.json.JsonValue.JsonNumber;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonString;
 import dev.fcnet.sys.Errno;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -70,6 +78,22 @@ public final class FcnetException extends RuntimeException {
         this.errnoName = name;
         this.kernelMessage = ack;
         this.kind = kind != null ? kind : number == Errno.EPERM || number == Errno.EACCES ? Kind.PERMISSION : Kind.KERNEL;
+    }
+
+    /**
+     * The failure as one JSON object, for programs: {@code {"kind":"ALREADY_EXISTS","step":"check",
+     * "object":"tap0","errno":null,"errno_name":null,"kernel_message":null,"message":"..."}}.
+     */
+    public String toJson() {
+        Map<String, JsonValue> o = new LinkedHashMap<>();
+        o.put("kind", new JsonString(kind.name()));
+        o.put("step", new JsonString(step));
+        o.put("object", new JsonString(object));
+        o.put("errno", errnoName == null ? new JsonNull() : new JsonNumber(Integer.toString(errno)));
+        o.put("errno_name", errnoName == null ? new JsonNull() : new JsonString(errnoName));
+        o.put("kernel_message", kernelMessage == null ? new JsonNull() : new JsonString(kernelMessage));
+        o.put("message", new JsonString(String.valueOf(getMessage())));
+        return Json.write(new JsonObject(o));
     }
 
     /** What kind of failure it is. */

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.FirecrackerIpStack;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -7,7 +8,8 @@ import java.util.Optional;
  * A rule of a network as the kernel holds it.
  *
  * @param netns the named netns holding it; empty for the engine's host netns
- * @param family the nftables family: {@code ip}, {@code ip6} or {@code inet}
+ * @param family the table's nftables family, by the network's ip stack: {@code ip} for V4,
+ *     {@code ip6} for V6, {@code inet} for Dual
  * @param table the table, {@code fcnet}
  * @param chain the chain: {@code postrouting}, {@code filter} or {@code prerouting}
  * @param handle the handle the kernel assigned
@@ -16,7 +18,7 @@ import java.util.Optional;
  * @param added false when Add found the rule already present and did not add it again (the
  *     Simple masquerade rule)
  */
-public record RuleHandle(Optional<String> netns, String family, String table, String chain, long handle, String rule,
+public record RuleHandle(Optional<String> netns, FirecrackerIpStack family, String table, String chain, long handle, String rule,
         boolean added) {
     public RuleHandle {
         Objects.requireNonNull(netns, "netns");
@@ -29,7 +31,12 @@ public record RuleHandle(Optional<String> netns, String family, String table, St
     /** e.g. {@code ip fcnet postrouting handle 4: ip saddr 172.16.0.2 oifname "eth0" masquerade (host netns)}. */
     @Override
     public String toString() {
-        return family + " " + table + " " + chain + " handle " + Long.toUnsignedString(handle) + ": " + rule + " ("
+        String keyword = switch (family) {
+            case V4 -> "ip";
+            case V6 -> "ip6";
+            case Dual -> "inet";
+        };
+        return keyword + " " + table + " " + chain + " handle " + Long.toUnsignedString(handle) + ": " + rule + " ("
                 + netns.map(n -> "netns " + n).orElse("host netns") + (added ? "" : ", already present") + ")";
     }
 }

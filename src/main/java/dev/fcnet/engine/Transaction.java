@@ -43,6 +43,11 @@ final class Transaction {
         }
     }
 
+    /** How many steps completed. */
+    int completed() {
+        return completed;
+    }
+
     /** Registers how to undo the step that just completed, e.g. {@code delete link tap0}. */
     void onRollback(String what, Runnable action) {
         undos.push(new Undo(what, action));

@@ -83,6 +83,11 @@ public final class Rtnl implements AutoCloseable {
         }
     }
 
+    /** Every link of the namespace, from one dump: for listings, never for an operation on one network. */
+    public List<Link> allLinks() {
+        return dump(RtnlMessages::getLinks, RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink);
+    }
+
     /** Creates a veth pair {@code name} / {@code peer} in this namespace (fails with EEXIST if either name is taken). */
     public void createVeth(String name, String peer) {
         request(b -> RtnlMessages.newVeth(b, name, peer, -1));

@@ -44,6 +44,14 @@ final class RtnlMessages {
         b.end();
     }
 
+    /** {@code ip link show}: every link of the namespace, a dump. */
+    static void getLinks(MessageBuilder b) {
+        b.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, "RTM_GETLINK dump");
+        b.setU8(b.reserve(SIZEOF_IFINFOMSG), AF_PACKET);
+        b.putU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        b.end();
+    }
+
     /**
      * {@code ip link add NAME type veth peer name PEER [netns NS]}: {@code peerNetnsFd} < 0 keeps
      * the peer in this namespace.

@@ -143,7 +143,8 @@ class DaemonOwnershipTest {
             try (RawClient root = new RawClient(path)) {
                 assertEquals("OK", root.request(add(c, Optional.of(FcnetdRequest.TapOwner.of(42, 43)))));
                 assertEquals("42:43", owner(host, "tapc"));
-                assertEquals("OK", root.request(request(FirecrackerNetworkOperation.Check, a)));
+                assertEquals("OK", root.request(new FcnetdRequest(FirecrackerNetworkOperation.Check, a,
+                        Optional.of(FcnetdRequest.TapOwner.of(1234, GROUP))).toJson()));
                 assertEquals("OK", root.request(request(FirecrackerNetworkOperation.Delete, b)));
                 assertEquals("OK", root.request(request(FirecrackerNetworkOperation.Delete, c)));
             }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -368,7 +369,7 @@ class FcnetdServerTest {
     }
 
     @Test
-    void tapOwnerIsParsedForAddAndRefusedElsewhere() throws Exception {
+    void tapOwnerIsParsedForAddAndCheckAndRefusedForDelete() throws Exception {
         FakeService service = new FakeService();
         String add = request(FirecrackerNetworkOperation.Add, SIMPLE);
         try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
@@ -377,8 +378,12 @@ class FcnetdServerTest {
             assertEquals(Optional.of(FcnetdRequest.TapOwner.of(1234, 5678)), service.requests.get(0).tapOwner());
             assertEquals(withOwner, service.requests.get(0).toJson(), "written back as read");
             String check = request(FirecrackerNetworkOperation.Check, SIMPLE);
-            assertEquals("invalid request: field \"tap_owner\" is only for Add, not Check",
-                    c.request(check.substring(0, check.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
+            assertEquals("OK", c.request(check.substring(0, check.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
+            assertEquals(Optional.of(new FcnetdRequest.TapOwner(OptionalInt.of(1), OptionalInt.empty())),
+                    service.requests.get(1).tapOwner());
+            String delete = request(FirecrackerNetworkOperation.Delete, SIMPLE);
+            assertEquals("invalid request: field \"tap_owner\" is only for Add and Check, not Delete",
+                    c.request(delete.substring(0, delete.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
             String[][] bad = {
                 {"{}", "field \"tap_owner\" needs \"uid\", \"gid\" or both"},
                 {"{\"uid\":\"root\"}", "field \"tap_owner.uid\" must be a number, found a string"},
@@ -391,7 +396,7 @@ class FcnetdServerTest {
                 assertEquals("invalid request: " + b[1], c.request(add.substring(0, add.length() - 1) + ",\"tap_owner\":"
                         + b[0] + "}"), b[0]);
             }
-            assertEquals(1, service.requests.size(), "none of the bad ones reached the service");
+            assertEquals(2, service.requests.size(), "none of the bad ones reached the service");
         }
     }
 

@@ -131,14 +131,14 @@ class EngineInteropTest {
     void theProcessNetnsIsTheDefaultHost() {
         // The test JVM runs in a private netns: a network made there is seen by ip without -n.
         FirecrackerNetwork n = EngineFixture.simple(Stack.V4, "fcdefault0", 1);
-        CheckReport before = (CheckReport) FcnetEngine.runOnce(n, dev.fcnet.FirecrackerNetworkOperation.Check);
+        CheckReport before = FcnetEngine.checkOnce(n);
         assertEquals(9, before.problems().size(), before::toString);
         try {
-            FcnetEngine.runOnce(n, dev.fcnet.FirecrackerNetworkOperation.Add);
+            FcnetEngine.addOnce(n);
             assertTrue(Tools.run("ip", "-o", "link", "show", "dev", "fcdefault0").contains("fcdefault0"));
-            assertTrue(((CheckReport) FcnetEngine.runOnce(n, dev.fcnet.FirecrackerNetworkOperation.Check)).items().stream()
+            assertTrue(FcnetEngine.checkOnce(n).items().stream()
                     .filter(i -> i.kind() != CheckItem.Kind.FORWARDING).allMatch(CheckItem::ok));
-            FcnetEngine.runOnce(n, dev.fcnet.FirecrackerNetworkOperation.Delete);
+            FcnetEngine.deleteOnce(n);
         } finally {
             try (FcnetEngine engine = FcnetEngine.open()) {
                 engine.delete(n, DeleteMode.IDEMPOTENT);

@@ -109,6 +109,7 @@ class EngineMatrixTest {
             for (RuleHandle r : added.rules()) {
                 assertTrue((r.netns().isPresent() ? inner : annotated).contains(r.rule() + " # handle " + r.handle()),
                         () -> r + " in\n" + annotated + inner);
+                assertEquals(n.ipStack(), r.family());
             }
             assertEquals(4 + (ns.forwardedGuestIp().isPresent() ? 1 : 0), added.rules().size());
             assertLinkUp(host.name(), ns.veth1Name(), "veth", ns.veth1Ip());

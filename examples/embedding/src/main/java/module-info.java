@@ -1,0 +1,3 @@
+module example.embedding {
+    requires dev.fcnet;
+}

@@ -73,12 +73,14 @@ class FcnetdClientTest {
                 c.run(NET, FirecrackerNetworkOperation.Add);
                 c.run(NET, FirecrackerNetworkOperation.Check);
                 c.run(NET, FirecrackerNetworkOperation.Delete);
+                c.run(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8))));
             }
             return null;
         });
         assertEquals(List.of(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET),
                 new FcnetdRequest(FirecrackerNetworkOperation.Check, NET),
-                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET)), seen);
+                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET),
+                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8)))), seen);
     }
 
     @Test

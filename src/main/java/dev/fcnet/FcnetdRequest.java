@@ -16,6 +16,8 @@ import java.util.OptionalInt;
  * carry {@code "tap_owner":{"uid":U,"gid":G}}: who may open the tap; a Check may carry it too, to
  * check the network as an Add with that owner makes it.
  *
+ * @param operation what to do
+ * @param network the network to do it to
  * @param tapOwner the requested tap owner; only an Add or a Check has one
  */
 public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network,
@@ -28,6 +30,9 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
      * @param gid the group, 0 to 2147483647
      */
     public record TapOwner(OptionalInt uid, OptionalInt gid) {
+        /**
+         * @throws IllegalArgumentException when neither is given, or one is negative
+         */
         public TapOwner {
             Objects.requireNonNull(uid, "uid");
             Objects.requireNonNull(gid, "gid");
@@ -35,11 +40,19 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
             if (uid.orElse(0) < 0 || gid.orElse(0) < 0) throw new IllegalArgumentException("negative uid or gid");
         }
 
+        /**
+         * @param uid the user
+         * @param gid the group
+         * @return owned by user {@code uid} and group {@code gid}
+         */
         public static TapOwner of(int uid, int gid) {
             return new TapOwner(OptionalInt.of(uid), OptionalInt.of(gid));
         }
     }
 
+    /**
+     * @throws IllegalArgumentException when a Delete has a tap owner
+     */
     public FcnetdRequest {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(network, "network");
@@ -49,7 +62,12 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         }
     }
 
-    /** A request without a tap owner, as fcnetd clients send. */
+    /**
+     * A request without a tap owner, as fcnetd clients send.
+     *
+     * @param operation what to do
+     * @param network the network to do it to
+     */
     public FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network) {
         this(operation, network, Optional.empty());
     }

@@ -87,6 +87,11 @@ public final class FcnetdClient implements AutoCloseable {
      * tap owner, e.g. {@code new FcnetdRequest(Add, network, Optional.of(TapOwner.of(uid, gid)))}.
      * Only a client running as root may name an owner other than itself; the taps of other
      * clients' Adds are theirs anyway.
+     *
+     * @param request the operation, network and tap owner
+     * @throws FcnetdException the daemon's answer when it is not {@code OK}
+     * @throws EOFException the daemon closed the connection without answering (e.g. a wrong password)
+     * @throws IOException the connection failed
      */
     public synchronized void run(FcnetdRequest request) throws IOException, FcnetdException {
         FirecrackerNetworkOperation operation = request.operation();

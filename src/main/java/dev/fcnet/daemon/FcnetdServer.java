@@ -164,7 +164,7 @@ public final class FcnetdServer implements AutoCloseable {
         if (more >= 0) log.log(Level.WARNING, "refused a connection: " + maxConnections + " are open" + repeated(more));
     }
 
-    /** {@code " (and 12 more times since)"} for a throttled log line. */
+    /** {@code " (and 12 more times since the last such line)"} for a throttled log line; empty for none. */
     private static String repeated(long more) {
         return more == 0 ? "" : " (and " + more + " more times since the last such line)";
     }

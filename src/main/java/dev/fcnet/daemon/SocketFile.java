@@ -28,9 +28,10 @@ import java.util.Set;
  * {@link #close()} removes it, unless another process has put its own socket there meanwhile.
  *
  * <p>Only one daemon serves a path: each holds the lock {@code PATH.lock} beside the socket
- * ({@link LockFile}) from before it looks at the path until it has closed the socket. And the socket's directory, and every directory above it, must be writable by nobody
- * but root, the daemon's user and the socket's owner and group, or they could put their own
- * socket in its place and collect the passwords and requests of the daemon's clients. A
+ * ({@link LockFile}) from before it looks at the path until it has closed the socket. And the
+ * socket's directory, and every directory above it, must be writable by nobody but root, the
+ * daemon's user and the socket's owner and group, or they could put their own socket in its place
+ * and collect the passwords and requests of the daemon's clients. A
  * world-writable directory above it is fine only when sticky and the entry below it belongs to one
  * of those users (as /tmp/dir made by root); the socket's own directory may not be world-writable
  * even when sticky, since others could create the names the daemon uses.

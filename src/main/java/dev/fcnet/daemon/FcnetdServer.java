@@ -2,6 +2,7 @@ package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.daemon.LineReader.LineTooLongException;
@@ -17,6 +18,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,7 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * than {@link #MAX_LINE} bytes ends it, after an error line.
  *
  * <p>Requests may be pipelined: a client may send many lines before reading, and the answers come
- * back in request order (each connection's requests are carried out one after the other).
+ * back in request order. Lines that have arrived together (up to {@link #MAX_BATCH}) are worked
+ * on together where that cannot change an answer: a run of consecutive requests of one operation
+ * whose networks share no name or guest address runs at once, which the engine turns into one
+ * bulk operation; a request that touches what an earlier one does waits for it.
  *
  * <p>Each connection has its own virtual thread; the {@link NetworkService} does any namespace
  * work on its own platform threads. A client that keeps the daemon waiting for a line, or does not
@@ -53,6 +59,8 @@ public final class FcnetdServer implements AutoCloseable {
     /** The one line a connection beyond the limit gets before it is closed. */
     public static final String TOO_MANY_CONNECTIONS = "too many connections: the daemon serves at most %d at a time;"
             + " try again later";
+    /** The most pipelined lines read ahead and worked on together. */
+    static final int MAX_BATCH = 256;
     /** Repeated failures of one kind (accept, refused connections) are logged at most this often. */
     static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
 
@@ -279,20 +287,27 @@ public final class FcnetdServer implements AutoCloseable {
 
         private void serveRequests() throws IOException {
             while (true) {
-                byte[] line;
+                // The next line, and those that arrived with it.
+                List<byte[]> lines = new ArrayList<>();
+                boolean tooLong = false;
                 try {
-                    line = readLine();
+                    byte[] line = readLine();
+                    if (line == null) return;
+                    lines.add(line);
+                    while (lines.size() < MAX_BATCH && reader.hasBufferedLine()) lines.add(reader.readLine());
                 } catch (LineTooLongException e) {
-                    log.log(Level.WARNING, "#" + id + " refused: request line longer than " + MAX_LINE + " bytes");
-                    reply("invalid request: line longer than " + MAX_LINE + " bytes; closing the connection");
-                    return;
+                    tooLong = true; // answered after the lines before it
                 }
-                if (line == null) return;
                 synchronized (this) {
                     if (stopping) return;
                     busy = true;
                 }
-                reply(handle(line));
+                if (!lines.isEmpty()) reply(handle(lines));
+                if (tooLong) {
+                    log.log(Level.WARNING, "#" + id + " refused: request line longer than " + MAX_LINE + " bytes");
+                    reply("invalid request: line longer than " + MAX_LINE + " bytes; closing the connection");
+                    return;
+                }
                 synchronized (this) {
                     busy = false;
                     if (stopping) return;
@@ -300,18 +315,42 @@ public final class FcnetdServer implements AutoCloseable {
             }
         }
 
-        /** Runs one request line; returns the answer. */
-        private String handle(byte[] line) {
-            FcnetdRequest request;
-            try {
-                request = FcnetdRequest.fromJson(LineReader.decode(line));
-            } catch (CharacterCodingException e) {
-                log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
-                return "invalid request: not valid UTF-8";
-            } catch (InvalidNetworkException e) {
-                log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
-                return "invalid request: " + oneLine(e.getMessage());
+        /** Runs request lines; returns their answers, in order, one line each. */
+        private String handle(List<byte[]> lines) {
+            FcnetdRequest[] requests = new FcnetdRequest[lines.size()];
+            String[] answers = new String[lines.size()];
+            for (int i = 0; i < lines.size(); i++) {
+                try {
+                    requests[i] = FcnetdRequest.fromJson(LineReader.decode(lines.get(i)));
+                } catch (CharacterCodingException e) {
+                    log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
+                    answers[i] = "invalid request: not valid UTF-8";
+                } catch (InvalidNetworkException e) {
+                    log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
+                    answers[i] = "invalid request: " + oneLine(e.getMessage());
+                }
             }
+            int start = 0;
+            while (start < requests.length) {
+                int end = runEnd(requests, start);
+                if (end - start == 1) {
+                    if (requests[start] != null) answers[start] = handle(requests[start]);
+                } else {
+                    // One virtual thread each: the engine batches what arrives together.
+                    List<Thread> threads = new ArrayList<>();
+                    for (int i = start; i < end; i++) {
+                        int k = i;
+                        if (requests[k] != null) threads.add(Thread.ofVirtual().start(() -> answers[k] = handle(requests[k])));
+                    }
+                    for (Thread t : threads) joinUninterruptibly(t);
+                }
+                start = end;
+            }
+            return String.join("\n", answers);
+        }
+
+        /** Runs one request; returns the answer. */
+        private String handle(FcnetdRequest request) {
             String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
             try {
                 List<String> warnings = service.run(peer, request);
@@ -328,6 +367,50 @@ public final class FcnetdServer implements AutoCloseable {
                 log.log(Level.ERROR, what + ": internal error", e);
                 return oneLine("internal error: " + e);
             }
+        }
+
+        /**
+         * The end of the run of requests from {@code start} that may run at once: one operation,
+         * networks that share nothing the engine could see both of (invalid lines go along).
+         */
+        private static int runEnd(FcnetdRequest[] requests, int start) {
+            Set<String> claimed = new HashSet<>();
+            FirecrackerNetworkOperation operation = null;
+            int i = start;
+            for (; i < requests.length; i++) {
+                FcnetdRequest r = requests[i];
+                if (r == null) continue;
+                if (operation != null && r.operation() != operation) break;
+                operation = r.operation();
+                List<String> claims = claims(r.network());
+                if (claims.stream().anyMatch(claimed::contains)) break;
+                claimed.addAll(claims);
+            }
+            return Math.max(i, start + 1);
+        }
+
+        /** The names and addresses of the host that a network's objects take. */
+        private static List<String> claims(FirecrackerNetwork network) {
+            if (network.networkType() instanceof Namespaced ns) {
+                List<String> claims = new ArrayList<>(List.of("netns " + ns.netnsName(), "link " + ns.veth1Name(),
+                        "ip " + ns.veth1Ip().address(), "ip " + ns.veth2Ip().address()));
+                ns.forwardedGuestIp().ifPresent(ip -> claims.add("ip " + ip));
+                return claims;
+            }
+            return List.of("link " + network.tapName(), "ip " + network.tapIp().address(), "ip " + network.guestIp().address());
+        }
+
+        private static void joinUninterruptibly(Thread t) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
 
         private byte[] readLine() throws IOException {

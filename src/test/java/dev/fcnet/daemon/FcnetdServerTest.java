@@ -354,6 +354,64 @@ class FcnetdServerTest {
         }
     }
 
+    /** Pipelined Adds of distinct networks that arrive together run at once (the engine batches them). */
+    @Test
+    void pipelinedIndependentRequestsRunTogether() throws Exception {
+        int n = 8;
+        CyclicBarrier together = new CyclicBarrier(n);
+        NetworkService service = (peer, r) -> {
+            try {
+                together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
+            } catch (Exception e) {
+                throw new OperationFailedException("not together: " + e);
+            }
+            return List.of();
+        };
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            burst.append(request(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("tap" + i)
+                    .tapIp(dev.fcnet.IpInet.parse("10.0." + i + ".1/24")).guestIp(dev.fcnet.IpInet.parse("10.0." + i + ".2/24"))
+                    .build())).append('\n');
+        }
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            c.send(burst.toString().getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < n; i++) assertEquals("OK", c.readLine());
+        }
+    }
+
+    /** Requests on the same network, or of another operation, wait for the ones before them. */
+    @Test
+    void pipelinedDependentRequestsRunInOrder() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        NetworkService service = (peer, r) -> {
+            String what = r.operation() + " " + r.network().tapName();
+            events.add("start " + what);
+            try {
+                Thread.sleep(20); // room for a request that should wait to start meanwhile
+            } catch (InterruptedException e) {
+                throw new OperationFailedException("interrupted");
+            }
+            events.add("end " + what);
+            return List.of();
+        };
+        FirecrackerNetwork b = SIMPLE.toBuilder().tapName("tapb").tapIp(dev.fcnet.IpInet.parse("10.9.0.1/24"))
+                .guestIp(dev.fcnet.IpInet.parse("10.9.0.2/24")).build();
+        FirecrackerNetwork sameGuest = SIMPLE.toBuilder().tapName("tapc").tapIp(dev.fcnet.IpInet.parse("172.16.0.5/24")).build();
+        String[] lines = {request(FirecrackerNetworkOperation.Add, SIMPLE), request(FirecrackerNetworkOperation.Delete, SIMPLE),
+            request(FirecrackerNetworkOperation.Add, SIMPLE), request(FirecrackerNetworkOperation.Add, sameGuest),
+            request(FirecrackerNetworkOperation.Add, b)};
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            c.send((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < lines.length; i++) assertEquals("OK", c.readLine());
+        }
+        // tap7 three times in turn; tapc has tap7's guest address, so it waits too; tapb goes with it.
+        assertEquals(List.of("start Add tap7", "end Add tap7", "start Delete tap7", "end Delete tap7", "start Add tap7",
+                "end Add tap7"), events.subList(0, 6));
+        assertEquals(java.util.Set.of("start Add tapc", "start Add tapb", "end Add tapc", "end Add tapb"),
+                java.util.Set.copyOf(events.subList(6, 10)));
+        assertTrue(events.indexOf("start Add tapb") < events.indexOf("end Add tapc"), "tapb and tapc together: " + events);
+    }
+
     /** The service learns who connected from the kernel: here the test JVM's own uid and gid. */
     @Test
     void requestsRunForThePeerTheKernelNames() throws Exception {

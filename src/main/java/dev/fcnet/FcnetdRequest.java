@@ -75,6 +75,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
     /**
      * Reads a request line. Unknown fields are ignored, as fcnetd's serde does.
      *
+     * @param line one line of the protocol, with or without its line terminator
+     * @return the request
      * @throws InvalidNetworkException if the line is not JSON, a field is missing or of the wrong type
      *     (naming it, e.g. {@code network.tap_ip}), the network is invalid, or a {@code tap_owner}
      *     is malformed or given with a Delete
@@ -116,7 +118,7 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         return OptionalInt.of(id);
     }
 
-    /** The request as one line of JSON (without the newline), as fcnetd-client writes it. */
+    /** {@return the request as one line of JSON (without the newline), as fcnetd-client writes it} */
     public String toJson() {
         Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("operation", new JsonString(operation.name()));

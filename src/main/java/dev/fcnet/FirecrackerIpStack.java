@@ -19,12 +19,17 @@ public enum FirecrackerIpStack {
         this.nftFamily = nftFamily;
     }
 
-    /** The nftables family name: {@code ip}, {@code ip6} or {@code inet}. */
+    /** {@return the nftables family name: {@code ip}, {@code ip6} or {@code inet}} */
     public String nftFamily() {
         return nftFamily;
     }
 
-    /** True if an address of this family can be used with this stack (any address for {@link #Dual}). */
+    /**
+     * Whether an address can be used with this stack.
+     *
+     * @param address an IPv4 or IPv6 address
+     * @return true if the address's family is this stack's (any address for {@link #Dual})
+     */
     public boolean allows(InetAddress address) {
         return switch (this) {
             case V4 -> address instanceof Inet4Address;

@@ -29,7 +29,11 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
                                  String tapName, IpInet tapIp, IpInet guestIp,
                                  FirecrackerNetworkType networkType) {
 
-    /** @throws InvalidNetworkException naming the field and value that cannot work */
+    /**
+     * Checks the network as a whole: names, address families, subnets and name clashes.
+     *
+     * @throws InvalidNetworkException naming the field and value that cannot work
+     */
     public FirecrackerNetwork {
         Objects.requireNonNull(nftPath, "nft_path");
         Objects.requireNonNull(ipStack, "ip_stack");
@@ -48,12 +52,12 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
         if (networkType instanceof Namespaced ns) {
             Checks.family("veth1_ip", ns.veth1Ip(), ipStack);
             if (ns.veth1Ip().isV4() != guestIp.isV4()) {
-                throw Checks.invalid("veth1_ip " + ns.veth1Ip() + " and veth2_ip " + ns.veth2Ip() + " are "
+                throw Checks.invalid("veth1_ip", "veth1_ip " + ns.veth1Ip() + " and veth2_ip " + ns.veth2Ip() + " are "
                         + IpInet.family(ns.veth1Ip().address()) + " but guest_ip " + guestIp + " is "
                         + IpInet.family(guestIp.address()) + "; the netns translates the guest's address to veth2_ip's");
             }
             if (tapIp.overlaps(ns.veth2Ip())) {
-                throw Checks.invalid("tap_ip " + tapIp + " and veth2_ip " + ns.veth2Ip()
+                throw Checks.invalid("tap_ip", "tap_ip " + tapIp + " and veth2_ip " + ns.veth2Ip()
                         + " are in overlapping subnets, which the netns cannot route apart");
             }
             Checks.distinct("veth1_name", ns.veth1Name(), "iface_name", ifaceName, "both are links of the host netns");
@@ -66,14 +70,16 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
     }
 
     /**
-     * fcnet-cli's defaults: ip stack V4, iface eth0, tap tap0 with 172.16.0.1/24, guest 172.16.0.2/24,
-     * simple.
+     * A builder with fcnet-cli's defaults: ip stack V4, iface eth0, tap tap0 with 172.16.0.1/24, guest
+     * 172.16.0.2/24, simple.
+     *
+     * @return a new builder
      */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this network. */
+    /** {@return a builder starting from this network} */
     public Builder toBuilder() {
         return new Builder().nftPath(nftPath.orElse(null)).ipStack(ipStack).ifaceName(ifaceName).tapName(tapName)
                 .tapIp(tapIp).guestIp(guestIp).networkType(networkType);
@@ -86,6 +92,7 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
      * addresses included (in their RFC 5952 text, netmask as an address).
      *
      * @param guestIfaceName the interface's name inside the guest, usually {@code eth0}
+     * @return the kernel parameter, e.g. {@code ip=172.16.0.2::172.16.0.1:255.255.255.0::eth0:off}
      */
     public String guestIpBootArg(String guestIfaceName) {
         Objects.requireNonNull(guestIfaceName, "guestIfaceName");
@@ -100,6 +107,8 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
      * and {@code forwarded_guest_ip} may be absent; unknown fields are ignored; duplicate fields are
      * errors.
      *
+     * @param json the JSON text
+     * @return the network
      * @throws InvalidNetworkException if the text is not JSON (with line, column and offset), a field is
      *     missing or of the wrong type (naming it), or the network is invalid
      */
@@ -107,7 +116,7 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
         return NetworkJson.readNetwork(NetworkJson.parse(json), "");
     }
 
-    /** fcnet-types' serde JSON form on one line, every field present (absent options as null). */
+    /** {@return fcnet-types' serde JSON form on one line, every field present (absent options as null)} */
     public String toJson() {
         return NetworkJson.write(NetworkJson.network(this));
     }
@@ -124,43 +133,89 @@ public record FirecrackerNetwork(Optional<String> nftPath, FirecrackerIpStack ip
 
         private Builder() {}
 
-        /** fcnet's nft binary path, or null for none; never used by this library. */
+        /**
+         * Sets fcnet's nft binary path, which this library keeps for the JSON form and never uses.
+         *
+         * @param nftPath the path, or null for none
+         * @return this builder
+         */
         public Builder nftPath(String nftPath) {
             this.nftPath = nftPath;
             return this;
         }
 
+        /**
+         * Sets the IP stack.
+         *
+         * @param ipStack V4, V6 or Dual
+         * @return this builder
+         */
         public Builder ipStack(FirecrackerIpStack ipStack) {
             this.ipStack = ipStack;
             return this;
         }
 
+        /**
+         * Sets the host interface with the real connectivity.
+         *
+         * @param ifaceName e.g. {@code eth0}
+         * @return this builder
+         */
         public Builder ifaceName(String ifaceName) {
             this.ifaceName = ifaceName;
             return this;
         }
 
+        /**
+         * Sets the tap device's name.
+         *
+         * @param tapName e.g. {@code tap0}
+         * @return this builder
+         */
         public Builder tapName(String tapName) {
             this.tapName = tapName;
             return this;
         }
 
+        /**
+         * Sets the tap's address, the guest's gateway.
+         *
+         * @param tapIp e.g. {@code 172.16.0.1/24}
+         * @return this builder
+         */
         public Builder tapIp(IpInet tapIp) {
             this.tapIp = tapIp;
             return this;
         }
 
+        /**
+         * Sets the guest's address.
+         *
+         * @param guestIp e.g. {@code 172.16.0.2/24}; its prefix length is the guest's netmask
+         * @return this builder
+         */
         public Builder guestIp(IpInet guestIp) {
             this.guestIp = guestIp;
             return this;
         }
 
+        /**
+         * Sets where the tap lives.
+         *
+         * @param networkType {@link Simple} or {@link Namespaced}
+         * @return this builder
+         */
         public Builder networkType(FirecrackerNetworkType networkType) {
             this.networkType = networkType;
             return this;
         }
 
-        /** @throws InvalidNetworkException naming the field and value that cannot work */
+        /**
+         * Builds the network, checking it.
+         *
+         * @return the network
+         * @throws InvalidNetworkException naming the field and value that cannot work
+         */
         public FirecrackerNetwork build() {
             return new FirecrackerNetwork(Optional.ofNullable(nftPath), ipStack, ifaceName, tapName, tapIp, guestIp,
                     networkType);

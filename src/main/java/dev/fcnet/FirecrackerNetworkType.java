@@ -29,11 +29,15 @@ public sealed interface FirecrackerNetworkType permits FirecrackerNetworkType.Si
      * @param veth2Ip the address of {@code veth2Name}, to which the guest's address is translated
      * @param forwardedGuestIp an address routed from the host into the netns and translated to the
      *     guest's address there, so the guest is reachable from outside; empty for none
-     * @throws InvalidNetworkException naming the field and value that cannot work
      */
     record Namespaced(String netnsName, String veth1Name, String veth2Name, IpInet veth1Ip, IpInet veth2Ip,
                       Optional<InetAddress> forwardedGuestIp) implements FirecrackerNetworkType {
 
+        /**
+         * Checks the names, the veth addresses and the forwarded guest IP on their own.
+         *
+         * @throws InvalidNetworkException naming the field and value that cannot work
+         */
         public Namespaced {
             Objects.requireNonNull(netnsName, "netns_name");
             Objects.requireNonNull(veth1Name, "veth1_name");
@@ -51,24 +55,28 @@ public sealed interface FirecrackerNetworkType permits FirecrackerNetworkType.Si
                 InetAddress forwarded = forwardedGuestIp.get();
                 String text = IpInet.formatAddress(forwarded);
                 if (veth1Ip.isV4() != (forwarded instanceof Inet4Address)) {
-                    throw Checks.invalid("forwarded_guest_ip " + text + " is " + IpInet.family(forwarded)
+                    throw Checks.invalid("forwarded_guest_ip", "forwarded_guest_ip " + text + " is " + IpInet.family(forwarded)
                             + " but veth1_ip " + veth1Ip + " is " + IpInet.family(veth1Ip.address())
                             + "; the host routes it to veth2_ip");
                 }
                 if (forwarded.equals(veth1Ip.address()) || forwarded.equals(veth2Ip.address())) {
-                    throw Checks.invalid("forwarded_guest_ip " + text + " is the address of "
+                    throw Checks.invalid("forwarded_guest_ip", "forwarded_guest_ip " + text + " is the address of "
                             + (forwarded.equals(veth1Ip.address()) ? "veth1_ip" : "veth2_ip")
                             + "; it must be an address of its own");
                 }
             }
         }
 
-        /** A builder with fcnet-cli's defaults: netns fcnet, veth1 10.0.0.1/24, veth0 10.0.0.2/24. */
+        /**
+         * A builder with fcnet-cli's defaults: netns fcnet, veth1 10.0.0.1/24, veth0 10.0.0.2/24.
+         *
+         * @return a new builder
+         */
         public static Builder builder() {
             return new Builder();
         }
 
-        /** A builder starting from this configuration. */
+        /** {@return a builder starting from this configuration} */
         public Builder toBuilder() {
             return new Builder().netnsName(netnsName).veth1Name(veth1Name).veth2Name(veth2Name)
                     .veth1Ip(veth1Ip).veth2Ip(veth2Ip).forwardedGuestIp(forwardedGuestIp.orElse(null));
@@ -85,38 +93,78 @@ public sealed interface FirecrackerNetworkType permits FirecrackerNetworkType.Si
 
             private Builder() {}
 
+            /**
+             * Sets the netns name.
+             *
+             * @param netnsName the name under /run/netns
+             * @return this builder
+             */
             public Builder netnsName(String netnsName) {
                 this.netnsName = netnsName;
                 return this;
             }
 
+            /**
+             * Sets the name of the veth end in the host netns.
+             *
+             * @param veth1Name e.g. {@code veth1}
+             * @return this builder
+             */
             public Builder veth1Name(String veth1Name) {
                 this.veth1Name = veth1Name;
                 return this;
             }
 
+            /**
+             * Sets the name of the veth end in the netns.
+             *
+             * @param veth2Name e.g. {@code veth0}
+             * @return this builder
+             */
             public Builder veth2Name(String veth2Name) {
                 this.veth2Name = veth2Name;
                 return this;
             }
 
+            /**
+             * Sets the address of the veth end in the host netns, the netns' default gateway.
+             *
+             * @param veth1Ip e.g. {@code 10.0.0.1/24}
+             * @return this builder
+             */
             public Builder veth1Ip(IpInet veth1Ip) {
                 this.veth1Ip = veth1Ip;
                 return this;
             }
 
+            /**
+             * Sets the address of the veth end in the netns.
+             *
+             * @param veth2Ip e.g. {@code 10.0.0.2/24}
+             * @return this builder
+             */
             public Builder veth2Ip(IpInet veth2Ip) {
                 this.veth2Ip = veth2Ip;
                 return this;
             }
 
-            /** The forwarded guest address, or null for none. */
+            /**
+             * Sets the address routed from the host to the guest.
+             *
+             * @param forwardedGuestIp the address, or null for none
+             * @return this builder
+             */
             public Builder forwardedGuestIp(InetAddress forwardedGuestIp) {
                 this.forwardedGuestIp = forwardedGuestIp;
                 return this;
             }
 
-            /** @throws InvalidNetworkException naming the field and value that cannot work */
+            /**
+             * Builds the configuration, checking it.
+             *
+             * @return the configuration
+             * @throws InvalidNetworkException naming the field and value that cannot work
+             */
             public Namespaced build() {
                 return new Namespaced(netnsName, veth1Name, veth2Name, veth1Ip, veth2Ip,
                         Optional.ofNullable(forwardedGuestIp));

@@ -24,13 +24,15 @@ import java.util.Objects;
 public record IpInet(InetAddress address, int prefixLength) {
 
     /**
-     * @throws IllegalArgumentException if the prefix length is out of range for the address family
+     * Checks the prefix length against the address family.
+     *
+     * @throws InvalidNetworkException if the prefix length is out of range for the address family
      */
     public IpInet {
         Objects.requireNonNull(address, "address");
         int max = bits(address);
         if (prefixLength < 0 || prefixLength > max) {
-            throw new IllegalArgumentException("prefix length " + prefixLength + " is out of range for "
+            throw new InvalidNetworkException("prefix length " + prefixLength + " is out of range for "
                     + family(address) + " (0.." + max + ")");
         }
     }
@@ -38,9 +40,13 @@ public record IpInet(InetAddress address, int prefixLength) {
     /**
      * Parses {@code address/prefix}, e.g. {@code 172.16.0.1/24} or {@code fd00::1/64}. A bare address
      * (no {@code /}) is a host address: {@code /32} for IPv4, {@code /128} for IPv6, as the {@code cidr}
-     * crate reads it.
+     * crate reads it. The prefix length is decimal; leading zeros are
+     * allowed, as in the {@code cidr} crate ({@code /0024} is {@code /24}).
      *
-     * @throws IllegalArgumentException naming the text and what is wrong with it
+     * @param text the address and prefix length
+     * @return the interface address
+     * @throws InvalidNetworkException naming the text and what is wrong with it; its
+     *     {@link InvalidNetworkException#field() field} is empty, since the text is no field of a network
      */
     public static IpInet parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -49,24 +55,27 @@ public record IpInet(InetAddress address, int prefixLength) {
         try {
             address = literal(slash < 0 ? text : text.substring(0, slash));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid CIDR " + Json.quote(text) + ": " + e.getMessage(), e);
+            throw new InvalidNetworkException("invalid CIDR " + Json.quote(text) + ": " + e.getMessage(), e);
         }
         int max = bits(address);
         if (slash < 0) return new IpInet(address, max);
         String len = text.substring(slash + 1);
         if (len.isEmpty()) {
-            throw new IllegalArgumentException("invalid CIDR " + Json.quote(text) + ": missing prefix length after '/'");
+            throw new InvalidNetworkException("invalid CIDR " + Json.quote(text) + ": missing prefix length after '/'");
         }
         for (int i = 0; i < len.length(); i++) {
             if (len.charAt(i) < '0' || len.charAt(i) > '9') {
-                throw new IllegalArgumentException("invalid CIDR " + Json.quote(text) + ": prefix length "
+                throw new InvalidNetworkException("invalid CIDR " + Json.quote(text) + ": prefix length "
                         + Json.quote(len) + " is not a decimal number");
             }
         }
-        // More than 3 digits is out of range, and may be out of int range too.
-        int value = len.length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(len);
+        // Leading zeros are read as the cidr crate reads them (Rust's u8 parse): /0024 is /24.
+        int zeros = 0;
+        while (zeros < len.length() - 1 && len.charAt(zeros) == '0') zeros++;
+        // More than 3 significant digits is out of range, and may be out of int range too.
+        int value = len.length() - zeros > 3 ? Integer.MAX_VALUE : Integer.parseInt(len, zeros, len.length(), 10);
         if (value > max) {
-            throw new IllegalArgumentException("invalid CIDR " + Json.quote(text) + ": prefix length " + len
+            throw new InvalidNetworkException("invalid CIDR " + Json.quote(text) + ": prefix length " + len
                     + " is out of range for " + family(address) + " (0.." + max + ")");
         }
         return new IpInet(address, value);
@@ -75,14 +84,17 @@ public record IpInet(InetAddress address, int prefixLength) {
     /**
      * Parses an IPv4 or IPv6 address literal without a prefix, never doing a DNS lookup.
      *
-     * @throws IllegalArgumentException naming the text and what is wrong with it
+     * @param text the address, e.g. {@code 192.168.0.3} or {@code fd00::3}
+     * @return the address
+     * @throws InvalidNetworkException naming the text and what is wrong with it (with an empty
+     *     {@link InvalidNetworkException#field() field})
      */
     public static InetAddress parseAddress(String text) {
         Objects.requireNonNull(text, "text");
         try {
             return literal(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid IP address " + Json.quote(text) + ": " + e.getMessage(), e);
+            throw new InvalidNetworkException("invalid IP address " + Json.quote(text) + ": " + e.getMessage(), e);
         }
     }
 
@@ -90,6 +102,9 @@ public record IpInet(InetAddress address, int prefixLength) {
      * Formats an address as fcnet (Rust's {@code std::net}) prints it: IPv4 dotted decimal; IPv6 in
      * RFC 5952 form (lower-case hex, leading zeros dropped, the first longest run of two or more zero
      * groups as {@code ::}), with IPv4-mapped addresses as {@code ::ffff:a.b.c.d}.
+     *
+     * @param address an IPv4 or IPv6 address
+     * @return its text, e.g. {@code 172.16.0.1} or {@code fd00::1}
      */
     public static String formatAddress(InetAddress address) {
         byte[] b = address.getAddress();
@@ -136,36 +151,41 @@ public record IpInet(InetAddress address, int prefixLength) {
         return sb.toString();
     }
 
-    /** True for an IPv4 address. */
+    /** {@return true for an IPv4 address} */
     public boolean isV4() {
         return address instanceof Inet4Address;
     }
 
-    /** True for an IPv6 address. */
+    /** {@return true for an IPv6 address} */
     public boolean isV6() {
         return address instanceof Inet6Address;
     }
 
-    /** 32 for IPv4, 128 for IPv6. */
+    /** {@return the longest prefix length of the family: 32 for IPv4, 128 for IPv6} */
     public int maxPrefixLength() {
         return bits(address);
     }
 
-    /** The subnet mask as an address, e.g. {@code 255.255.255.0} for a /24. */
+    /** {@return the subnet mask as an address, e.g. {@code 255.255.255.0} for a /24} */
     public InetAddress netmask() {
         byte[] mask = new byte[address.getAddress().length];
         for (int i = 0; i < mask.length; i++) mask[i] = maskByte(i);
         return fromBytes(mask);
     }
 
-    /** The subnet's first address (the host bits cleared), e.g. {@code 172.16.0.0} for 172.16.0.1/24. */
+    /** {@return the subnet's first address (the host bits cleared), e.g. {@code 172.16.0.0} for 172.16.0.1/24} */
     public InetAddress network() {
         byte[] b = address.getAddress();
         for (int i = 0; i < b.length; i++) b[i] &= maskByte(i);
         return fromBytes(b);
     }
 
-    /** True if {@code other} is of the same family and inside this subnet. */
+    /**
+     * Whether an address is in this subnet.
+     *
+     * @param other an address
+     * @return true if {@code other} is of the same family and inside this subnet
+     */
     public boolean contains(InetAddress other) {
         byte[] a = address.getAddress();
         byte[] o = other.getAddress();
@@ -176,12 +196,22 @@ public record IpInet(InetAddress address, int prefixLength) {
         return true;
     }
 
-    /** True if both are in one subnet: same family, same prefix length and the same network. */
+    /**
+     * Whether two interface addresses are in one subnet.
+     *
+     * @param other another interface address
+     * @return true for the same family, the same prefix length and the same network
+     */
     public boolean sameSubnet(IpInet other) {
         return prefixLength == other.prefixLength && contains(other.address);
     }
 
-    /** True if the two subnets share any address (the shorter prefix contains the other's network). */
+    /**
+     * Whether two subnets share any address.
+     *
+     * @param other another interface address
+     * @return true if the shorter prefix's subnet contains the other's network
+     */
     public boolean overlaps(IpInet other) {
         return prefixLength <= other.prefixLength ? contains(other.address) : other.contains(address);
     }

@@ -45,7 +45,7 @@ final class NetworkJson {
                 case "V4" -> FirecrackerIpStack.V4;
                 case "V6" -> FirecrackerIpStack.V6;
                 case "Dual" -> FirecrackerIpStack.Dual;
-                default -> throw new InvalidNetworkException("field \"" + path + "ip_stack\": unknown ip stack "
+                default -> throw new InvalidNetworkException("ip_stack", "field \"" + path + "ip_stack\": unknown ip stack "
                         + Json.quote(name) + "; expected \"V4\", \"V6\" or \"Dual\"");
             };
         }
@@ -63,7 +63,7 @@ final class NetworkJson {
             case "Add" -> FirecrackerNetworkOperation.Add;
             case "Check" -> FirecrackerNetworkOperation.Check;
             case "Delete" -> FirecrackerNetworkOperation.Delete;
-            default -> throw new InvalidNetworkException("field \"" + path + "operation\": unknown operation "
+            default -> throw new InvalidNetworkException("operation", "field \"" + path + "operation\": unknown operation "
                     + Json.quote(name) + "; expected \"Add\", \"Check\" or \"Delete\"");
         };
     }
@@ -99,7 +99,7 @@ final class NetworkJson {
         String tag = string(o, typePath, "type");
         if (tag.equals("Simple")) return new Simple();
         if (!tag.equals("Namespaced")) {
-            throw new InvalidNetworkException("field \"" + typePath + "type\": unknown network type "
+            throw new InvalidNetworkException("type", "field \"" + typePath + "type\": unknown network type "
                     + Json.quote(tag) + "; expected \"Simple\" or \"Namespaced\"");
         }
         String forwarded = optionalString(o, typePath, "forwarded_guest_ip");
@@ -108,7 +108,7 @@ final class NetworkJson {
             try {
                 forwardedIp = IpInet.parseAddress(forwarded);
             } catch (IllegalArgumentException e) {
-                throw new InvalidNetworkException(
+                throw new InvalidNetworkException("forwarded_guest_ip",
                         "field \"" + typePath + "forwarded_guest_ip\": " + e.getMessage(), e);
             }
         }
@@ -119,20 +119,21 @@ final class NetworkJson {
 
     static JsonObject object(JsonValue value, String path) {
         if (value instanceof JsonObject o) return o;
-        throw new InvalidNetworkException((path.isEmpty() ? "expected a JSON object" : "field \"" + path
-                + "\" must be an object") + ", found " + value.kind());
+        String message = (path.isEmpty() ? "expected a JSON object" : "field \"" + path + "\" must be an object")
+                + ", found " + value.kind();
+        throw new InvalidNetworkException(path.isEmpty() ? null : path.substring(path.lastIndexOf('.') + 1), message, null);
     }
 
     static JsonValue required(JsonObject o, String path, String field) {
         JsonValue v = o.get(field);
-        if (v == null) throw new InvalidNetworkException("missing field \"" + path + field + "\"");
+        if (v == null) throw new InvalidNetworkException(field, "missing field \"" + path + field + "\"");
         return v;
     }
 
     private static String string(JsonObject o, String path, String field) {
         JsonValue v = required(o, path, field);
         if (v instanceof JsonString s) return s.value();
-        throw new InvalidNetworkException("field \"" + path + field + "\" must be a string, found " + v.kind());
+        throw new InvalidNetworkException(field, "field \"" + path + field + "\" must be a string, found " + v.kind());
     }
 
     /** A string that may be absent or null (serde's Option with a default): null then. */
@@ -147,7 +148,7 @@ final class NetworkJson {
         try {
             return IpInet.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new InvalidNetworkException("field \"" + path + field + "\": " + e.getMessage(), e);
+            throw new InvalidNetworkException(field, "field \"" + path + field + "\": " + e.getMessage(), e);
         }
     }
 }

@@ -80,7 +80,8 @@ class FirecrackerNetworkTest {
         net().tapName("tap" + "é".repeat(6)).build(); // 3 + 6 * 2 = 15 bytes
         net().tapName("tap\uD83D\uDE00x").build(); // 3 + 4 + 1 bytes
         ns().netnsName("n".repeat(255)).build();
-        ns().netnsName("weird name:with.dots").build(); // `ip netns add` accepts it
+        ns().netnsName("odd:name.with-dots").build(); // a file name may hold ':'
+        net().tapName("tap\u00e9").build(); // é is C3 A9 in UTF-8: no byte the kernel takes for a space
         // The tap is in the netns, the host interface in the host: no clash.
         net().tapName("eth0").networkType(ns().build()).build();
         // veth1 is in the host, the tap in the netns.
@@ -110,7 +111,7 @@ class FirecrackerNetworkTest {
                 bad("iface name 16 bytes", () -> net().ifaceName("0123456789abcdef").build(),
                         "iface_name \"0123456789abcdef\" is 16 bytes; Linux interface names are at most 15"),
                 bad("tap name empty", () -> net().tapName("").build(),
-                        "tap_name is empty"),
+                        "tap_name \"\" is empty"),
                 bad("tap name .", () -> net().tapName(".").build(),
                         "tap_name \".\" is reserved; Linux interface names cannot be \".\" or \"..\""),
                 bad("iface name ..", () -> net().ifaceName("..").build(),
@@ -120,9 +121,24 @@ class FirecrackerNetworkTest {
                 bad("tap name with :", () -> net().tapName("tap:0").build(),
                         "tap_name \"tap:0\" contains ':', which Linux interface names cannot contain"),
                 bad("tap name with space", () -> net().tapName("tap 0").build(),
-                        "tap_name \"tap 0\" contains whitespace, which Linux interface names cannot contain"),
+                        "tap_name \"tap 0\" contains whitespace (U+0020), which Linux interface names cannot contain"),
                 bad("iface name with tab", () -> net().ifaceName("eth\t0").build(),
-                        "iface_name \"eth\\t0\" contains whitespace, which Linux interface names cannot contain"),
+                        "iface_name \"eth\\t0\" contains whitespace (U+0009), which Linux interface names cannot contain"),
+                bad("tap name as a template", () -> net().tapName("t%d").build(),
+                        "tap_name \"t%d\" contains '%', which Linux interface names cannot contain (the kernel would"
+                                + " replace \"%d\" with a number)"),
+                bad("iface name with a control character", () -> net().ifaceName("eth\u00010").build(),
+                        "iface_name \"eth\\u00010\" contains a control character (U+0001), which Linux interface names"
+                                + " cannot contain"),
+                bad("tap name with DEL", () -> net().tapName("tap\u007f").build(),
+                        "tap_name \"tap\u007f\" contains a control character (U+007F), which Linux interface names"
+                                + " cannot contain"),
+                bad("tap name with a no-break space", () -> net().tapName("tap\u00a00").build(),
+                        "tap_name \"tap\u00a00\" contains whitespace (U+00A0), which Linux interface names cannot"
+                                + " contain"),
+                bad("tap name whose UTF-8 holds the byte 0xA0", () -> net().tapName("tap\u00e0").build(),
+                        "tap_name \"tap\u00e0\" contains U+00E0, which Linux interface names cannot contain (its UTF-8"
+                                + " form holds the byte 0xA0, which the kernel counts as whitespace)"),
                 bad("tap name with NUL", () -> net().tapName("tap\0").build(),
                         "tap_name \"tap\\u0000\" contains NUL, which Linux interface names cannot contain"),
                 bad("tap name with an unpaired surrogate", () -> net().tapName("tap\uD800").build(),
@@ -148,7 +164,7 @@ class FirecrackerNetworkTest {
                         "guest_ip and tap_ip are both 172.16.0.1; they need different addresses"),
                 bad("IPv6 guest outside the tap's subnet", () -> v6().guestIp(ip("fd00:0:0:1::2/64")).build(),
                         "guest_ip fd00:0:0:1::2/64 and tap_ip fd00::1/64 are not in one subnet"),
-                bad("netns name empty", () -> ns().netnsName("").build(), "netns_name is empty"),
+                bad("netns name empty", () -> ns().netnsName("").build(), "netns_name \"\" is empty"),
                 bad("netns name .", () -> ns().netnsName(".").build(),
                         "netns_name \".\" is reserved; network namespace names cannot be \".\" or \"..\""),
                 bad("netns name ..", () -> ns().netnsName("..").build(),
@@ -157,12 +173,19 @@ class FirecrackerNetworkTest {
                         "netns_name \"../etc\" contains '/', which network namespace names cannot contain"),
                 bad("netns name with NUL", () -> ns().netnsName("fc\0").build(),
                         "netns_name \"fc\\u0000\" contains NUL, which network namespace names cannot contain"),
+                bad("netns name as a template", () -> ns().netnsName("fc%d").build(),
+                        "netns_name \"fc%d\" contains '%', which network namespace names cannot contain"),
+                bad("netns name with a space", () -> ns().netnsName("fc 1").build(),
+                        "netns_name \"fc 1\" contains whitespace (U+0020), which network namespace names cannot contain"),
+                bad("netns name with a control character", () -> ns().netnsName("fc\u001b[1m").build(),
+                        "netns_name \"fc\\u001b[1m\" contains a control character (U+001B), which network namespace"
+                                + " names cannot contain"),
                 bad("netns name 256 bytes", () -> ns().netnsName("n".repeat(256)).build(),
                         "netns_name \"" + "n".repeat(256) + "\" is 256 bytes; network namespace names are at most 255"),
                 bad("veth1 name too long", () -> ns().veth1Name("veth-host-side-1").build(),
                         "veth1_name \"veth-host-side-1\" is 16 bytes; Linux interface names are at most 15"),
                 bad("veth2 name with whitespace", () -> ns().veth2Name("veth\n0").build(),
-                        "veth2_name \"veth\\n0\" contains whitespace, which Linux interface names cannot contain"),
+                        "veth2_name \"veth\\n0\" contains whitespace (U+000A), which Linux interface names cannot contain"),
                 bad("veth ends named alike", () -> ns().veth1Name("veth0").build(),
                         "veth1_name and veth2_name are both \"veth0\"; the two ends of a veth pair need different names"),
                 bad("veth addresses of two families", () -> ns().veth2Ip(ip("fd01::2/24")).build(),
@@ -213,6 +236,8 @@ class FirecrackerNetworkTest {
     void rejectsWithASpecificMessage(Supplier<?> build, String message) {
         InvalidNetworkException e = assertThrows(InvalidNetworkException.class, build::get);
         assertEquals(message, e.getMessage());
+        // Every message starts with the field it is about (the first one named, for a pair).
+        assertEquals(Optional.of(message.substring(0, message.indexOf(' '))), e.field());
         // The message is one line: the CLI prints it as its single stderr line.
         assertEquals(-1, e.getMessage().indexOf('\n'));
     }

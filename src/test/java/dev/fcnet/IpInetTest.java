@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -39,6 +40,10 @@ class IpInetTest {
     @Test
     void prefixWithLeadingZerosIsDecimalAsInTheCidrCrate() {
         assertEquals(IpInet.parse("10.0.0.1/8"), IpInet.parse("10.0.0.1/008"));
+        // Rust's u8 parse takes any number of leading zeros: the value, not the digits, is in range.
+        assertEquals(IpInet.parse("10.0.0.1/24"), IpInet.parse("10.0.0.1/0024"));
+        assertEquals(IpInet.parse("10.0.0.1/0"), IpInet.parse("10.0.0.1/0000000000000"));
+        assertEquals(IpInet.parse("fd00::1/128"), IpInet.parse("fd00::1/00000128"));
     }
 
     @ParameterizedTest
@@ -126,7 +131,7 @@ class IpInetTest {
     void constructorRejectsPrefixOutOfRange() {
         InetAddress v4 = IpInet.parseAddress("10.0.0.1");
         assertEquals("prefix length 33 is out of range for IPv4 (0..32)",
-                assertThrows(IllegalArgumentException.class, () -> new IpInet(v4, 33)).getMessage());
+                assertThrows(InvalidNetworkException.class, () -> new IpInet(v4, 33)).getMessage());
         assertEquals("prefix length -1 is out of range for IPv4 (0..32)",
                 assertThrows(IllegalArgumentException.class, () -> new IpInet(v4, -1)).getMessage());
         assertEquals("prefix length 129 is out of range for IPv6 (0..128)", assertThrows(IllegalArgumentException.class,
@@ -172,13 +177,16 @@ class IpInetTest {
         "::ffff:1.2.3.04|invalid IP address \"::ffff:1.2.3.04\": IPv4 part 1.2.3.04: part 04 has a leading zero (octal or decimal?)",
         "1.2.3.4/24|invalid IP address \"1.2.3.4/24\": unexpected character '/'"})
     void rejectsBadAddresses(String text, String message) {
-        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> IpInet.parseAddress(text)).getMessage());
+        InvalidNetworkException e = assertThrows(InvalidNetworkException.class, () -> IpInet.parseAddress(text));
+        assertEquals(message, e.getMessage());
+        assertEquals(Optional.empty(), e.field(), "an address parsed on its own is no field of a network");
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         "172.16.0.1/33|invalid CIDR \"172.16.0.1/33\": prefix length 33 is out of range for IPv4 (0..32)",
         "fd00::1/129|invalid CIDR \"fd00::1/129\": prefix length 129 is out of range for IPv6 (0..128)",
+        "172.16.0.1/0033|invalid CIDR \"172.16.0.1/0033\": prefix length 0033 is out of range for IPv4 (0..32)",
         "172.16.0.1/99999999999|invalid CIDR \"172.16.0.1/99999999999\": prefix length 99999999999 is out of range for IPv4 (0..32)",
         "172.16.0.1/|invalid CIDR \"172.16.0.1/\": missing prefix length after '/'",
         "172.16.0.1/x|invalid CIDR \"172.16.0.1/x\": prefix length \"x\" is not a decimal number",
@@ -190,6 +198,8 @@ class IpInetTest {
         "host/24|invalid CIDR \"host/24\": unexpected character 'h'",
         "host|invalid CIDR \"host\": unexpected character 'h'"})
     void rejectsBadCidrs(String text, String message) {
-        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> IpInet.parse(text)).getMessage());
+        InvalidNetworkException e = assertThrows(InvalidNetworkException.class, () -> IpInet.parse(text));
+        assertEquals(message, e.getMessage());
+        assertEquals(Optional.empty(), e.field());
     }
 }

@@ -6,6 +6,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.IpInet;
+import dev.fcnet.engine.TapOwner;
 import dev.fcnet.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * fcnet-cli's command line (its clap definition): global options, exactly one of -A/-D/-C, then the
@@ -26,7 +33,7 @@ import java.nio.file.Path;
  * {@code =}. Extensions: {@code --json FILE|-} reads the network instead of flags and subcommand;
  * {@code --boot-arg} prints the guest's boot argument and performs no operation;
  * {@code --enable-forwarding} (Add) and {@code --idempotent} (Delete) are the explicit opt-ins of
- * DESIGN §3–4.
+ * DESIGN §3–4; {@code --tap-uid}/{@code --tap-gid} (Add, Check) name the tap's owner.
  */
 final class CommandLine {
     private CommandLine() {}
@@ -38,11 +45,17 @@ final class CommandLine {
      * @param enableForwarding {@code --enable-forwarding}: Add turns on the host forwarding the guest's
      *     traffic needs instead of only warning that it is off
      * @param idempotent {@code --idempotent}: Delete removes whatever part of the network exists
+     * @param tapOwner {@code --tap-uid}/{@code --tap-gid}: who Add lets open the tap, and Check expects
      */
     record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
-                   boolean idempotent) implements Command {
+                   boolean idempotent, Optional<TapOwner> tapOwner) implements Command {
         Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
             this(network, operation, false, false);
+        }
+
+        Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
+                boolean idempotent) {
+            this(network, operation, enableForwarding, idempotent, Optional.empty());
         }
     }
 
@@ -51,6 +64,9 @@ final class CommandLine {
     record Help() implements Command {}
 
     record Version() implements Command {}
+
+    /** {@code --completion bash}: print the bash completion script (the only shell supported). */
+    record Completion() implements Command {}
 
     /** A command line that cannot be run; the message is one line for stderr. */
     static final class UsageException extends Exception {
@@ -73,6 +89,8 @@ final class CommandLine {
         IFACE("--iface", true),
         TAP("--tap", true),
         TAP_IP("--tap-ip", true),
+        TAP_UID("--tap-uid", true),
+        TAP_GID("--tap-gid", true),
         JSON("--json", true),
         NETNS("--netns", false),
         VETH1("--veth1", false),
@@ -114,6 +132,15 @@ final class CommandLine {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) return new Help();
             if (arg.equals("-V") || arg.equals("--version")) return new Version();
+            if (arg.equals("--completion") || arg.startsWith("--completion=")) {
+                String shell = arg.length() > "--completion".length() ? arg.substring("--completion=".length())
+                        : i + 1 < args.length ? args[i + 1] : null;
+                if (!"bash".equals(shell)) {
+                    throw new UsageException("--completion: " + (shell == null ? "needs a shell" : "unknown shell "
+                            + Json.quote(shell)) + "; only bash is supported");
+                }
+                return new Completion();
+            }
             FirecrackerNetworkOperation op = switch (arg) {
                 case "-A", "--add" -> FirecrackerNetworkOperation.Add;
                 case "-D", "--del" -> FirecrackerNetworkOperation.Delete;
@@ -189,10 +216,36 @@ final class CommandLine {
         if (idempotent && operation != FirecrackerNetworkOperation.Delete) {
             throw new UsageException("--idempotent applies to -D/--del only");
         }
+        Optional<TapOwner> tapOwner = tapOwner(values);
+        if (tapOwner.isPresent() && operation != FirecrackerNetworkOperation.Add
+                && operation != FirecrackerNetworkOperation.Check) {
+            throw new UsageException("--tap-uid and --tap-gid apply to -A/--add and -C/--check only");
+        }
         FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
                 ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
         return operation == null ? new PrintBootArg(network)
-                : new Perform(network, operation, enableForwarding, idempotent);
+                : new Perform(network, operation, enableForwarding, idempotent, tapOwner);
+    }
+
+    private static Optional<TapOwner> tapOwner(String[] values) throws UsageException {
+        OptionalInt uid = id(values, Opt.TAP_UID, "user");
+        OptionalInt gid = id(values, Opt.TAP_GID, "group");
+        return uid.isEmpty() && gid.isEmpty() ? Optional.empty() : Optional.of(new TapOwner(uid, gid));
+    }
+
+    /** A uid or gid: a number from 0 up (the kernel's (uid_t)-1 means none). */
+    private static OptionalInt id(String[] values, Opt opt, String what) throws UsageException {
+        String value = values[opt.ordinal()];
+        if (value == null) return OptionalInt.empty();
+        try {
+            if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return OptionalInt.of(Integer.parseInt(value));
+            }
+        } catch (NumberFormatException e) {
+            // too large: below
+        }
+        throw new UsageException(opt.flag + ": invalid value " + Json.quote(value) + "; expected a " + what
+                + " id, a number from 0 to " + Integer.MAX_VALUE);
     }
 
     private static FirecrackerNetwork fromFlags(String[] values, String subcommand) throws UsageException {
@@ -201,12 +254,13 @@ final class CommandLine {
         b.nftPath(values[Opt.NFT_PATH.ordinal()]);
         String stack = values[Opt.IP_STACK.ordinal()];
         if (stack != null) {
-            b.ipStack(switch (stack) {
+            // Any case: fcnet-cli's clap takes v4, the JSON form and the library's enum say V4.
+            b.ipStack(switch (stack.toLowerCase(Locale.ROOT)) {
                 case "v4" -> FirecrackerIpStack.V4;
                 case "v6" -> FirecrackerIpStack.V6;
                 case "dual" -> FirecrackerIpStack.Dual;
                 default -> throw new UsageException("--ip-stack: invalid value " + Json.quote(stack)
-                        + "; expected v4, v6 or dual");
+                        + "; expected v4, v6 or dual (in any case)");
             });
         }
         if (values[Opt.GUEST_IP.ordinal()] != null) b.guestIp(cidr(values, Opt.GUEST_IP));
@@ -225,7 +279,7 @@ final class CommandLine {
                 if (forwarded != null) {
                     try {
                         ns.forwardedGuestIp(IpInet.parseAddress(forwarded));
-                    } catch (IllegalArgumentException e) {
+                    } catch (InvalidNetworkException e) {
                         throw new UsageException(Opt.FORWARDED_GUEST_IP.flag + ": " + e.getMessage());
                     }
                 }
@@ -233,14 +287,37 @@ final class CommandLine {
             }
             return b.build();
         } catch (InvalidNetworkException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException(flagsForFields(e.getMessage()));
         }
+    }
+
+    /** The network's JSON field names, which the library's messages use, and the flags that set them. */
+    private static final Map<String, Opt> FIELD_FLAGS = Map.ofEntries(Map.entry("ip_stack", Opt.IP_STACK),
+            Map.entry("iface_name", Opt.IFACE), Map.entry("tap_name", Opt.TAP), Map.entry("tap_ip", Opt.TAP_IP),
+            Map.entry("guest_ip", Opt.GUEST_IP), Map.entry("netns_name", Opt.NETNS), Map.entry("veth1_name", Opt.VETH1),
+            Map.entry("veth2_name", Opt.VETH2), Map.entry("veth1_ip", Opt.VETH1_IP),
+            Map.entry("veth2_ip", Opt.VETH2_IP), Map.entry("forwarded_guest_ip", Opt.FORWARDED_GUEST_IP));
+
+    /**
+     * A message about a network built from flags, with every field name it mentions replaced by
+     * the flag the user typed ({@code tap_name "t%d" contains '%'...} becomes {@code --tap "t%d"
+     * contains '%'...}). Only runs for an unusable command line.
+     */
+    static String flagsForFields(String message) {
+        // Quoted values (JSON string literals) are skipped: a tap may be named "tap_ip".
+        Matcher m = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|\\b[a-z0-9]+(?:_[a-z0-9]+)+\\b").matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            Opt opt = FIELD_FLAGS.get(m.group());
+            m.appendReplacement(sb, Matcher.quoteReplacement(opt == null ? m.group() : opt.flag));
+        }
+        return m.appendTail(sb).toString();
     }
 
     private static IpInet cidr(String[] values, Opt opt) throws UsageException {
         try {
             return IpInet.parse(values[opt.ordinal()]);
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidNetworkException e) {
             throw new UsageException(opt.flag + ": " + e.getMessage());
         }
     }
@@ -248,7 +325,7 @@ final class CommandLine {
     private static FirecrackerNetwork fromJson(String[] values, String subcommand, InputStream stdin)
             throws UsageException {
         for (Opt o : Opt.values()) {
-            if (o != Opt.JSON && values[o.ordinal()] != null) {
+            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && values[o.ordinal()] != null) {
                 throw new UsageException("--json replaces the network flags; " + o.flag + " cannot be combined with it");
             }
         }

@@ -2,10 +2,12 @@ package dev.fcnet.cli;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.IpInet;
 import dev.fcnet.cli.CommandLine.Command;
 import dev.fcnet.cli.CommandLine.Perform;
 import dev.fcnet.cli.CommandLine.PrintBootArg;
 import dev.fcnet.cli.CommandLine.UsageException;
+import dev.fcnet.engine.AddOptions;
 import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.EngineOptions;
@@ -14,6 +16,8 @@ import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.util.List;
 
 /**
  * {@code bin/fcnet}: the fcnet-cli compatible front end. Exit status: 0 on success; 1 when Check
@@ -55,13 +59,21 @@ public final class Main {
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
         if (command instanceof Perform p) {
             EngineOptions chosen = p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options;
+            AddOptions addOptions = p.tapOwner().map(AddOptions.DEFAULT::withTapOwner).orElse(AddOptions.DEFAULT);
             return perform(p.network(), p.operation(), p.idempotent() ? DeleteMode.IDEMPOTENT : DeleteMode.STRICT,
-                    chosen, out, err);
+                    addOptions, chosen, out, err);
         }
         if (command instanceof PrintBootArg b) {
+            if (b.network().guestIp().isV6()) {
+                // Printed all the same: it is what fcnet-types makes, and a caller may parse it otherwise.
+                err.println("fcnet: warning: the kernel's ip= boot parameter is IPv4-only; a guest kernel cannot configure "
+                        + IpInet.formatAddress(b.network().guestIp().address()) + " from it");
+            }
             out.println(b.network().guestIpBootArg(GUEST_IFACE));
         } else if (command instanceof CommandLine.Help) {
             out.print(HELP);
+        } else if (command instanceof CommandLine.Completion) {
+            out.print(BASH_COMPLETION);
         } else {
             out.println("fcnet " + version());
         }
@@ -73,23 +85,45 @@ public final class Main {
      * prints its report, every object on its own line.
      */
     static int perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, DeleteMode deleteMode,
-                       EngineOptions options, PrintStream out, PrintStream err) {
+                       AddOptions addOptions, EngineOptions options, PrintStream out, PrintStream err) {
         try (FcnetEngine engine = FcnetEngine.open(options)) {
             if (operation == FirecrackerNetworkOperation.Check) {
-                CheckReport report = engine.check(network);
+                CheckReport report = engine.check(network, addOptions);
                 out.println(report);
+                for (String warning : report.warnings()) err.println("fcnet: warning: " + warning);
                 return report.isClean() ? 0 : EXIT_NOT_CLEAN;
             }
             if (operation == FirecrackerNetworkOperation.Add) {
-                for (String warning : engine.add(network).warnings()) err.println("fcnet: warning: " + warning);
+                List<String> warnings = engine.add(network, addOptions).warnings();
+                for (String warning : warnings) err.println("fcnet: warning: " + warning);
+                if (!warnings.isEmpty() && options.forwarding() != ForwardingPolicy.ENABLE) {
+                    err.println("fcnet: warning: to forward the guest's traffic, turn on IPv4 forwarding for all devices"
+                            + " (sysctl -w net.ipv4.ip_forward=1) or for the devices named (net.ipv4.conf.DEVICE.forwarding=1;"
+                            + " for IPv6 net.ipv6.conf.all.forwarding=1), or add with --enable-forwarding");
+                }
             } else {
                 engine.delete(network, deleteMode);
             }
             return 0;
         } catch (FcnetException e) {
-            err.println("fcnet: " + e.getMessage());
+            err.println("fcnet: " + reason(e));
             return EXIT_FAILED;
         }
+    }
+
+    /** The failure's message, in the CLI's terms: flags rather than library options, and what a refusal of privileges means. */
+    static String reason(FcnetException e) {
+        String message = e.getMessage();
+        boolean denied = e.kind() == FcnetException.Kind.PERMISSION;
+        // Files under /run/netns are refused by the file system, which raises no errno of its own here.
+        for (Throwable t = e.getCause(); t != null && !denied; t = t.getCause()) {
+            if (t instanceof AccessDeniedException) {
+                message += " (permission denied)";
+                denied = true;
+            }
+        }
+        if (denied) message += "; fcnet needs root or CAP_NET_ADMIN (and CAP_SYS_ADMIN for namespaced networks)";
+        return message;
     }
 
     /** The module version the build recorded; on the class path (no module) there is none. Also fcnetd's. */
@@ -116,11 +150,14 @@ public final class Main {
 
             Options (before the subcommand):
                   --nft-path <PATH>    Accepted for compatibility and ignored (no nft process is run)
-                  --ip-stack <STACK>   v4, v6 or dual [default: v4]
+                  --ip-stack <STACK>   v4, v6 or dual, in any case [default: v4]
                   --guest-ip <CIDR>    The guest's address [default: 172.16.0.2/24]
                   --iface <NAME>       The host interface with the real connectivity [default: eth0]
                   --tap <NAME>         The tap device [default: tap0]
                   --tap-ip <CIDR>      The tap's address, the guest's gateway [default: 172.16.0.1/24]
+                  --tap-uid <UID>      With -A: let user UID open the tap (a jailed VMM's user); with -C:
+                                       expect that owner [by default only root may open the tap]
+                  --tap-gid <GID>      Likewise for the members of group GID
               -A, --add                Add the network
               -D, --del                Delete the network
               -C, --check              Check the network
@@ -131,7 +168,9 @@ public final class Main {
                   --json <FILE>        Read the network as fcnet-types JSON from FILE (- for stdin)
                                        instead of the options above and the subcommand
                   --boot-arg           Only print the guest's ip= kernel boot argument (for eth0);
-                                       performs no operation
+                                       performs no operation. The kernel's ip= is IPv4-only
+                  --completion bash    Print a bash completion script, e.g.
+                                       source <(fcnet --completion bash)
               -h, --help               Print this help
               -V, --version            Print the version
 
@@ -149,5 +188,35 @@ public final class Main {
             Exit status: 0 on success (for Check: the network is complete); 1 when Check found objects
             missing or different; 2 for an unusable command line or network; 3 when the operation failed.
             Reasons go to stderr, one line starting "fcnet: ".
+            """;
+
+    /**
+     * {@code --completion bash}: completes the options, the subcommands, the values of
+     * {@code --ip-stack} and file names for {@code --json}; after {@code namespaced}, its options.
+     */
+    static final String BASH_COMPLETION = """
+            # bash completion for fcnet; load it with: source <(bin/fcnet --completion bash)
+            _fcnet() {
+                local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} word sub=
+                case $prev in
+                    --ip-stack) COMPREPLY=($(compgen -W "v4 v6 dual" -- "$cur")); return ;;
+                    --json|--nft-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                    --completion) COMPREPLY=($(compgen -W "bash" -- "$cur")); return ;;
+                    --guest-ip|--iface|--tap|--tap-ip|--netns|--veth1|--veth2|--veth1-ip|--veth2-ip|--forwarded-guest-ip)
+                        return ;;
+                esac
+                for word in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+                    case $word in simple|namespaced) sub=$word ;; esac
+                done
+                case $sub in
+                    namespaced) COMPREPLY=($(compgen -W "--netns --veth1 --veth2 --veth1-ip --veth2-ip
+                        --forwarded-guest-ip" -- "$cur")) ;;
+                    simple) ;;
+                    *) COMPREPLY=($(compgen -W "-A --add -D --del -C --check --nft-path --ip-stack --guest-ip --iface
+                        --tap --tap-ip --enable-forwarding --idempotent --json --boot-arg --completion -h --help
+                        -V --version simple namespaced" -- "$cur")) ;;
+                esac
+            }
+            complete -F _fcnet fcnet
             """;
 }

@@ -42,7 +42,13 @@ public final class FcnetdClient implements AutoCloseable {
         this.reader = new LineReader(channel, FcnetdServer.MAX_LINE);
     }
 
-    /** Connects to a daemon that runs without a password. */
+    /**
+     * Connects to a daemon that runs without a password.
+     *
+     * @param socket the daemon's Unix socket
+     * @return the connection
+     * @throws IOException the connection failed
+     */
     public static FcnetdClient connect(Path socket) throws IOException {
         return new FcnetdClient(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
     }
@@ -50,6 +56,10 @@ public final class FcnetdClient implements AutoCloseable {
     /**
      * Connects to a daemon and sends its password.
      *
+     * @param socket the daemon's Unix socket
+     * @param password the daemon's password, sent as the first line
+     * @return the connection
+     * @throws IOException the connection failed
      * @throws IllegalArgumentException if the password contains a line break, which the protocol cannot carry
      */
     public static FcnetdClient connect(Path socket, String password) throws IOException {
@@ -73,6 +83,8 @@ public final class FcnetdClient implements AutoCloseable {
      * Asks the daemon to carry out an operation and waits for its answer. Check succeeds only
      * when the network is complete.
      *
+     * @param network the network
+     * @param operation what to do with it
      * @throws FcnetdException the daemon's answer when it is not {@code OK}
      * @throws EOFException the daemon closed the connection without answering (e.g. a wrong password)
      * @throws IOException the connection failed

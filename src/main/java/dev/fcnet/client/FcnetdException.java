@@ -13,7 +13,9 @@ public final class FcnetdException extends Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The operation that was requested. */
     private final FirecrackerNetworkOperation operation;
+    /** The daemon's answer. */
     private final String reason;
 
     FcnetdException(FirecrackerNetworkOperation operation, String reason) {
@@ -22,12 +24,12 @@ public final class FcnetdException extends Exception {
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
-    /** The operation that was requested. */
+    /** {@return the operation that was requested} */
     public FirecrackerNetworkOperation operation() {
         return operation;
     }
 
-    /** The daemon's answer, verbatim. */
+    /** {@return the daemon's answer, verbatim} */
     public String reason() {
         return reason;
     }

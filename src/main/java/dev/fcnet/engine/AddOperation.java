@@ -1,12 +1,15 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Status;
+import dev.fcnet.engine.FcnetException.Kind;
 import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
@@ -16,6 +19,8 @@ import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Route;
+import dev.fcnet.rtnl.RtnlConstants;
 import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
@@ -25,12 +30,10 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -44,6 +47,8 @@ final class AddOperation {
     private final FirecrackerNetwork network;
     private final Place host;
     private final AddOptions options;
+    /** The alias written on every link the Add makes, and on the loopback of its netns. */
+    private final String mark;
     private final ForwardingPolicy policy;
     /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
     private final HostRules hostRules;
@@ -56,6 +61,7 @@ final class AddOperation {
             FaultInjector faults) {
         this.layout = layout;
         this.options = options;
+        this.mark = Mark.of(options.caller()).alias();
         this.network = layout.network;
         this.host = host;
         this.policy = policy;
@@ -70,12 +76,16 @@ final class AddOperation {
      */
     void prepare() {
         refuseExisting();
+        refuseRoutedForwardedIp();
         if (policy == ForwardingPolicy.REQUIRE) requireForwarding();
         if (layout.namespaced.isPresent()) {
             addNamespaced(layout.namespaced.get());
         } else {
-            Link tap = createTap(host, network.tapName());
-            configure(host, tap, network.tapIp());
+            Link tap;
+            try (Tap opened = host.inside(() -> openTap(host))) {
+                tap = markAndPersist(host, opened);
+            }
+            configure(host, tap, network.tapIp(), false);
         }
     }
 
@@ -85,7 +95,7 @@ final class AddOperation {
      */
     AddResult finish() {
         if (hostRulesFailure != null) throw hostRulesFailure;
-        layout.hostRoute.ifPresent(r -> tx.step("add route", host.qualify(r.describe()), () -> {
+        layout.hostRoute.ifPresent(r -> tx.step(Step.ADD_ROUTE, host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
             tx.onRollback("delete route " + r.describe(),
                     () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
@@ -126,7 +136,7 @@ final class AddOperation {
 
     // ---- before any change
 
-    /** A Simple network's tap is refused as it is made ({@link #createTap}). */
+    /** A Simple network's tap is refused as it is made ({@link #openTap}). */
     private void refuseExisting() {
         if (layout.namespaced.isEmpty()) return;
         Namespaced ns = layout.namespaced.get();
@@ -138,9 +148,31 @@ final class AddOperation {
         }
     }
 
+    /**
+     * A forwarded guest IP is refused when the host would not otherwise send its traffic out by
+     * its default route: an address of the host, or one it routes more specifically (the route
+     * Add adds would pull that traffic into the guest).
+     */
+    private void refuseRoutedForwardedIp() {
+        Optional<InetAddress> forwarded = layout.namespaced.flatMap(Namespaced::forwardedGuestIp);
+        if (forwarded.isEmpty()) return;
+        Optional<Route> route = host.rtnl.fibMatch(forwarded.get());
+        if (route.isEmpty() || (route.get().isDefault() && route.get().type() != RtnlConstants.RTN_LOCAL)) return;
+        Route r = route.get();
+        String dev = r.outputIndex().isEmpty() ? "" : host.rtnl.link(r.outputIndex().getAsInt())
+                .map(l -> " dev " + l.name()).orElse("");
+        String found = (r.isDefault() ? "default" : IpInet.formatAddress(r.destination()) + "/" + r.prefixLength())
+                + r.gateway().map(g -> " via " + IpInet.formatAddress(g)).orElse("") + dev;
+        String ip = IpInet.formatAddress(forwarded.get());
+        String why = r.type() == RtnlConstants.RTN_LOCAL ? "is an address of the host (local route " + found + ")"
+                : "is routed by the host more specifically than by its default route (route " + found + ")";
+        throw new FcnetException(FcnetException.Kind.CONFLICT, "Add " + layout.id() + ": forwarded guest IP " + ip + " "
+                + why + "; nothing was changed", Step.CHECK, ip, null);
+    }
+
     private FcnetException exists(String object, String what) {
         return new FcnetException(FcnetException.Kind.ALREADY_EXISTS, "Add " + layout.id() + ": " + what
-                + "; nothing was changed", "check", object, null);
+                + "; nothing was changed", Step.CHECK, object, null);
     }
 
     private void requireForwarding() {
@@ -153,29 +185,55 @@ final class AddOperation {
         }
         if (!off.isEmpty()) {
             throw new FcnetException("Add " + layout.id() + ": the host netns does not forward the guest's traffic ("
-                    + String.join("; ", off) + "); nothing was changed (enable forwarding, or use"
-                    + " ForwardingPolicy.ENABLE to let the engine do it)", "check forwarding", String.join(", ",
+                    + String.join("; ", off) + "); nothing was changed (enable forwarding, or have the engine"
+                    + " enable it)", Step.CHECK_FORWARDING, String.join(", ",
                     Forwarding.hostNeeds(layout).stream().map(Need::sysctl).toList()), null);
         }
     }
 
     // ---- a namespaced network's netns
 
+    /**
+     * The netns stays anonymous, held only by this process (a handle and sockets), until
+     * everything in it and the veth pair are made and marked; only then is it named (mounted at
+     * /run/netns/NAME). Should the process die before, the kernel destroys the netns with its tap
+     * and veth2, and veth2 takes veth1 along: nothing of the network outlives it unmarked.
+     * Rolling back before the mount is deleting veth1 (at once, so that its name is free again)
+     * and closing the handles.
+     */
     private void addNamespaced(Namespaced ns) {
         String name = ns.netnsName();
-        Netns[] netns = new Netns[1];
-        Place inner = null;
+        Netns netns = null;
+        Inside inside = null;
         try {
-            tx.step("create netns", name, () -> {
-                netns[0] = Netns.create(name);
+            netns = tx.step(Step.CREATE_NETNS, name, Netns::createAnonymous);
+            Netns created = netns;
+            inside = netns.call(() -> startInside(created, name));
+            addInside(ns, netns, inside);
+            tx.step(Step.NAME_NETNS, name, () -> {
+                created.mountAs(name);
                 tx.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
-            inner = netns[0].call(() -> startInside(netns[0], name));
-            addInside(ns, netns[0], inner);
+        } catch (FcnetException e) {
+            if (e.step() == Step.NAME_NETNS && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
+                throw withKind(Kind.ALREADY_EXISTS, e); // made meanwhile by someone else
+            }
+            throw e;
         } finally {
-            // The netns dies, after a rollback, once nothing holds it open.
-            if (inner != null) inner.closeSockets();
-            if (netns[0] != null) netns[0].close();
+            if (inside != null) inside.close();
+            if (netns != null) netns.close();
+        }
+    }
+
+    /** What the visit inside the new netns opened: its sockets and the tap, not yet persistent. */
+    private record Inside(Place place, Tap tap) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                tap.close();
+            } finally {
+                place.closeSockets();
+            }
         }
     }
 
@@ -183,63 +241,69 @@ final class AddOperation {
      * What must be done from inside the new netns, in one visit on a thread that entered it: its
      * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
-    private Place startInside(Netns netns, String name) {
-        Place inner = tx.step("open netns sockets", "netns " + name,
+    private Inside startInside(Netns netns, String name) {
+        Place inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
                 () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
+        Tap tap = null;
         try {
-            tx.step("create tap", inner.qualify(network.tapName()), () -> Tap.create(network.tapName(), TapOptions.DEFAULT));
+            tap = openTap(inner);
             // The devices' IPv4 switches are set with their addresses (configure); the others here.
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
-                tx.step("enable forwarding", inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                tx.step(Step.ENABLE_FORWARDING, inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
                         () -> needs.forEach(Forwarding::enableHere));
             }
-            return inner;
+            return new Inside(inner, tap);
         } catch (RuntimeException | Error e) {
+            if (tap != null) tap.close();
             inner.closeSockets();
             throw e;
         }
     }
 
-    private void addInside(Namespaced ns, Netns netns, Place inner) {
-        Place innerPlace = inner;
+    private void addInside(Namespaced ns, Netns netns, Inside inside) {
+        Place inner = inside.place();
         // The netns' mark: Delete can tell a netns the engine made from another one.
-        tx.step("configure link", inner.qualify("lo") + ": alias " + FcnetEngine.LINK_ALIAS + ", up", () -> {
-            Link lo = lookup(innerPlace, "lo");
-            innerPlace.rtnl.send(new RtnlBatch().setAlias(lo, FcnetEngine.LINK_ALIAS).setUp(lo, true));
+        tx.step(Step.CONFIGURE_LINK, inner.qualify("lo") + ": alias " + mark + ", up", () -> {
+            Link lo = lookup(inner, "lo");
+            inner.rtnl.send(new RtnlBatch().setAlias(lo, mark).setUp(lo, true));
         });
-        Link[] veths = tx.step("create veth pair", host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
+        Link tap = markAndPersist(inner, inside.tap());
+        // Made from the host with veth2 in the new netns: should the netns die, veth2 takes veth1 along.
+        Link[] veths = tx.step(Step.CREATE_VETH_PAIR, host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
-                    // Deleting veth1 frees both names at once; the netns would free them only when it dies.
-                    tx.onRollback("delete link " + ns.veth1Name(), () -> host.rtnl.deleteLink(ns.veth1Name()));
-                    return new Link[] {lookup(host, ns.veth1Name()), lookup(innerPlace, ns.veth2Name())};
+                    // Deleting veth1 frees both names at once; the netns would free them only when it dies. Once
+                    // the netns is unnamed again (a later undo) and closed, it may die first, taking veth1 along.
+                    tx.onRollback("delete link " + ns.veth1Name(), () -> {
+                        try {
+                            host.rtnl.deleteLink(ns.veth1Name());
+                        } catch (NetlinkException e) {
+                            if (e.errno() != Errno.ENODEV) throw e;
+                        }
+                    });
+                    return new Link[] {lookup(host, ns.veth1Name()), lookup(inner, ns.veth2Name())};
                 });
-        configure(host, veths[0], ns.veth1Ip());
-        configure(inner, veths[1], ns.veth2Ip());
-        configure(inner, lookup(inner, network.tapName()), network.tapIp());
+        configure(host, veths[0], ns.veth1Ip(), true);
+        configure(inner, veths[1], ns.veth2Ip(), true);
+        configure(inner, tap, network.tapIp(), false);
         InetAddress gateway = ns.veth1Ip().address();
-        tx.step("add route", inner.qualify("default via " + IpInet.formatAddress(gateway)),
-                () -> innerPlace.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+        tx.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
+                () -> inner.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
     }
 
     // ---- steps
 
     /**
-     * A persistent tap in the host netns, deleted on rollback. The tun driver refuses a name any
-     * link has (IFF_TUN_EXCL), which, as the first change, leaves nothing to undo.
+     * The tap, with its owner, from a thread in {@code place}'s netns: not persistent yet, so it
+     * lives only as long as the returned handle (or the process). The tun driver refuses a name
+     * any link has (IFF_TUN_EXCL): in the host netns, the first change, which leaves nothing to undo.
      */
-    private Link createTap(Place place, String name) {
+    private Tap openTap(Place place) {
+        String name = network.tapName();
         try {
-            return tx.step("create tap", place.qualify(name), () -> {
-                place.inside(() -> {
-                    Tap.create(name, TapOptions.DEFAULT);
-                    return null;
-                });
-                tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
-                return lookup(place, name);
-            });
+            return tx.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
         } catch (FcnetException e) {
             if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
                 throw exists(name, name + " already exists in the " + place.label());
@@ -249,20 +313,54 @@ final class AddOperation {
     }
 
     /**
-     * Marks the link as the engine's, gives it its address and sets it up, in one datagram;
+     * TUNSETOWNER and TUNSETGROUP of the options' tap owner; without one, owner root: the kernel
+     * lets any user open a tap that has neither owner nor group.
+     */
+    private TapOptions tapOptions() {
+        if (options.tapOwner().isEmpty()) return TapOptions.DEFAULT.withOwner(0);
+        TapOwner owner = options.tapOwner().get();
+        TapOptions tap = TapOptions.DEFAULT;
+        if (owner.uid().isPresent()) tap = tap.withOwner(owner.uid().getAsInt());
+        if (owner.gid().isPresent()) tap = tap.withGroup(owner.gid().getAsInt());
+        return tap;
+    }
+
+    /**
+     * Marks the open tap as the engine's, then makes it persistent (in the host netns, deleted on
+     * rollback): it outlives the process only once marked. The caller closes the handle.
+     */
+    private Link markAndPersist(Place place, Tap tap) {
+        String name = tap.name();
+        Link link = tx.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
+            Link l = lookup(place, name);
+            place.rtnl.setAlias(l, mark);
+            return l;
+        });
+        tx.step(Step.PERSIST_TAP, place.qualify(name), () -> {
+            tap.persist();
+            // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
+            if (place == host) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+        });
+        return link;
+    }
+
+    /**
+     * Marks the link as the engine's (unless it is already: {@code setMark}), gives it its address
+     * and sets it up, in one datagram;
      * before it is up, for a V4 network, without an IPv6 link-local address (nothing of the
      * network uses IPv6, and the kernel's work for every such address — duplicate address
      * detection, router solicitations, a route per device — grows with the number of links),
      * and in a network's netns, with the IPv4 forwarding the network needs of the link.
      */
-    private void configure(Place place, Link link, IpInet address) {
+    private void configure(Place place, Link link, IpInet address, boolean setMark) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        tx.step("configure link", place.qualify(link.name()) + ": alias " + FcnetEngine.LINK_ALIAS
-                + (v4Only ? ", no ipv6 link-local address" : "") + (forward ? ", ipv4 forwarding" : "") + ", " + address
+        tx.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+                + (v4Only ? " no ipv6 link-local address," : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
-                    RtnlBatch batch = new RtnlBatch().setAlias(link, FcnetEngine.LINK_ALIAS);
+                    RtnlBatch batch = new RtnlBatch();
+                    if (setMark) batch.setAlias(link, mark);
                     if (v4Only) batch.addrGenModeNone(link);
                     if (forward) batch.setIpv4Forwarding(link, true);
                     place.rtnl.send(batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true));
@@ -274,12 +372,12 @@ final class AddOperation {
      * goes, with them, on rollback).
      */
     private void addNetnsRules(Place inner) {
-        tx.step("add rules", inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
+        tx.step(Step.ADD_RULES, inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
             NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
             List<Rule> added = inner.nft.commit(batch);
-            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle(), true));
+            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle()));
         });
     }
 
@@ -288,25 +386,21 @@ final class AddOperation {
     /** Networks whose host rules one transaction adds at most (a few hundred KiB of messages and replies). */
     static final int SHARED_COMMIT = 256;
 
-    /** Marks a shared masquerade rule that an earlier Add of the same batch adds. */
-    private static final long IN_BATCH = -1;
-
     /**
-     * One Add's part of a batch: the rules it adds, in order, those it found (handle, or
-     * {@link #IN_BATCH}), and the chains and table it makes (and undoes).
+     * One Add's part of a batch: the rules it adds, in order, and the chains and table it makes
+     * (and undoes); none when its guest is masqueraded already ({@code conflict}).
      */
-    private record HostPlan(List<RuleSpec> adding, Map<RuleSpec, Long> present, List<Chain> createdChains,
-            boolean createdTable) {}
+    private record HostPlan(List<RuleSpec> adding, List<Chain> createdChains, boolean createdTable, boolean conflict) {}
 
     private record Batch(NftBatch changes, List<HostPlan> plans) implements HostRules.Plan {}
 
     /**
      * The host rules of Adds of one family as one batch, with the fcnet table and chains when the
      * copy shows them missing or of another shape (nft's add then keeps existing ones, or the
-     * kernel refuses a chain of another shape in its own words). A Simple masquerade rule is
-     * added only when the postrouting chain, or an earlier Add of the batch, does not have it
-     * yet: the commit is conditional on the ruleset being what the copy shows, so no one else
-     * can have added it meanwhile.
+     * kernel refuses a chain of another shape in its own words). A Simple network whose masquerade
+     * rule the postrouting chain, or an earlier Add of the batch, has already is refused: the
+     * rule would serve two networks, and deleting either would cut the other off. The commit is
+     * conditional on the ruleset being what the copy shows, so no one can have added it meanwhile.
      */
     private static Batch plan(HostRules.Family copy, List<AddOperation> ops) {
         NftBatch changes = new NftBatch();
@@ -318,40 +412,32 @@ final class AddOperation {
             changes.addTable(FcnetRules.table(first.family));
             first.hostChains.forEach(changes::addChain);
         }
-        Set<List<Expr>> planned = new HashSet<>();
+        Set<List<Expr>> masqueraded = new HashSet<>();
         List<HostPlan> plans = new ArrayList<>(ops.size());
         for (AddOperation op : ops) {
-            List<RuleSpec> adding = new ArrayList<>();
-            Map<RuleSpec, Long> present = new HashMap<>();
-            for (RuleSpec spec : op.layout.hostRules) {
-                if (op.layout.isSharedMasquerade(spec)) {
-                    OptionalLong found = copy.handle(spec.rule());
-                    if (found.isPresent()) {
-                        present.put(spec, found.getAsLong());
-                        continue;
-                    }
-                    if (!planned.add(spec.rule().exprs())) {
-                        present.put(spec, IN_BATCH);
-                        continue;
-                    }
-                }
-                adding.add(spec);
-                changes.addRule(spec.rule());
-            }
             // What the batch makes belongs to its first Add, which undoes it if it fails.
             boolean firstOp = plans.isEmpty();
-            plans.add(new HostPlan(adding, present, firstOp ? missing : List.of(), firstOp && createTable));
+            List<Chain> created = firstOp ? missing : List.of();
+            boolean conflict = op.layout.hostRules.stream().filter(op.layout::isSimpleMasquerade)
+                    .anyMatch(spec -> copy.handle(spec.rule()).isPresent() || !masqueraded.add(spec.rule().exprs()));
+            if (conflict) {
+                plans.add(new HostPlan(List.of(), created, firstOp && createTable, true));
+                continue;
+            }
+            op.layout.hostRules.forEach(spec -> changes.addRule(spec.rule()));
+            plans.add(new HostPlan(op.layout.hostRules, created, firstOp && createTable, false));
         }
         return new Batch(changes, plans);
     }
 
     /** The host's rules of this Add alone, in one transaction. Undone: its rules, then the chains and table it made, if empty. */
     private void addHostRules() {
-        tx.step("add rules", describeHostRules(), () -> {
+        tx.step(Step.ADD_RULES, describeHostRules(), () -> {
             HostRules.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
             HostPlan plan = done.plan().plans().get(0);
-            recordHostRules(plan, done.added(), done.added());
             tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
+            if (plan.conflict()) throw masqueradeConflict();
+            recordHostRules(done.added());
         });
     }
 
@@ -397,7 +483,10 @@ final class AddOperation {
                     try {
                         // Registered first: should the step fail, its rollback deletes them too.
                         op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
-                        op.tx.step("add rules", op.describeHostRules(), () -> op.recordHostRules(plan, own, added));
+                        op.tx.step(Step.ADD_RULES, op.describeHostRules(), () -> {
+                            if (plan.conflict()) throw op.masqueradeConflict();
+                            op.recordHostRules(own);
+                        });
                     } catch (FcnetException f) {
                         op.hostRulesFailure = f;
                     }
@@ -406,24 +495,18 @@ final class AddOperation {
         }
     }
 
-    /**
-     * Appends this Add's host rules to its result, in layout order: {@code own}, the rules it
-     * added; {@code batch}, all the batch added (where a masquerade rule an earlier Add of the
-     * batch added is found).
-     */
-    private void recordHostRules(HostPlan plan, List<Rule> own, List<Rule> batch) {
-        int next = 0;
-        for (RuleSpec spec : layout.hostRules) {
-            Long present = plan.present().get(spec);
-            if (present == null) {
-                rules.add(handle(host, spec, own.get(next++).handle(), true));
-            } else if (present == IN_BATCH) {
-                long h = batch.stream().filter(r -> r.exprs().equals(spec.rule().exprs())).findFirst().orElseThrow().handle();
-                rules.add(handle(host, spec, h, false));
-            } else {
-                rules.add(handle(host, spec, present, false));
-            }
-        }
+    /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
+    private FcnetException masqueradeConflict() {
+        String guest = IpInet.formatAddress(network.guestIp().address());
+        String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
+                .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
+        return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
+                Step.CHECK, network.tapName(), null);
+    }
+
+    /** Appends this Add's host rules, {@code added} (in layout order), to its result. */
+    private void recordHostRules(List<Rule> added) {
+        for (int i = 0; i < added.size(); i++) rules.add(handle(host, layout.hostRules.get(i), added.get(i).handle()));
     }
 
     private String describeHostRules() {
@@ -460,21 +543,27 @@ final class AddOperation {
                 + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
     }
 
-    private RuleHandle handle(Place place, RuleSpec spec, long handle, boolean added) {
+    private RuleHandle handle(Place place, RuleSpec spec, long handle) {
         Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text(), added);
+        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text());
     }
 
+    /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
-        List<CheckItem> states = Forwarding.states(host, needs, null);
-        List<Need> off = new ArrayList<>();
-        for (int i = 0; i < needs.size(); i++) {
-            if (states.get(i).status() == Status.DIFFERENT) off.add(needs.get(i));
-        }
-        if (off.isEmpty()) return;
-        tx.step("enable forwarding", host.qualify(String.join(", ", off.stream().map(Need::sysctl).toList())),
-                () -> off.forEach(n -> Forwarding.enable(host, n)));
+        tx.step(Step.ENABLE_FORWARDING, host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
+            List<CheckItem> states = Forwarding.states(host, needs, null);
+            for (int i = 0; i < needs.size(); i++) {
+                if (states.get(i).status() == Status.DIFFERENT) Forwarding.enable(host, needs.get(i));
+            }
+        });
+    }
+
+    /** {@code e} as of kind {@code kind}, message, step, cause and suppressed failures kept. */
+    private static FcnetException withKind(Kind kind, FcnetException e) {
+        FcnetException k = new FcnetException(kind, e.getMessage(), e.step(), e.object(), e.getCause());
+        for (Throwable t : e.getSuppressed()) k.addSuppressed(t);
+        return k;
     }
 
     private static Link lookup(Place place, String name) {

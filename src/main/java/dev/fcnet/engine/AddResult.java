@@ -14,6 +14,7 @@ import java.util.Objects;
  */
 public record AddResult(FirecrackerNetwork network, List<RuleHandle> rules, List<String> warnings)
         implements OperationResult {
+    /** Requires the network; copies the lists. */
     public AddResult {
         Objects.requireNonNull(network, "network");
         rules = List.copyOf(rules);

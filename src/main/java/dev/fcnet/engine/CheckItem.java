@@ -10,11 +10,12 @@ import java.util.Optional;
  * @param netns the named netns it lives in; empty for the engine's host netns
  * @param object the object, e.g. {@code tap0}, {@code 172.16.0.1/24 on tap0},
  *     {@code ip fcnet postrouting: ip saddr 172.16.0.2 oifname "eth0" masquerade}
- * @param status present, missing or different
+ * @param status present, missing, different, or a warning
  * @param detail what was found: for a present rule its handle, for a difference what differs;
  *     may be empty
  */
 public record CheckItem(Kind kind, Optional<String> netns, String object, Status status, String detail) {
+    /** Requires every component. */
     public CheckItem {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(netns, "netns");
@@ -24,7 +25,24 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
     }
 
     /** The sort of object. */
-    public enum Kind { LINK, ADDRESS, ROUTE, NETNS, TABLE, CHAIN, RULE, FORWARDING }
+    public enum Kind {
+        /** A network interface: tap, veth end. */
+        LINK,
+        /** An address on a link. */
+        ADDRESS,
+        /** A route. */
+        ROUTE,
+        /** A named network namespace. */
+        NETNS,
+        /** An nftables table. */
+        TABLE,
+        /** An nftables chain. */
+        CHAIN,
+        /** An nftables rule. */
+        RULE,
+        /** An IP forwarding switch (a sysctl). */
+        FORWARDING
+    }
 
     /** How the kernel's object compares with the expected one. */
     public enum Status {
@@ -33,12 +51,18 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
         /** Not there. */
         MISSING,
         /** There, but not as expected (e.g. a link that is down, forwarding turned off); see the detail. */
-        DIFFERENT
+        DIFFERENT,
+        /**
+         * Host forwarding the network's traffic needs is off, and the engine was not told to enable
+         * it (as Add, Check only warns then): not counted against the network; the detail says how
+         * to turn it on.
+         */
+        WARNING
     }
 
-    /** True for {@link Status#PRESENT}. */
+    /** {@return true for {@link Status#PRESENT} and {@link Status#WARNING}: nothing that makes the network incomplete} */
     public boolean ok() {
-        return status == Status.PRESENT;
+        return status == Status.PRESENT || status == Status.WARNING;
     }
 
     /**

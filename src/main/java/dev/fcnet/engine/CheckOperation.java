@@ -1,11 +1,13 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.Forwarding.Need;
 import dev.fcnet.engine.Layout.RuleSpec;
+import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.FcnetRules;
@@ -13,17 +15,21 @@ import dev.fcnet.rtnl.Address;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Route;
+import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
  * One Check: every object of the network looked up by name (links), by one chain's dump (rules)
- * or by one family's routes, in the order Add creates them. Changes nothing. The engine's link
- * mark is not looked at: networks made by fcnet or by hand check clean.
+ * or by one family's routes, in the order Add creates them. Changes nothing. For root the
+ * engine's link mark is not looked at (networks made by fcnet or by hand check clean); a caller
+ * other than root is refused a network with an object not marked as added for it. Objects that
+ * vanish while it looks (a Delete running meanwhile) are missing.
  */
 final class CheckOperation {
     private final Layout layout;
@@ -31,15 +37,18 @@ final class CheckOperation {
     private final HostRules hostRules;
     /** The caller and tap owner the network is expected to have been added with. */
     private final AddOptions options;
+    /** Host forwarding that is off counts against the network unless the engine only warns about it. */
+    private final ForwardingPolicy policy;
     private final List<CheckItem> items = new ArrayList<>();
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options) {
+    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options, ForwardingPolicy policy) {
         this.layout = layout;
         this.host = host;
         this.hostRules = hostRules;
         this.options = options;
+        this.policy = policy;
     }
 
     CheckReport run() {
@@ -50,8 +59,22 @@ final class CheckOperation {
         } else {
             checkNamespaced(layout.namespaced.get());
         }
-        items.addAll(Forwarding.states(host, Forwarding.hostNeeds(layout), null));
+        hostForwarding();
         return new CheckReport(layout.network, items);
+    }
+
+    /** As Add does, only warns about host forwarding that is off unless the engine enables or requires it. */
+    private void hostForwarding() {
+        List<Need> needs = Forwarding.hostNeeds(layout);
+        List<CheckItem> states = Forwarding.states(host, needs, null);
+        for (int i = 0; i < needs.size(); i++) {
+            CheckItem s = states.get(i);
+            if (policy == ForwardingPolicy.WARN && s.status() == Status.DIFFERENT) {
+                s = new CheckItem(s.kind(), s.netns(), s.object(), Status.WARNING, s.detail()
+                        + "; the guest's traffic is not forwarded until it is on (sysctl -w " + needs.get(i).sysctl() + "=1)");
+            }
+            items.add(s);
+        }
     }
 
     private void checkNamespaced(Namespaced ns) {
@@ -67,12 +90,16 @@ final class CheckOperation {
                     netns = Netns.open(name);
                     items.add(new CheckItem(Kind.NETNS, Optional.empty(), name, Status.PRESENT, ""));
                 } catch (SysException e) {
-                    items.add(new CheckItem(Kind.NETNS, Optional.empty(), name, Status.DIFFERENT, e.getMessage()));
+                    // ENOENT: deleted since it was seen.
+                    items.add(new CheckItem(Kind.NETNS, Optional.empty(), name,
+                            e.errno() == Errno.ENOENT ? Status.MISSING : Status.DIFFERENT, e.getMessage()));
                     netnsProblem = "netns " + name + " cannot be opened";
                 }
             }
             if (netns != null) {
                 inner = new Place(Optional.of(name), netns, netns.call(Place.Sockets::open));
+                // The netns' mark is on its lo.
+                if (!options.caller().isRoot()) requireOwn(inner.rtnl.link("lo").flatMap(Link::alias), "netns " + name);
             }
             Optional<Link> veth1 = link(host, ns.veth1Name(), "veth");
             address(host, veth1, ns.veth1Name(), ns.veth1Ip());
@@ -109,17 +136,35 @@ final class CheckOperation {
             return Optional.empty();
         }
         Optional<Link> link = place.rtnl.link(name);
+        link.ifPresent(l -> requireOwn(l.alias(), place.qualify("link " + name)));
         if (link.isEmpty()) {
             items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.MISSING, ""));
         } else if (!link.get().kind().equals(Optional.of(kind))) {
             items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT,
                     "a " + link.get().kind().orElse("device without kind") + ", expected a " + kind));
-        } else if (!link.get().up()) {
-            items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT, "down"));
         } else {
-            items.add(new CheckItem(Kind.LINK, place.netnsName(), name, Status.PRESENT, "up"));
+            List<String> differences = new ArrayList<>();
+            if (!link.get().up()) differences.add("down");
+            // Without an expected owner any will do: the tap works either way (fcnet's own taps have none).
+            Optional<String> owner = options.tapOwner().filter(o -> kind.equals("tun")).map(o -> owner(o.uid(), o.gid()));
+            owner.ifPresent(wanted -> {
+                String actual = owner(link.get().tunOwner(), link.get().tunGroup());
+                if (!actual.equals(wanted)) differences.add("owner " + actual + ", expected " + wanted);
+            });
+            items.add(differences.isEmpty()
+                    ? new CheckItem(Kind.LINK, place.netnsName(), name, Status.PRESENT,
+                            "up" + owner.map(o -> ", owner " + o).orElse(""))
+                    : new CheckItem(Kind.LINK, place.netnsName(), name, Status.DIFFERENT, String.join("; ", differences)));
         }
         return link;
+    }
+
+    /** A tap's owner as the report shows it, e.g. {@code uid 1000 gid 100}, {@code gid 100} or {@code none}. */
+    private static String owner(OptionalInt uid, OptionalInt gid) {
+        String s = (uid.isPresent() ? "uid " + Integer.toUnsignedString(uid.getAsInt()) : "")
+                + (uid.isPresent() && gid.isPresent() ? " " : "")
+                + (gid.isPresent() ? "gid " + Integer.toUnsignedString(gid.getAsInt()) : "");
+        return s.isEmpty() ? "none" : s;
     }
 
     private void address(Place place, Optional<Link> link, String linkName, IpInet expected) {
@@ -134,7 +179,16 @@ final class CheckOperation {
         }
         Status status = Status.MISSING;
         String detail = "";
-        for (Address a : place.rtnl.addresses(link.get())) {
+        List<Address> addresses;
+        try {
+            addresses = place.rtnl.addresses(link.get());
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENODEV) throw e;
+            // Deleted since it was looked up (a Delete running meanwhile).
+            items.add(new CheckItem(Kind.ADDRESS, place.netnsName(), object, Status.MISSING, "no link " + linkName));
+            return;
+        }
+        for (Address a : addresses) {
             if (!a.address().equals(expected.address())) continue;
             if (a.prefixLength() != expected.prefixLength()) {
                 status = Status.DIFFERENT;
@@ -203,6 +257,15 @@ final class CheckOperation {
                     handle.isPresent() ? "handle " + Long.toUnsignedString(handle.getAsLong()) : ""));
         }
         return found;
+    }
+
+    /** A caller other than root may check only what is marked as added for it. */
+    private void requireOwn(Optional<String> alias, String object) {
+        if (options.caller().isRoot()) return;
+        Mark.denial(alias, options.caller(), false).ifPresent(why -> {
+            throw new FcnetException(FcnetException.Kind.NOT_OURS, "Check " + layout.id() + ": refusing to check " + object
+                    + " for uid " + options.caller().uid() + ": " + why, Step.CHECK_OWNERSHIP, object, null);
+        });
     }
 
     private CheckItem missing(Place place, Kind kind, String object) {

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.json.Json;
 import dev.fcnet.json.JsonValue;
@@ -15,31 +16,42 @@ import java.util.Objects;
 
 /**
  * What Check found: every object the network consists of, in the order Add creates them, each
- * present, missing or different. Nothing was changed to make it.
+ * present, missing or different, and warnings that do not count against it (host forwarding
+ * that is off, when the engine was not told to enable it). Nothing was changed to make it.
  *
  * @param network the network checked
  * @param items every expected object, not only the problems
  */
 public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) implements OperationResult {
+    /** Requires the network; copies the items. */
     public CheckReport {
         Objects.requireNonNull(network, "network");
         items = List.copyOf(items);
     }
 
-    /** True when every object is present as expected. */
+    /** {@return true when no object is missing or different; warnings do not count} */
     public boolean isClean() {
         return items.stream().allMatch(CheckItem::ok);
     }
 
-    /** The items that are missing or different. */
+    /** {@return the items that are missing or different} */
     public List<CheckItem> problems() {
         return items.stream().filter(i -> !i.ok()).toList();
     }
 
+    /** One line per {@link CheckItem.Status#WARNING} item: what is off and how to turn it on. */
+    public List<String> warnings() {
+        return items.stream().filter(i -> i.status() == CheckItem.Status.WARNING)
+                .map(i -> "Check " + Networks.id(network) + ": " + i.object() + " in the "
+                        + i.netns().map(n -> "netns " + n).orElse("host netns") + ": " + i.detail())
+                .toList();
+    }
+
     /**
      * Throws unless the report is clean, for callers that treat an incomplete network as an error
-     * (as fcnet's check does).
+     * (as fcnet's check does); warnings do not make it throw.
      *
+     * @return this report, when it is clean
      * @throws FcnetException naming every missing or different object
      */
     public CheckReport requireClean() {
@@ -49,7 +61,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
                 .append(problems.size()).append(problems.size() == 1 ? " problem" : " problems");
         for (CheckItem i : problems) s.append("; ").append(i.status()).append(' ').append(i.kind()).append(' ')
                 .append(i.object()).append(i.detail().isEmpty() ? "" : " (" + i.detail() + ")");
-        throw new FcnetException(s.toString(), "check", Networks.id(network), null);
+        throw new FcnetException(FcnetException.Kind.INCOMPLETE, s.toString(), Step.CHECK, Networks.id(network), null);
     }
 
     /**
@@ -72,11 +84,17 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         return Json.write(new JsonObject(o));
     }
 
+    private String summary() {
+        if (!isClean()) return problems().size() + " of " + items.size() + " objects missing or different";
+        int warnings = warnings().size();
+        return warnings == 0 ? "clean" : "clean, with " + warnings + (warnings == 1 ? " warning" : " warnings");
+    }
+
     /** One line per item (see {@link CheckItem#toString()}), after a summary line. */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Check ").append(Networks.id(network)).append(": ")
-                .append(isClean() ? "clean" : problems().size() + " of " + items.size() + " objects missing or different");
+                .append(summary());
         for (CheckItem i : items) s.append('\n').append(i);
         return s.toString();
     }

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
@@ -9,7 +10,6 @@ import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.FcnetRules;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftFamily;
-import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
@@ -21,31 +21,43 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * One Delete: the network's host rules (found in the engine's copy of the host's fcnet tables and
- * deleted in one transaction), its host route, its tap or veth1 and its netns, which takes
- * everything inside with it. The link is retired to the {@link Graveyard} rather than destroyed
- * (its name and address are free and it is down when Delete returns; the kernel's slow device
- * destruction happens behind, batched); retiring veth1 frees both veth names at once, rather than
- * when the netns finally dies. The table and chains stay: other networks share them.
+ * One Delete: the network's host rules (found by content in the engine's copy of the host's fcnet
+ * tables, every copy of each, and deleted in one transaction), its host route, its tap or veth1
+ * and its netns, which takes everything inside with it. The link is retired to the
+ * {@link Graveyard} rather than destroyed (its name and address are free and it is down when
+ * Delete returns; the kernel's slow device destruction happens behind, batched); retiring veth1
+ * frees both veth names at once, rather than when the netns finally dies. The table and chains
+ * stay: other networks share them.
+ *
+ * <p>A network that is partly there (a crash, a netns deleted behind the engine's back) is removed
+ * as far as it is there, and a strict Delete then fails naming what was missing. Before anything
+ * is changed, a link or netns that the caller may not delete (another user's, or one without the
+ * engine's mark when foreign objects are not allowed) refuses the whole Delete.
  */
 final class DeleteOperation {
     /** Something of the network that Delete removes. */
-    private record Part(String step, String description, Runnable remove, int missingErrno) {}
+    private record Part(Step step, String description, Runnable remove, int missingErrno) {}
 
     private final Layout layout;
     private final Caller caller;
     private final Place host;
     private final DeleteMode mode;
-    private final ForeignObjects foreign;
+    /** Whether links and a netns without the engine's mark may be removed: only for root, when the engine allows it. */
+    private final boolean foreignAllowed;
     private final HostRules hostRules;
     private final Graveyard graveyard;
     private final List<Part> parts = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
-    /** Set by a bulk Delete's rules section: what it deleted of this network's rules, or why not. */
+    /**
+     * For a network whose tap or veth1 is gone: the link of that kind the host routes the
+     * masqueraded address (guest, veth2) to instead, whose network that masquerade rule then is.
+     */
+    private Optional<String> masqueradeOwner = Optional.empty();
+    /** Set by a bulk Delete's rules section: what it deleted of this network's rules. */
     private RulesPlan rules;
     private FcnetException refusal;
 
@@ -55,7 +67,7 @@ final class DeleteOperation {
         this.caller = caller;
         this.host = host;
         this.mode = mode;
-        this.foreign = foreign;
+        this.foreignAllowed = caller.isRoot() && foreign == ForeignObjects.ALLOW;
         this.hostRules = hostRules;
         this.graveyard = graveyard;
     }
@@ -63,63 +75,46 @@ final class DeleteOperation {
     /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
     private record RulesPlan(List<String> removing, List<String> missing) {}
 
-    /** The rules of Deletes in one batch, and the Deletes that strict mode refused. */
-    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans,
-            Map<DeleteOperation, FcnetException> refused) implements HostRules.Plan {}
+    /** The rules of Deletes in one batch. */
+    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans) implements HostRules.Plan {}
 
     /**
-     * Deletes, in one batch, the rules the copy shows of every surveyed Delete of one family;
-     * strict mode refuses (and leaves out of the batch) a Delete whose network is missing
-     * anything. A rule two Deletes share (a Simple masquerade rule) is deleted by the first; the
-     * second finds it missing, as if it ran after.
+     * Deletes, in one batch, every rule the copy shows with the content of a rule of a surveyed
+     * Delete of one family: duplicates too, which earlier failures or hand-made rules may have
+     * left. A rule two Deletes of the batch both match is deleted by the first; the second finds
+     * it missing, as if it ran after.
      */
     private static Batch plan(HostRules.Family copy, List<DeleteOperation> ops) {
         NftBatch changes = new NftBatch();
         Map<DeleteOperation, RulesPlan> plans = new HashMap<>();
-        Map<DeleteOperation, FcnetException> refused = new HashMap<>();
         Set<Long> deleting = new HashSet<>();
         for (DeleteOperation op : ops) {
-            List<Rule> rules = new ArrayList<>();
             List<String> removing = new ArrayList<>();
             List<String> gone = new ArrayList<>();
             for (RuleSpec spec : op.layout.hostRules) {
-                OptionalLong handle = copy.handle(spec.rule());
-                if (handle.isEmpty() || deleting.contains(handle.getAsLong())) {
-                    gone.add(op.host.qualify("rule " + spec.describe()));
+                String rule = "rule " + spec.describe();
+                if (spec.chain().equals(FcnetRules.POSTROUTING) && op.masqueradeOwner.isPresent()) {
+                    gone.add(op.host.qualify(rule) + " (the one there is " + op.masqueradeOwner.get() + "'s)");
                     continue;
                 }
-                rules.add(spec.rule().withHandle(handle.getAsLong()));
-                removing.add(op.host.qualify("rule " + spec.describe() + " handle " + Long.toUnsignedString(handle.getAsLong())));
+                boolean found = false;
+                for (long handle : copy.handles(spec.rule())) {
+                    if (!deleting.add(handle)) continue;
+                    changes.deleteRule(spec.rule().withHandle(handle));
+                    removing.add(op.host.qualify(rule + " handle " + Long.toUnsignedString(handle)));
+                    found = true;
+                }
+                if (!found) gone.add(op.host.qualify(rule));
             }
-            if (op.mode == DeleteMode.STRICT && !(gone.isEmpty() && op.missing.isEmpty())) {
-                refused.put(op, op.incomplete(gone, removing.isEmpty()));
-                continue;
-            }
-            rules.forEach(r -> {
-                changes.deleteRule(r);
-                deleting.add(r.handle());
-            });
             plans.put(op, new RulesPlan(removing, gone));
         }
-        return new Batch(changes, plans, refused);
-    }
-
-    /** Strict mode's refusal of a network that is missing something. */
-    private FcnetException incomplete(List<String> goneRules, boolean noRules) {
-        String id = layout.id();
-        List<String> all = new ArrayList<>(goneRules);
-        all.addAll(missing);
-        String message = parts.isEmpty() && noRules
-                ? "Delete " + id + ": network " + id + " does not exist; nothing was deleted"
-                : "Delete " + id + ": network " + id + " is incomplete, missing " + String.join("; ", all)
-                        + "; nothing was deleted (DeleteMode.IDEMPOTENT removes the rest)";
-        return new FcnetException(message, "check", id, null);
+        return new Batch(changes, plans);
     }
 
     private FcnetException rulesFailed(RuntimeException e) {
         String object = host.qualify(layout.family + " " + FcnetRules.TABLE);
         return new FcnetException("Delete " + layout.id() + ": step \"delete rules\" (" + object + ") failed: " + e.getMessage(),
-                "delete rules", object, e);
+                Step.DELETE_RULES, object, e);
     }
 
     /**
@@ -138,9 +133,8 @@ final class DeleteOperation {
                 List<DeleteOperation> chunk = all.subList(from, Math.min(all.size(), from + AddOperation.SHARED_COMMIT));
                 if (chunk.size() > 1) {
                     try {
-                        Batch batch = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan();
-                        batch.plans().forEach((op, rules) -> op.rules = rules);
-                        batch.refused().forEach((op, e) -> op.refusal = e);
+                        hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan().plans()
+                                .forEach((op, rules) -> op.rules = rules);
                         continue;
                     } catch (RuntimeException e) {
                         // Refused as a whole: one at a time, below.
@@ -148,9 +142,8 @@ final class DeleteOperation {
                 }
                 for (DeleteOperation op : chunk) {
                     try {
-                        Batch batch = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan();
-                        op.rules = batch.plans().get(op);
-                        op.refusal = batch.refused().get(op);
+                        op.rules = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan()
+                                .plans().get(op);
                     } catch (RuntimeException f) {
                         op.refusal = op.rulesFailed(f);
                     }
@@ -159,9 +152,19 @@ final class DeleteOperation {
         }
     }
 
-    /** Removes the route, link and netns after the rules ({@code rules}); every removal is tried. */
-    private DeleteResult removeTheRest(RulesPlan rules) {
+    /**
+     * The last phase of a bulk Delete, after {@link #deleteHostRules}: removes the route, link and
+     * netns (every removal is tried), or throws why the rules could not be deleted. A strict Delete
+     * of a network that was not there at all, or only in part, fails: "does not exist" (nothing
+     * was there to change) or "was incomplete", naming what was missing, after removing the rest.
+     */
+    DeleteResult finish() {
+        if (refusal != null) throw refusal;
         String id = layout.id();
+        if (mode == DeleteMode.STRICT && parts.isEmpty() && rules.removing().isEmpty()) {
+            throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id
+                    + " does not exist; nothing was deleted", Step.CHECK, id, null);
+        }
         List<String> removed = new ArrayList<>(rules.removing());
         List<String> absent = new ArrayList<>(rules.missing());
         absent.addAll(missing);
@@ -184,89 +187,111 @@ final class DeleteOperation {
             }
         }
         if (failure != null) throw failure;
+        if (mode == DeleteMode.STRICT && !absent.isEmpty()) {
+            throw new FcnetException(FcnetException.Kind.INCOMPLETE, "Delete " + id + ": network " + id
+                    + " was incomplete, missing " + String.join("; ", absent) + "; what was there of it was deleted ("
+                    + removed.size() + (removed.size() == 1 ? " object)" : " objects)"), Step.CHECK, id, null);
+        }
         return new DeleteResult(layout.network, removed, mode == DeleteMode.IDEMPOTENT ? absent : List.of());
     }
 
     /**
-     * The last phase of a bulk Delete, after {@link #deleteHostRules}: removes the rest, or
-     * throws why the rules could not be deleted.
-     */
-    DeleteResult finish() {
-        if (refusal != null) throw refusal;
-        return removeTheRest(rules);
-    }
-
-    /**
      * Finds the network's links, route and netns: the parts to remove in order, and the missing
-     * ones. Throws, having changed nothing, for a link or netns it must not delete.
+     * ones. Throws, having changed nothing, for a link or netns the caller must not delete.
      */
     void survey() {
+        Optional<Link> own;
+        if (layout.namespaced.isEmpty()) {
+            String tap = layout.network.tapName();
+            own = link(tap, "tun", layout.network.tapIp());
+            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
+        } else {
+            Namespaced ns = layout.namespaced.get();
+            own = link(ns.veth1Name(), "veth", ns.veth1Ip());
+            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
+            netns(ns.netnsName());
+        }
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
-            boolean present = Lookups.route(host, r).filter(found -> found.gateway().equals(Optional.of(r.gateway())))
+            // Through veth1 only: through another link, it is that network's route.
+            boolean present = own.isPresent() && Lookups.route(host, r).filter(found -> found.gateway()
+                    .equals(Optional.of(r.gateway())) && found.outputIndex().equals(OptionalInt.of(own.get().index())))
                     .isPresent();
             String description = host.qualify("route " + r.describe());
             if (present) {
-                parts.add(new Part("delete route", description,
+                // Before the link, which takes routes through it along.
+                parts.addFirst(new Part(Step.DELETE_ROUTE, description,
                         () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()), Errno.ESRCH));
             } else {
-                missing.add(description);
-            }
-        }
-        if (layout.namespaced.isEmpty()) {
-            link(layout.network.tapName(), "tun", layout.network.tapIp());
-        } else {
-            Namespaced ns = layout.namespaced.get();
-            link(ns.veth1Name(), "veth", ns.veth1Ip());
-            String description = "netns " + ns.netnsName();
-            if (Netns.exists(ns.netnsName())) {
-                if (foreign == ForeignObjects.REFUSE) requireOwnNetns(ns.netnsName());
-                parts.add(new Part("delete netns", description, () -> Netns.delete(ns.netnsName()), Errno.ENOENT));
-            } else {
-                missing.add(description);
+                missing.addFirst(description);
             }
         }
     }
 
     /**
-     * The network's host link; refuses to delete a link of that name that is not of the expected
-     * kind, or (under {@link ForeignObjects#REFUSE}) not marked as the engine's. Retires it by
-     * index, so a rename after this look cannot redirect the delete.
+     * The network's host link, if there: refuses to delete a link of that name that is not of the
+     * expected kind or that the caller may not delete. Retires it by index, so a rename after this
+     * look cannot redirect the delete.
+     *
+     * @return the link, if there
      */
-    private void link(String name, String kind, IpInet address) {
+    private Optional<Link> link(String name, String kind, IpInet address) {
         String description = host.qualify("link " + name);
         Optional<Link> found = host.rtnl.link(name);
         if (found.isEmpty()) {
             missing.add(description);
-            return;
+            return found;
         }
         Link link = found.get();
         if (!link.kind().equals(Optional.of(kind))) {
-            throw refuse("check", description, "link " + name + " in the " + host.label() + " is a "
+            throw refuse(description, "link " + name + " in the " + host.label() + " is a "
                     + link.kind().orElse("device without kind") + ", not a " + kind + " of this network");
         }
-        if (foreign == ForeignObjects.REFUSE && !link.alias().equals(Optional.of(FcnetEngine.LINK_ALIAS))) {
-            throw refuse("check ownership", description, "refusing to delete link " + name + " (" + host.label()
-                    + "): it was not created by fcnet (no \"" + FcnetEngine.LINK_ALIAS + "\" alias)");
-        }
-        parts.add(new Part("delete link", description, () -> graveyard.retire(host.rtnl, link, address), Errno.ENODEV));
+        Mark.denial(link.alias(), caller, foreignAllowed).ifPresent(why -> {
+            throw refuse(description, "refusing to delete link " + name + " (" + host.label() + "): " + why);
+        });
+        parts.add(new Part(Step.DELETE_LINK, description, () -> graveyard.retire(host.rtnl, link, address), Errno.ENODEV));
+        return found;
     }
 
-    /** A netns the engine made has the mark on its loopback device. */
-    private void requireOwnNetns(String name) {
+    /**
+     * The network's netns, if there. Its mark is on its loopback device, looked at only when the
+     * caller may not delete any netns. An empty file where the netns should be (left by a process
+     * that died between creating it and mounting the namespace on it) is no namespace: removed.
+     */
+    private void netns(String name) {
+        String description = "netns " + name;
+        if (!Netns.exists(name)) {
+            missing.add(description);
+            return;
+        }
+        Part delete = new Part(Step.DELETE_NETNS, description, () -> Netns.delete(name), Errno.ENOENT);
+        if (foreignAllowed) {
+            parts.add(delete);
+            return;
+        }
         Optional<String> alias;
         try (Netns netns = Netns.open(name); Rtnl rtnl = netns.call(Rtnl::open)) {
             alias = rtnl.link("lo").flatMap(Link::alias);
         } catch (SysException e) {
-            throw refuse("check ownership", "netns " + name, "refusing to delete netns " + name + ": " + e.getMessage());
+            if (e.errno() == Errno.ENOENT) {
+                missing.add(description);
+            } else if (e.errno() == Errno.EINVAL) {
+                parts.add(new Part(Step.DELETE_NETNS, description + " (an empty file, no namespace)", () -> Netns.delete(name),
+                        Errno.ENOENT));
+            } else {
+                throw refuse(description, "refusing to delete netns " + name + ": " + e.getMessage());
+            }
+            return;
         }
-        if (!alias.equals(Optional.of(FcnetEngine.LINK_ALIAS))) {
-            throw refuse("check ownership", "netns " + name, "refusing to delete netns " + name
-                    + ": it was not created by fcnet (its lo has no \"" + FcnetEngine.LINK_ALIAS + "\" alias)");
-        }
+        Mark.denial(alias, caller, false).ifPresent(why -> {
+            throw refuse(description, "refusing to delete netns " + name + " (marked on its lo): " + why);
+        });
+        parts.add(delete);
     }
 
-    private FcnetException refuse(String step, String object, String why) {
-        return new FcnetException("Delete " + layout.id() + ": " + why + "; nothing was deleted", step, object, null);
+    private FcnetException refuse(String object, String why) {
+        return new FcnetException(FcnetException.Kind.NOT_OURS, "Delete " + layout.id() + ": " + why + "; nothing was deleted",
+                Step.CHECK_OWNERSHIP, object, null);
     }
 }

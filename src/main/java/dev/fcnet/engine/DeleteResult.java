@@ -14,6 +14,7 @@ import java.util.Objects;
  */
 public record DeleteResult(FirecrackerNetwork network, List<String> removed, List<String> absent)
         implements OperationResult {
+    /** Requires the network; copies the lists. */
     public DeleteResult {
         Objects.requireNonNull(network, "network");
         removed = List.copyOf(removed);

@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.netlink.NetlinkException;
@@ -26,8 +27,10 @@ import java.util.function.Supplier;
 import java.util.function.IntFunction;
 
 /**
- * Adds, checks and deletes Firecracker microVM networks (DESIGN §3 and §4) over netlink, without
- * spawning any process.
+ * Adds, checks and deletes Firecracker microVM networks over netlink, without spawning any
+ * process: the tap (in the host netns, or in a netns of its own joined to the host by a veth
+ * pair), its addresses and routes, and the nftables NAT and forward rules of table {@code fcnet},
+ * exactly as Rust fcnet makes them.
  *
  * <p>An engine is thread-safe and meant to be kept: operations on distinct networks may run at
  * once from any threads, virtual ones included, and {@link #addAll}, {@link #checkAll} and
@@ -55,14 +58,6 @@ import java.util.function.IntFunction;
 public final class FcnetEngine implements AutoCloseable {
     /** The alias (IFLA_IFALIAS) the engine gives the links it creates, so its own can be told from others. */
     public static final String LINK_ALIAS = "fcnet";
-
-    /**
-     * The link group (IFLA_GROUP) of the host links Delete has retired and not yet destroyed
-     * ({@code ip link show group 1717792359}); they are named {@code fcg<ifindex>}, down and
-     * without the network's address. The engine destroys the whole group, whatever is in it,
-     * when it starts and behind every Delete. ("fcng" in ASCII.)
-     */
-    public static final int GRAVEYARD_GROUP = 0x66636e67;
 
     /**
      * How many networks a bulk operation works on at once by default: the processors, but at
@@ -111,7 +106,7 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
-    /** An engine for the process's own network namespace, warning about disabled host forwarding. */
+    /** {@return an engine for the process's own network namespace, warning about disabled host forwarding} */
     public static FcnetEngine open() {
         return open(EngineOptions.defaults());
     }
@@ -119,6 +114,8 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * An engine with these options.
      *
+     * @param options the host netns, forwarding policy and treatment of foreign objects
+     * @return the engine
      * @throws FcnetException when the host netns named by the options cannot be opened
      */
     public static FcnetEngine open(EngineOptions options) {
@@ -129,7 +126,7 @@ public final class FcnetEngine implements AutoCloseable {
         try {
             netns = Netns.open(path);
         } catch (SysException e) {
-            throw new FcnetException("cannot open host netns " + path + ": " + e.getMessage(), "open host netns",
+            throw new FcnetException("cannot open host netns " + path + ": " + e.getMessage(), Step.OPEN_HOST_NETNS,
                     path.toString(), e);
         }
         try {
@@ -144,7 +141,7 @@ public final class FcnetEngine implements AutoCloseable {
         try {
             return netns == null ? Rtnl.open() : netns.call(Rtnl::open);
         } catch (SysException e) {
-            throw new FcnetException("cannot open a netlink socket in the host netns: " + e.getMessage(), "open sockets",
+            throw new FcnetException("cannot open a netlink socket in the host netns: " + e.getMessage(), Step.OPEN_SOCKETS,
                     "host netns", e);
         }
     }
@@ -152,6 +149,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Runs one operation with a fresh engine for the process's own netns, as fcnet's {@code run}
      * does. Check does not throw for a network that is not clean: look at the report.
+     *
+     * @param network the network
+     * @param operation what to do with it
+     * @return the operation's result
+     * @throws FcnetException when the operation failed
      */
     public static OperationResult runOnce(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
         try (FcnetEngine engine = open()) {
@@ -180,13 +182,14 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
+    /** {@return the options the engine was opened with} */
     public EngineOptions options() {
         return options;
     }
 
     /**
-     * Creates the network: every object and rule of DESIGN §3, in order, with the table and chains
-     * created when missing. All or nothing: when a step fails, the steps done are undone in reverse
+     * Creates the network: its netns and veth pair (Namespaced), tap, addresses, routes and rules,
+     * in that order, with the table and chains created when missing. All or nothing: when a step fails, the steps done are undone in reverse
      * order. Refuses, changing nothing, a network whose tap (Simple) or netns or veth1 (Namespaced)
      * exists.
      *
@@ -194,6 +197,7 @@ public final class FcnetEngine implements AutoCloseable {
      * as one {@link #addAll}, sharing the host's nftables transactions; each still succeeds or
      * fails on its own.
      *
+     * @param network the network
      * @return the rules with their kernel handles, and warnings about host forwarding
      * @throws FcnetException naming the failing step, its object, the errno and the kernel's message
      */
@@ -210,8 +214,12 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Looks at every object the network consists of, changing nothing.
+     * Looks at every object the network consists of, changing nothing (not even the clean-up of
+     * what dead engines left, which only Adds and Deletes do). Host forwarding that is off is a
+     * {@link CheckItem.Status#WARNING}, which leaves the report clean, as Add only warns about it;
+     * an engine told to enable or require it counts it.
      *
+     * @param network the network
      * @return every expected object as present, missing or different
      * @throws FcnetException only when the kernel could not be asked
      */
@@ -221,10 +229,12 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #check(FirecrackerNetwork)} of the network as {@link #add(FirecrackerNetwork, AddOptions)}
-     * makes it with {@code options}: for their caller, with their tap owner.
+     * makes it with {@code options}: for their caller, with their tap owner. A tap whose owner or
+     * group differs from the options' tap owner is reported DIFFERENT; without a tap owner in the
+     * options, the tap's owner is not compared (the report shows it).
      *
-     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the network's marks
-     *     record another user and the caller is not root
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the caller is not root
+     *     and a link or netns of the network is marked for another user or not marked at all
      */
     public CheckReport check(FirecrackerNetwork network, AddOptions options) {
         Objects.requireNonNull(options, "options");
@@ -232,7 +242,8 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<CheckReport> trace = checkTrace(OperationTrace.noProgress(), 1);
         trace.begin(0);
         try {
-            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options).run());
+            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options,
+                    this.options.forwarding()).run());
             trace.end(0, new Outcome.Done<>(report), 0);
             return report;
         } catch (FcnetException e) {
@@ -264,7 +275,7 @@ public final class FcnetEngine implements AutoCloseable {
         Place.Sockets s = acquire();
         boolean reusable = false;
         try {
-            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller).run();
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller, options.forwarding()).run();
             reusable = true;
             return found;
         } catch (FcnetException e) {
@@ -272,16 +283,18 @@ public final class FcnetEngine implements AutoCloseable {
             throw e;
         } catch (NetlinkException | SysException | UncheckedIOException e) {
             reusable = true;
-            throw new FcnetException("List: " + e.getMessage(), "list", "host netns", e);
+            throw new FcnetException("List: " + e.getMessage(), Step.LIST, "host netns", e);
         } finally {
             release(s, reusable);
         }
     }
 
     /**
-     * Deletes the network, which must exist in full ({@link DeleteMode#STRICT}).
+     * Deletes the network, which should exist in full ({@link DeleteMode#STRICT}).
      *
-     * @throws FcnetException "network tap0 does not exist" (or what of it is missing), having deleted nothing
+     * @throws FcnetException of kind {@link FcnetException.Kind#NOT_FOUND} ("network tap0 does not
+     *     exist") having deleted nothing, or {@link FcnetException.Kind#INCOMPLETE} naming what was
+     *     missing, having deleted the rest
      */
     public DeleteResult delete(FirecrackerNetwork network) {
         return delete(network, DeleteMode.STRICT);
@@ -296,14 +309,27 @@ public final class FcnetEngine implements AutoCloseable {
      * its netns is unlinked and its host link is down, without address and renamed
      * {@code fcg<ifindex>}. Destroying that link (and with it veth2 and the rest of the netns)
      * costs the kernel about 16 ms a device, so it is left to a thread of the engine that destroys
-     * every link retired meanwhile in one request ({@link #GRAVEYARD_GROUP}). {@link #close()}
+     * every link retired meanwhile in one request (they are in a link group of the engine's own,
+     * a random one; an engine's first Add or Delete also destroys, the same way, links that an
+     * engine which died had retired: named {@code fcg<ifindex>} and marked). {@link #close()}
      * and {@link #awaitDestruction()} wait for it.
      *
      * <p>Deletes of the same mode that other threads ask for at the same time are carried out
      * together with this one, as one {@link #deleteAll}; each still succeeds or fails on its own.
      *
-     * @throws FcnetException for what could not be removed (every removal is tried), or in strict
-     *     mode when the network is missing or incomplete (then nothing is removed)
+     * <p>A network that is partly there (after a crash, or its netns deleted behind the engine's
+     * back) is removed as far as it is there; its rules are found by content, every copy of
+     * each. Strict mode then fails as {@link FcnetException.Kind#INCOMPLETE}, naming what was
+     * missing; idempotent mode lists it in {@link DeleteResult#absent()}. Links and a netns
+     * without the engine's mark are removed only under {@link ForeignObjects#ALLOW}; otherwise,
+     * as for an object of the wrong kind, nothing is removed ({@link FcnetException.Kind#NOT_OURS}).
+     *
+     * @param network the network
+     * @param mode whether the network must exist in full
+     * @return what was removed, and in idempotent mode what was already missing
+     * @throws FcnetException for what could not be removed (every removal is tried), what may not
+     *     be removed, or in strict mode when the network is missing (then nothing is removed) or
+     *     incomplete
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode) {
         return delete(network, mode, Caller.ROOT);
@@ -311,8 +337,8 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #delete(FirecrackerNetwork, DeleteMode)} for {@code caller}: refused, as
-     * {@link FcnetException.Kind#NOT_OURS}, for a network whose marks record another user unless
-     * the caller is root.
+     * {@link FcnetException.Kind#NOT_OURS} and removing nothing, for a network whose marks record
+     * another user or that has a link or netns without the mark, unless the caller is root.
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode, Caller caller) {
         return deletes.get(Objects.requireNonNull(mode, "mode")).run(new DeleteRequest(network, caller));
@@ -331,6 +357,7 @@ public final class FcnetEngine implements AutoCloseable {
      * one that fails is rolled back and named in its {@link Outcome.Failed}, the others are
      * added all the same.
      *
+     * @param networks the networks
      * @return one outcome per network, in the order given
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks) {
@@ -340,9 +367,12 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
      * phases: each network up to its host rules, in parallel; the host rules of all of them in
-     * few transactions ({@link AddOperation#addHostRules(HostRules, Place, List)}: the kernel's
-     * cost of a commit grows with the rules in the table, so one per network would not do for
-     * thousands); the rest of each, in parallel.
+     * few transactions (the kernel's cost of a commit grows with the rules in the table, so one
+     * per network would not do for thousands); the rest of each, in parallel.
+     *
+     * @param networks the networks
+     * @param parallelism how many networks are worked on at once
+     * @return one outcome per network, in the order given
      */
     public List<Outcome<AddResult>> addAll(List<FirecrackerNetwork> networks, int parallelism) {
         return addRequests(networks.stream().map(AddRequest::of).toList(), parallelism);
@@ -373,6 +403,7 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<AddResult> trace = new OperationTrace<>("Add", OperationEvent.Add::new, r -> r.rules().size(),
                 Objects.requireNonNull(progress, "progress"), all.size());
         IntUnaryOperator stepsDone = i -> ops[i] == null ? 0 : ops[i].stepsDone();
+        graveyard.sweepOnce();
         withPlaces(workers, places -> {
             parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> {
                 ops[i] = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w], options.forwarding(),
@@ -388,12 +419,23 @@ public final class FcnetEngine implements AutoCloseable {
         return List.of(outcomes);
     }
 
-    /** Checks every network, {@link #BULK_PARALLELISM} at a time; one outcome per network, in order. */
+    /**
+     * Checks every network, {@link #BULK_PARALLELISM} at a time.
+     *
+     * @param networks the networks
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks) {
         return checkAll(networks, BULK_PARALLELISM);
     }
 
-    /** {@link #checkAll(List)} with at most {@code parallelism} networks checked at once. */
+    /**
+     * {@link #checkAll(List)} with at most {@code parallelism} networks checked at once.
+     *
+     * @param networks the networks
+     * @param parallelism how many networks are checked at once
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism) {
         return checkAll(networks, parallelism, OperationTrace.noProgress());
     }
@@ -407,7 +449,8 @@ public final class FcnetEngine implements AutoCloseable {
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
         withPlaces(workers, places -> parallel(workers, all, outcomes, "Check", trace, i -> 0,
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT).run()));
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
+                        options.forwarding()).run()));
         return List.of(outcomes);
     }
 
@@ -416,13 +459,22 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
      * deleted. Their host rules go in few transactions, their retired links in few batches.
      *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
      * @return one outcome per network, in the order given
      */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode) {
         return deleteAll(networks, mode, BULK_PARALLELISM);
     }
 
-    /** {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once. */
+    /**
+     * {@link #deleteAll(List, DeleteMode)} with at most {@code parallelism} networks deleted at once.
+     *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
+     * @param parallelism how many networks are worked on at once
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism) {
         return deleteAll(networks, mode, parallelism, OperationTrace.noProgress());
     }
@@ -442,7 +494,9 @@ public final class FcnetEngine implements AutoCloseable {
         Objects.requireNonNull(mode, "mode");
         List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
         int workers = workers(parallelism, all.size());
+        // An idempotent Delete is a clean-up: it sweeps whatever dead engines left each time.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
+        else graveyard.sweepOnce();
         @SuppressWarnings("unchecked")
         Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
         DeleteOperation[] ops = new DeleteOperation[all.size()];
@@ -542,6 +596,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Runs the operation fcnet-style: Add, Check or (strict) Delete. Check returns its report
      * whether clean or not ({@link CheckReport#requireClean()} turns problems into an exception).
+     *
+     * @param network the network
+     * @param operation what to do with it
+     * @return the operation's result
+     * @throws FcnetException when the operation failed
      */
     public OperationResult run(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
         return switch (operation) {
@@ -567,6 +626,11 @@ public final class FcnetEngine implements AutoCloseable {
     /** The engine's copy of the host's fcnet tables; for tests. */
     HostRules hostRules() {
         return hostRules;
+    }
+
+    /** The link group of the links Deletes retired; for tests. */
+    int graveyardGroup() {
+        return graveyard.group();
     }
 
     /** The batching of concurrent Adds; for tests. */
@@ -612,7 +676,7 @@ public final class FcnetEngine implements AutoCloseable {
 
     private static FcnetException lookupFailed(String name, FirecrackerNetwork network, RuntimeException e) {
         String id = Networks.id(network);
-        return new FcnetException(name + " " + id + ": " + e.getMessage(), "look up", id, e);
+        return new FcnetException(name + " " + id + ": " + e.getMessage(), Step.LOOK_UP, id, e);
     }
 
     private Place hostPlace(Place.Sockets s) {
@@ -643,7 +707,7 @@ public final class FcnetEngine implements AutoCloseable {
             s = hostNetns == null ? Place.Sockets.open() : hostNetns.call(Place.Sockets::open);
         } catch (SysException e) {
             throw new FcnetException("cannot open netlink sockets in the host netns: " + e.getMessage(),
-                    "open sockets", "host netns", e);
+                    Step.OPEN_SOCKETS, "host netns", e);
         }
         sockets.add(s);
         return s;

@@ -44,20 +44,92 @@ public final class FcnetException extends RuntimeException {
         KERNEL
     }
 
+    /** The step of an operation that failed; {@link #label()} is how messages name it. */
+    public enum Step {
+        /** Looking at the network before changing anything (does it exist, is it whole, may it be changed). */
+        CHECK("check"),
+        /** Refusing to touch an object the engine did not make, or made for another user. */
+        CHECK_OWNERSHIP("check ownership"),
+        /** Looking at the host's forwarding before an Add that requires it. */
+        CHECK_FORWARDING("check forwarding"),
+        /** Looking at the objects of a network. */
+        LOOK_UP("look up"),
+        /** Listing the engine's networks. */
+        LIST("list"),
+        /** Opening the namespace the engine treats as the host. */
+        OPEN_HOST_NETNS("open host netns"),
+        /** Opening netlink sockets in the host netns. */
+        OPEN_SOCKETS("open sockets"),
+        /** Making a network's namespace (not named yet). */
+        CREATE_NETNS("create netns"),
+        /** Opening netlink sockets inside a network's namespace. */
+        OPEN_NETNS_SOCKETS("open netns sockets"),
+        /** Making the tap. */
+        CREATE_TAP("create tap"),
+        /** Marking a link or namespace as the engine's. */
+        MARK_LINK("mark link"),
+        /** Making the tap outlive the engine's file descriptor. */
+        PERSIST_TAP("persist tap"),
+        /** Turning forwarding on. */
+        ENABLE_FORWARDING("enable forwarding"),
+        /** Making the veth pair. */
+        CREATE_VETH_PAIR("create veth pair"),
+        /** Giving a link its address and setting it up. */
+        CONFIGURE_LINK("configure link"),
+        /** Adding a route. */
+        ADD_ROUTE("add route"),
+        /** Adding the network's nftables rules. */
+        ADD_RULES("add rules"),
+        /** Naming the network's namespace under /run/netns. */
+        NAME_NETNS("name netns"),
+        /** Deleting the network's nftables rules. */
+        DELETE_RULES("delete rules"),
+        /** Deleting the host route of a forwarded guest IP. */
+        DELETE_ROUTE("delete route"),
+        /** Deleting (retiring) the network's host link. */
+        DELETE_LINK("delete link"),
+        /** Deleting the network's namespace. */
+        DELETE_NETNS("delete netns"),
+        /** Destroying the links Deletes retired. */
+        DESTROY_LINKS("destroy links");
+
+        private final String label;
+
+        Step(String label) {
+            this.label = label;
+        }
+
+        /** {@return the step as messages name it, e.g. {@code create tap}} */
+        public String label() {
+            return label;
+        }
+
+        /** {@return the label} */
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     private final Kind kind;
-    private final String step;
+    /** The step that failed. */
+    private final Step step;
+    /** The step's object. */
     private final String object;
+    /** The errno of the refusal; 0 when there was none. */
     private final int errno;
+    /** The errno name of the refusal; null when there was none. */
     private final String errnoName;
+    /** The kernel's extended-ack text; null when it gave none. */
     private final String kernelMessage;
 
     /** A failure of the kernel or a system call ({@code cause}), of kind PERMISSION or KERNEL by its errno. */
-    FcnetException(String message, String step, String object, Throwable cause) {
+    FcnetException(String message, Step step, String object, Throwable cause) {
         this(null, message, step, object, cause);
     }
 
     /** A failure of kind {@code kind}; null: PERMISSION or KERNEL, by the errno of {@code cause}. */
-    FcnetException(Kind kind, String message, String step, String object, Throwable cause) {
+    FcnetException(Kind kind, String message, Step step, String object, Throwable cause) {
         super(message, cause);
         this.step = Objects.requireNonNull(step, "step");
         this.object = Objects.requireNonNull(object, "object");
@@ -87,7 +159,7 @@ public final class FcnetException extends RuntimeException {
     public String toJson() {
         Map<String, JsonValue> o = new LinkedHashMap<>();
         o.put("kind", new JsonString(kind.name()));
-        o.put("step", new JsonString(step));
+        o.put("step", new JsonString(step.label()));
         o.put("object", new JsonString(object));
         o.put("errno", errnoName == null ? new JsonNull() : new JsonNumber(Integer.toString(errno)));
         o.put("errno_name", errnoName == null ? new JsonNull() : new JsonString(errnoName));
@@ -106,22 +178,22 @@ public final class FcnetException extends RuntimeException {
         return errnoName == null ? OptionalInt.empty() : OptionalInt.of(errno);
     }
 
-    /** The step that failed, e.g. {@code create tap}; {@code check} when the network was found unfit before any change. */
-    public String step() {
+    /** {@return the step that failed, e.g. {@code create tap}; {@code check} when the network was found unfit before any change} */
+    public Step step() {
         return step;
     }
 
-    /** The object of the step, e.g. {@code tap0} or {@code ip fcnet filter: iifname "tap0" oifname "eth0" accept}. */
+    /** {@return the object of the step, e.g. {@code tap0} or {@code ip fcnet filter: iifname "tap0" oifname "eth0" accept}} */
     public String object() {
         return object;
     }
 
-    /** The errno name of the kernel's or system call's refusal, e.g. {@code EEXIST}; empty when there was none. */
+    /** {@return the errno name of the kernel's or system call's refusal, e.g. {@code EEXIST}; empty when there was none} */
     public Optional<String> errnoName() {
         return Optional.ofNullable(errnoName);
     }
 
-    /** The kernel's extended-ack text; empty when it gave none. */
+    /** {@return the kernel's extended-ack text; empty when it gave none} */
     public Optional<String> kernelMessage() {
         return Optional.ofNullable(kernelMessage);
     }

@@ -8,7 +8,8 @@ package dev.fcnet.engine;
 public enum ForeignObjects {
     /**
      * Delete removes a network's objects whoever made them (by Rust fcnet, by hand), as long as
-     * they are of the right kind: a tap for a Simple network's tap, a veth for veth1.
+     * they are of the right kind: a tap for a Simple network's tap, a veth for veth1. Only for
+     * root: a Delete for another {@link Caller} removes only what is marked as added for it.
      */
     ALLOW,
     /**

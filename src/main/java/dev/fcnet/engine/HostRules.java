@@ -90,6 +90,12 @@ final class HostRules {
             return handles != null && Arrays.stream(handles).anyMatch(h -> h == rule.handle());
         }
 
+        /** The handles of every rule in {@code rule}'s chain with its expressions (duplicates included), in chain order. */
+        long[] handles(Rule rule) {
+            long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());
+            return handles == null ? new long[0] : handles.clone();
+        }
+
         @Override
         public OptionalLong handle(Rule rule) {
             long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());

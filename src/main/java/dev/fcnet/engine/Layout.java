@@ -102,8 +102,8 @@ final class Layout {
         this.hostRoute = route;
     }
 
-    /** The Simple masquerade rule, which Add does not add twice. */
-    boolean isSharedMasquerade(RuleSpec rule) {
+    /** The Simple masquerade rule: that of the guest's address, which two networks cannot both have. */
+    boolean isSimpleMasquerade(RuleSpec rule) {
         return namespaced.isEmpty() && rule.chain().equals(FcnetRules.POSTROUTING);
     }
 

@@ -58,15 +58,17 @@ final class ListOperation {
     private final Place host;
     private final HostRules hostRules;
     private final Caller caller;
+    private final ForwardingPolicy forwarding;
     private final Map<Integer, Link> hostLinks = new HashMap<>();
     private final List<Fact> hostFacts;
     private final Set<Integer> claimed = new HashSet<>();
 
-    ListOperation(Place host, HostRules hostRules, Caller caller) {
+    ListOperation(Place host, HostRules hostRules, Caller caller, ForwardingPolicy forwarding) {
         this.host = host;
         this.hostRules = hostRules;
         this.caller = caller;
-        for (Link l : host.rtnl.allLinks()) hostLinks.put(l.index(), l);
+        this.forwarding = forwarding;
+        for (Link l : host.rtnl.links()) hostLinks.put(l.index(), l);
         this.hostFacts = facts(host.nft, List.of(FcnetRules.POSTROUTING, FcnetRules.FILTER));
     }
 
@@ -75,7 +77,8 @@ final class ListOperation {
         for (String name : netnsNames()) namespaced(name).ifPresent(found::add);
         for (Link link : hostLinks.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()) {
             Optional<Mark> mark = Mark.parse(link.alias());
-            if (mark.isEmpty() || claimed.contains(link.index()) || link.group() == FcnetEngine.GRAVEYARD_GROUP) continue;
+            // Links a Delete retired (fcg<ifindex>) are on their way out with the rest of their network.
+            if (mark.isEmpty() || claimed.contains(link.index()) || link.name().equals("fcg" + link.index())) continue;
             if (link.kind().equals(Optional.of("tun"))) found.add(simple(link, mark.get()));
             if (link.kind().equals(Optional.of("veth"))) found.add(loneVeth(link, mark.get()));
         }
@@ -126,7 +129,7 @@ final class ListOperation {
                     List.of(new Part(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
         }
         try (netns; Place.Sockets inside = netns.call(Place.Sockets::open)) {
-            List<Link> links = inside.rtnl().allLinks();
+            List<Link> links = inside.rtnl().links();
             Optional<Mark> mark = links.stream().filter(l -> l.name().equals("lo")).findFirst()
                     .flatMap(lo -> Mark.parse(lo.alias()));
             if (mark.isEmpty()) return Optional.empty();
@@ -193,7 +196,7 @@ final class ListOperation {
 
     private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<Part> parts) {
         boolean complete = network.isPresent()
-                && new CheckOperation(new Layout(network.get()), host, hostRules, AddOptions.DEFAULT).run().isClean();
+                && new CheckOperation(new Layout(network.get()), host, hostRules, AddOptions.DEFAULT, forwarding).run().isClean();
         return new ListedNetwork(id, type, uid, network, complete, parts);
     }
 

@@ -1,11 +1,13 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.FcnetRules;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
+import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Route;
 import dev.fcnet.rtnl.RtnlConstants;
 import java.net.InetAddress;
@@ -73,6 +75,29 @@ final class Lookups {
             if (r.prefixLength() == prefixLength && r.destination().equals(destination)) return Optional.of(r);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The link of {@code kind} other than {@code except} that the host routes {@code address} to
+     * by a connected route (no gateway), the most specific if several: the tap of the Simple
+     * network whose guest has that address ("tun"), or the veth1 of the namespaced network whose
+     * veth2 has it ("veth"). One route dump, for the rare paths that need it.
+     */
+    static Optional<String> linkRouting(Place place, InetAddress address, String except, String kind) {
+        String best = null;
+        int bestPrefix = -1;
+        for (Route r : place.rtnl.routes(IpFamily.of(address))) {
+            if (r.gateway().isPresent() || r.outputIndex().isEmpty() || r.prefixLength() <= bestPrefix
+                    || !new IpInet(r.destination(), r.prefixLength()).contains(address)) {
+                continue;
+            }
+            Optional<Link> link = place.rtnl.link(r.outputIndex().getAsInt());
+            if (link.isPresent() && !link.get().name().equals(except) && link.get().kind().equals(Optional.of(kind))) {
+                best = link.get().name();
+                bestPrefix = r.prefixLength();
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     /** 0.0.0.0 or ::, the destination of a default route. */

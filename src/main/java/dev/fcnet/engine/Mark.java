@@ -39,4 +39,18 @@ record Mark(int uid) {
     boolean allows(Caller caller) {
         return caller.isRoot() || caller.uid() == uid;
     }
+
+    /**
+     * Why {@code caller} may not delete (or check) an object whose alias is {@code alias}, or empty
+     * when it may: an object marked for another user, unless the caller is root; an object without
+     * the mark, unless {@code foreignAllowed}.
+     */
+    static Optional<String> denial(Optional<String> alias, Caller caller, boolean foreignAllowed) {
+        Optional<Mark> mark = parse(alias);
+        if (mark.isEmpty()) {
+            return foreignAllowed ? Optional.empty()
+                    : Optional.of("it was not created by fcnet (no \"" + FcnetEngine.LINK_ALIAS + "\" alias)");
+        }
+        return mark.get().allows(caller) ? Optional.empty() : Optional.of("it belongs to uid " + mark.get().uid());
+    }
 }

@@ -4,6 +4,6 @@ import dev.fcnet.FirecrackerNetwork;
 
 /** The value an operation returns: {@link AddResult}, {@link CheckReport} or {@link DeleteResult}. */
 public sealed interface OperationResult permits AddResult, CheckReport, DeleteResult {
-    /** The network the operation was run on. */
+    /** {@return the network the operation was run on} */
     FirecrackerNetwork network();
 }

@@ -66,7 +66,7 @@ final class OperationTrace<R extends OperationResult> {
         String failedStep = null;
         if (outcome instanceof Outcome.Failed<R> f) {
             result = f.failure().kind().name();
-            failedStep = f.failure().step();
+            failedStep = f.failure().step().label();
             count = stepsDone;
         } else {
             result = "ok";

@@ -12,16 +12,28 @@ import java.util.Objects;
  * @param <R> the result of the operation
  */
 public sealed interface Outcome<R extends OperationResult> permits Outcome.Done, Outcome.Failed {
+    /** {@return the network this outcome is about} */
     FirecrackerNetwork network();
 
-    /** Whether the operation succeeded for this network. */
+    /** {@return whether the operation succeeded for this network} */
     boolean ok();
 
-    /** The result, or the failure thrown. */
+    /**
+     * The result, or the failure thrown.
+     *
+     * @return the result
+     * @throws FcnetException why the operation failed for this network
+     */
     R orThrow();
 
-    /** The operation succeeded. */
+    /**
+     * The operation succeeded.
+     *
+     * @param <R> the result of the operation
+     * @param result the result
+     */
     record Done<R extends OperationResult>(R result) implements Outcome<R> {
+        /** Requires the result. */
         public Done {
             Objects.requireNonNull(result, "result");
         }
@@ -42,8 +54,15 @@ public sealed interface Outcome<R extends OperationResult> permits Outcome.Done,
         }
     }
 
-    /** The operation failed for this network, as {@code failure} says. */
+    /**
+     * The operation failed for this network, as {@code failure} says.
+     *
+     * @param <R> the result the operation would have had
+     * @param network the network
+     * @param failure why it failed
+     */
     record Failed<R extends OperationResult>(FirecrackerNetwork network, FcnetException failure) implements Outcome<R> {
+        /** Requires both parts. */
         public Failed {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(failure, "failure");

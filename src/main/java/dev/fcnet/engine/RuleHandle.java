@@ -15,11 +15,9 @@ import java.util.Optional;
  * @param handle the handle the kernel assigned
  * @param rule the rule as {@code nft list ruleset} prints it, e.g.
  *     {@code ip saddr 172.16.0.2 oifname "eth0" masquerade}
- * @param added false when Add found the rule already present and did not add it again (the
- *     Simple masquerade rule)
  */
-public record RuleHandle(Optional<String> netns, FirecrackerIpStack family, String table, String chain, long handle, String rule,
-        boolean added) {
+public record RuleHandle(Optional<String> netns, FirecrackerIpStack family, String table, String chain, long handle, String rule) {
+    /** Requires every component. */
     public RuleHandle {
         Objects.requireNonNull(netns, "netns");
         Objects.requireNonNull(family, "family");
@@ -37,6 +35,6 @@ public record RuleHandle(Optional<String> netns, FirecrackerIpStack family, Stri
             case Dual -> "inet";
         };
         return keyword + " " + table + " " + chain + " handle " + Long.toUnsignedString(handle) + ": " + rule + " ("
-                + netns.map(n -> "netns " + n).orElse("host netns") + (added ? "" : ", already present") + ")";
+                + netns.map(n -> "netns " + n).orElse("host netns") + ")";
     }
 }

@@ -4,8 +4,9 @@ import java.util.OptionalInt;
 
 /**
  * Who may open a network's tap besides privileged processes: the user (TUNSETOWNER) and group
- * (TUNSETGROUP) a jailed VMM runs as. A tap without an owner can be opened only with
- * CAP_NET_ADMIN.
+ * (TUNSETGROUP) a jailed VMM runs as. With both, the user must also be in the group. A tap for
+ * which no owner is given is owned by root, so that it can be opened only with CAP_NET_ADMIN (the
+ * kernel lets any user open a tap that has neither owner nor group).
  *
  * @param uid the user that may open the tap
  * @param gid the group whose members may open the tap

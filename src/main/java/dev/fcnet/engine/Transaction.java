@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.engine.FcnetException.Step;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Supplier;
@@ -24,7 +25,7 @@ final class Transaction {
     }
 
     /** Runs a step that leaves nothing to undo of its own (it goes with an object already undoable). */
-    void step(String step, String object, Runnable action) {
+    void step(Step step, String object, Runnable action) {
         step(step, object, () -> {
             action.run();
             return null;
@@ -32,9 +33,9 @@ final class Transaction {
     }
 
     /** Runs a step and returns its result; on failure rolls back and throws. */
-    <T> T step(String step, String object, Supplier<T> action) {
+    <T> T step(Step step, String object, Supplier<T> action) {
         try {
-            faults.beforeStep(step, object);
+            faults.beforeStep(step.label(), object);
             T result = action.get();
             completed++;
             return result;
@@ -57,7 +58,7 @@ final class Transaction {
      * Undoes every completed step (newest first) and returns the exception to throw. An undo that
      * fails does not stop the others; its failure is named in the message and suppressed.
      */
-    FcnetException fail(String step, String object, RuntimeException cause) {
+    FcnetException fail(Step step, String object, RuntimeException cause) {
         StringBuilder notUndone = new StringBuilder();
         int undone = 0;
         RuntimeException[] undoFailures = new RuntimeException[undos.size()];
@@ -77,7 +78,9 @@ final class Transaction {
                         : "; " + completed + (completed == 1 ? " completed step" : " completed steps")
                         + " rolled back (" + undone + " undo " + (undone == 1 ? "action" : "actions") + ")")
                 + (notUndone.isEmpty() ? "" : "; ROLLBACK INCOMPLETE: " + notUndone);
-        FcnetException e = new FcnetException(message, step, object, cause);
+        // A step refused by the engine itself (e.g. a conflict) keeps its kind.
+        FcnetException e = new FcnetException(cause instanceof FcnetException f ? f.kind() : null, message, step, object,
+                cause);
         for (int i = 0; i < failures; i++) e.addSuppressed(undoFailures[i]);
         return e;
     }

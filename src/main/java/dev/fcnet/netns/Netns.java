@@ -12,6 +12,7 @@ import static dev.fcnet.sys.OpenFlags.O_RDONLY;
 
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.Fd;
+import dev.fcnet.sys.Names;
 import dev.fcnet.sys.SysException;
 import dev.fcnet.sys.Syscalls;
 import java.io.IOException;
@@ -39,24 +40,67 @@ public final class Netns implements AutoCloseable {
     /** Where iproute2 keeps named network namespaces. */
     public static final Path RUN_DIR = Path.of("/run/netns");
 
-    private final Optional<String> name;
+    /** Set once, by {@link #mountAs}, for a namespace created anonymous. */
+    private volatile Optional<String> name;
+    /** What to call it while it has no name: {@code host netns}, or {@code anonymous netns}. */
+    private final String unnamed;
     private final Fd fd;
 
-    private Netns(Optional<String> name, Fd fd) {
+    private Netns(Optional<String> name, String unnamed, Fd fd) {
         this.name = name;
+        this.unnamed = unnamed;
         this.fd = fd;
     }
 
     /**
-     * Creates the named namespace like {@code ip netns add NAME}: /run/netns made a shared mount
-     * (bind-mounted onto itself first if it is not a mount point), an empty file
-     * /run/netns/NAME, a new network namespace unshared on a dedicated thread and that thread's
-     * nsfs file bind-mounted onto the empty one. Returns an open handle on it.
+     * Creates the named namespace like {@code ip netns add NAME}: {@link #createAnonymous} then
+     * {@link #mountAs}. Returns an open handle on it.
      *
      * @throws SysException "netns add NAME: File exists (EEXIST)" when it exists, or naming the failed step
      */
     public static Netns create(String name) {
         validateName(name);
+        Netns netns = createAnonymous();
+        try {
+            netns.mountAs(name);
+            return netns;
+        } catch (RuntimeException | Error e) {
+            netns.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a network namespace that nothing but the returned handle holds: unshared on a
+     * dedicated thread, which keeps an fd on it and returns home. It has no name (and
+     * {@code ip netns} does not see it) until {@link #mountAs}; until then closing the handle,
+     * or the death of the process, destroys it with everything in it (for a veth pair with one
+     * end in it: both ends).
+     */
+    public static Netns createAnonymous() {
+        Fd fd = NetnsThreads.run(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                Syscalls.unshare(arena, CLONE_NEWNET);
+                // Only this thread is in the new namespace: its own nsfs file, not /proc/self's.
+                return new Fd(Syscalls.open(arena, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0));
+            }
+        });
+        return new Netns(Optional.empty(), "anonymous netns", fd);
+    }
+
+    /**
+     * Names this anonymous namespace as iproute2 names a new one: /run/netns made a shared mount
+     * (bind-mounted onto itself first if it is not a mount point), an empty file
+     * /run/netns/NAME created, and the namespace's nsfs file bind-mounted onto it. The empty
+     * file exists just before the mount (a process killed between the two leaves it, as an
+     * interrupted {@code ip netns add} does); it is removed again when the mount fails.
+     *
+     * @throws SysException "netns add NAME: File exists (EEXIST)" when the name is taken
+     * @throws IllegalStateException when this namespace has a name already
+     */
+    public void mountAs(String name) {
+        validateName(name);
+        if (this.name.isPresent()) throw new IllegalStateException(this + " is named already");
         Path file = RUN_DIR.resolve(name);
         try (Arena arena = Arena.ofConfined()) {
             makeRunDirShared(arena);
@@ -67,25 +111,19 @@ public final class Netns implements AutoCloseable {
                 throw new SysException("netns add " + name, e.errno());
             }
             Syscalls.close(arena, created);
-        }
-        try {
-            NetnsThreads.run(() -> {
-                try (Arena arena = Arena.ofConfined()) {
-                    Syscalls.unshare(arena, CLONE_NEWNET);
-                    // Only this thread is in the new namespace: bind its own nsfs file, not /proc/self's.
-                    Syscalls.mount(arena, "/proc/thread-self/ns/net", file.toString(), "none", MS_BIND, null);
-                }
-                return null;
-            });
-        } catch (RuntimeException | Error e) {
             try {
-                delete(name);
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
+                // The fd's magic link resolves to the namespace's nsfs file, as /proc/PID/ns/net does.
+                Syscalls.mount(arena, "/proc/self/fd/" + fd.get(), file.toString(), "none", MS_BIND, null);
+            } catch (RuntimeException | Error e) {
+                try {
+                    Files.delete(file);
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
             }
-            throw e;
         }
-        return open(name);
+        this.name = Optional.of(name);
     }
 
     /**
@@ -159,7 +197,7 @@ public final class Netns implements AutoCloseable {
                 // ENOTTY: a plain file, e.g. one left by an interrupted ip netns add.
                 throw e.errno() == Errno.ENOTTY ? new SysException(path + " is not a network namespace", Errno.EINVAL) : e;
             }
-            return new Netns(name, fd);
+            return new Netns(name, "host netns", fd);
         }
     }
 
@@ -194,19 +232,15 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
-     * Accepts what can safely be a file name in /run/netns.
+     * Accepts what can be a file name in /run/netns and reads as one word ({@link Names}).
      *
-     * @throws IllegalArgumentException for an empty name, ".", "..", or one containing '/' or NUL
+     * @throws IllegalArgumentException naming what is wrong with the name
      */
     public static void validateName(String name) {
-        if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")
-                || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("invalid network namespace name " + (name == null ? "null" : "\"" + name + "\"")
-                    + ": must be non-empty, not . or .., without '/'");
-        }
+        Names.require(Names.Kind.NETNS, "network namespace name", name);
     }
 
-    /** The name under /run/netns; empty for {@link #host()}. */
+    /** The name under /run/netns; empty for {@link #host()} and an anonymous namespace. */
     public Optional<String> name() {
         return name;
     }
@@ -241,6 +275,6 @@ public final class Netns implements AutoCloseable {
 
     @Override
     public String toString() {
-        return name.map(n -> "netns " + n).orElse("host netns");
+        return name.map(n -> "netns " + n).orElse(unnamed);
     }
 }

@@ -7,6 +7,7 @@ import static dev.fcnet.nft.NftConstants.NFT_NAT_DNAT;
 import static dev.fcnet.nft.NftConstants.NFT_NAT_SNAT;
 import static dev.fcnet.nft.NftConstants.NFT_REG_1;
 
+import dev.fcnet.sys.Names;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -29,9 +30,6 @@ public final class FcnetRules {
     public static final String POSTROUTING = "postrouting";
     public static final String FILTER = "filter";
     public static final String PREROUTING = "prerouting";
-
-    /** Linux IFNAMSIZ: an interface name is at most 15 bytes plus the terminating zero. */
-    private static final int IFNAMSIZ = 16;
 
     public static Table table(NftFamily family) {
         return Table.of(family, TABLE);
@@ -101,11 +99,9 @@ public final class FcnetRules {
 
     /** {@code iifname|oifname "<name>"}: the name zero-padded to IFNAMSIZ, compared whole. */
     private static void ifnameMatch(List<Expr> e, int metaKey, String name) {
+        Names.require(Names.Kind.LINK, "interface name", name);
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        if (b.length == 0 || b.length >= IFNAMSIZ) {
-            throw new IllegalArgumentException("interface name must be 1 to " + (IFNAMSIZ - 1) + " bytes: \"" + name + "\"");
-        }
-        byte[] padded = new byte[IFNAMSIZ];
+        byte[] padded = new byte[Names.IFNAMSIZ];
         System.arraycopy(b, 0, padded, 0, b.length);
         e.add(Meta.load(metaKey, NFT_REG_1));
         e.add(Cmp.eq(NFT_REG_1, new NftData(padded)));

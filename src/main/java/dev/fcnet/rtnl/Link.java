@@ -20,9 +20,12 @@ import java.util.OptionalInt;
  * @param alias the alias (IFLA_IFALIAS), if set
  * @param ipv4Forwarding the link's IPv4 forwarding switch ({@code net.ipv4.conf.NAME.forwarding},
  *        from IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF); empty for a link without IPv4 configuration
+ * @param tunOwner a tun/tap device's owner (TUNSETOWNER, IFLA_TUN_OWNER); empty when unset or not a tun device
+ * @param tunGroup a tun/tap device's group (TUNSETGROUP, IFLA_TUN_GROUP); empty when unset or not a tun device
  */
 public record Link(int index, String name, int flags, Optional<String> kind, int group, int mtu, OptionalInt master,
-        OptionalInt peer, OptionalInt peerNetnsId, Optional<String> alias, Optional<Boolean> ipv4Forwarding) {
+        OptionalInt peer, OptionalInt peerNetnsId, Optional<String> alias, Optional<Boolean> ipv4Forwarding,
+        OptionalInt tunOwner, OptionalInt tunGroup) {
 
     /** True when administratively up (IFF_UP). */
     public boolean up() {

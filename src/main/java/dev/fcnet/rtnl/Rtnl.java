@@ -6,6 +6,7 @@ import dev.fcnet.netlink.NetlinkConstants;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netlink.NetlinkSocket;
 import dev.fcnet.sys.Errno;
+import dev.fcnet.sys.Names;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -83,8 +84,18 @@ public final class Rtnl implements AutoCloseable {
         }
     }
 
-    /** Every link of the namespace, from one dump: for listings, never for an operation on one network. */
-    public List<Link> allLinks() {
+    /** The link with this index; empty when there is none (ENODEV). */
+    public Optional<Link> link(int index) {
+        try {
+            return Optional.of(get(b -> RtnlMessages.getLink(b, index), RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) return Optional.empty();
+            throw e;
+        }
+    }
+
+    /** Every link of the netns, from one dump. */
+    public List<Link> links() {
         return dump(RtnlMessages::getLinks, RtnlConstants.RTM_NEWLINK, RtnlMessages::decodeLink);
     }
 
@@ -229,9 +240,18 @@ public final class Rtnl implements AutoCloseable {
         request(b -> RtnlMessages.delRoute(b, destination, prefixLength, gateway));
     }
 
-    /** The main table's routes of one family, from a dump the kernel filters by family and table. */
+    /**
+     * The main table's routes of one family, from a dump the kernel filters by family and table;
+     * none when there is no main table.
+     */
     public List<Route> routes(IpFamily family) {
-        return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        try {
+            return dump(b -> RtnlMessages.getRoutes(b, family), RtnlConstants.RTM_NEWROUTE, RtnlMessages::decodeRoute);
+        } catch (NetlinkException e) {
+            // "FIB table does not exist": a netns with no route yet, or one being destroyed.
+            if (e.errno() == Errno.ENOENT) return List.of();
+            throw e;
+        }
     }
 
     /**
@@ -290,9 +310,7 @@ public final class Rtnl implements AutoCloseable {
      * the target namespace ({@code netns.call(...)}) for any namespace but the caller's.
      */
     public static void setForwarding(IpFamily family, String device, boolean on) {
-        if (device.isEmpty() || device.indexOf('/') >= 0 || device.equals(".") || device.equals("..")) {
-            throw new IllegalArgumentException("invalid device name \"" + device + "\"");
-        }
+        Names.require(Names.Kind.LINK, "device name", device); // part of a /proc path: no '/', ".", ".."
         Path file = Path.of("/proc/sys/net", family.sysctlDir(), "conf", device, "forwarding");
         try {
             Files.writeString(file, on ? "1" : "0");

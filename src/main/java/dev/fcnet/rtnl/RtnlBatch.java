@@ -53,6 +53,12 @@ public final class RtnlBatch {
         return this;
     }
 
+    /** As {@link Rtnl#setGroup}. */
+    public RtnlBatch setGroup(Link link, int group) {
+        requests.add(b -> RtnlMessages.setGroup(b, link, group));
+        return this;
+    }
+
     public int size() {
         return requests.size();
     }

@@ -90,6 +90,9 @@ public final class RtnlConstants {
     public static final int IFLA_INFO_KIND = 1;
     public static final int IFLA_INFO_DATA = 2;
     public static final int VETH_INFO_PEER = 1;
+    // IFLA_INFO_DATA of kind "tun": the tap's owner and group, each absent when unset.
+    public static final int IFLA_TUN_OWNER = 1;
+    public static final int IFLA_TUN_GROUP = 2;
     public static final int RTEXT_FILTER_VF = 1;
 
     // Address attributes and flags.
@@ -106,6 +109,7 @@ public final class RtnlConstants {
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
+    public static final int RTN_LOCAL = 2;
     public static final int RTM_F_LOOKUP_TABLE = 0x1000;
     public static final int RTM_F_FIB_MATCH = 0x2000;
     public static final int RTA_DST = 1;

@@ -44,11 +44,19 @@ final class RtnlMessages {
         b.end();
     }
 
-    /** {@code ip link show}: every link of the namespace, a dump. */
+    /** {@code ip link show} of the link with this index: a get, never a dump. */
+    static void getLink(MessageBuilder b, int index) {
+        b.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, "RTM_GETLINK index " + index);
+        int h = b.reserve(SIZEOF_IFINFOMSG);
+        b.setU8(h, AF_PACKET);
+        b.setU32(h + IFINFOMSG_INDEX, index);
+        b.end();
+    }
+
+    /** {@code ip link show}: every link of the netns. */
     static void getLinks(MessageBuilder b) {
         b.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, "RTM_GETLINK dump");
         b.setU8(b.reserve(SIZEOF_IFINFOMSG), AF_PACKET);
-        b.putU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
         b.end();
     }
 
@@ -180,6 +188,7 @@ final class RtnlMessages {
         OptionalInt peer = OptionalInt.empty();
         OptionalInt peerNetnsId = OptionalInt.empty();
         Optional<Boolean> ipv4Forwarding = Optional.empty();
+        LinkInfo info = LinkInfo.NONE;
         for (AttributeReader a = m.attributes(SIZEOF_IFINFOMSG); a.next(); ) {
             switch (a.type()) {
                 case IFLA_IFNAME -> name = a.string();
@@ -189,13 +198,14 @@ final class RtnlMessages {
                 case IFLA_LINK -> peer = OptionalInt.of(a.u32());
                 case IFLA_LINK_NETNSID -> peerNetnsId = OptionalInt.of(a.u32());
                 case IFLA_IFALIAS -> alias = Optional.of(a.string());
-                case IFLA_LINKINFO -> kind = linkKind(a.nested());
+                case IFLA_LINKINFO -> info = linkInfo(a.nested());
                 case IFLA_AF_SPEC -> ipv4Forwarding = ipv4Forwarding(a.nested());
                 default -> { }
             }
         }
         if (name == null) throw new MalformedMessageException("RTM_NEWLINK for index " + index + " has no IFLA_IFNAME");
-        return new Link(index, name, flags, kind, group, mtu, master, peer, peerNetnsId, alias, ipv4Forwarding);
+        return new Link(index, name, flags, info.kind, group, mtu, master, peer, peerNetnsId, alias, ipv4Forwarding,
+                info.tunOwner, info.tunGroup);
     }
 
     /**
@@ -215,11 +225,33 @@ final class RtnlMessages {
         return Optional.empty();
     }
 
-    private static Optional<String> linkKind(AttributeReader info) {
+    /** What IFLA_LINKINFO says: the kind and, for a tun device, its owner and group. */
+    private record LinkInfo(Optional<String> kind, OptionalInt tunOwner, OptionalInt tunGroup) {
+        static final LinkInfo NONE = new LinkInfo(Optional.empty(), OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    private static LinkInfo linkInfo(AttributeReader info) {
+        Optional<String> kind = Optional.empty();
+        AttributeReader data = null;
         while (info.next()) {
-            if (info.type() == IFLA_INFO_KIND) return Optional.of(info.string());
+            if (info.type() == IFLA_INFO_KIND) kind = Optional.of(info.string());
+            else if (info.type() == IFLA_INFO_DATA) data = info.nested();
         }
-        return Optional.empty();
+        OptionalInt owner = OptionalInt.empty();
+        OptionalInt group = OptionalInt.empty();
+        // The data's attributes are numbered per kind; the kernel puts the kind first, but order is not relied on.
+        if (data != null && kind.equals(Optional.of("tun"))) {
+            while (data.next()) {
+                if (data.type() == IFLA_TUN_OWNER) owner = unlessUnset(data.u32());
+                else if (data.type() == IFLA_TUN_GROUP) group = unlessUnset(data.u32());
+            }
+        }
+        return new LinkInfo(kind, owner, group);
+    }
+
+    /** (uid_t)-1 is the tun driver's "unset" (it omits the attribute then; older kernels may not). */
+    private static OptionalInt unlessUnset(int id) {
+        return id == -1 ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     // ---- addresses

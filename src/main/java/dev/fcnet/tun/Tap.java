@@ -5,6 +5,7 @@ import static dev.fcnet.tun.TunConstants.*;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.Fd;
+import dev.fcnet.sys.Names;
 import dev.fcnet.sys.OpenFlags;
 import dev.fcnet.sys.SysException;
 import dev.fcnet.sys.Syscalls;
@@ -19,30 +20,56 @@ import java.util.List;
 /**
  * Creates persistent tap devices through /dev/net/tun the way {@code ip tuntap add dev NAME mode
  * tap [user U] [group G] [vnet_hdr]} does: TUNSETIFF (IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL, plus
- * IFF_VNET_HDR), TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST 1, close. Persistence is set last, so a
- * failure before it leaves nothing behind. Delete a tap like any link, with rtnetlink
- * ({@code Rtnl.deleteLink}).
+ * IFF_VNET_HDR), TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST 1, close. Delete a tap like any link,
+ * with rtnetlink ({@code Rtnl.deleteLink}).
+ *
+ * <p>In two parts for a creator that must finish a tap before it may outlive the process:
+ * {@link #open} makes it, with its owner and group, but not persistent, so it exists only as long
+ * as the returned handle's fd (closing it, or the death of the process, destroys the tap);
+ * {@link #persist} then keeps it. {@link #create} does both.
  */
-public final class Tap {
-    private Tap() {}
+public final class Tap implements AutoCloseable {
+    private final String name;
+    private final Fd fd;
 
-    /** The tap is created in the network namespace of the calling thread. */
+    private Tap(String name, Fd fd) {
+        this.name = name;
+        this.fd = fd;
+    }
+
+    /** A persistent tap, created in the network namespace of the calling thread. */
     public static void create(String name, TapOptions options) {
-        validateName(name);
-        try (Arena arena = Arena.ofConfined(); Fd tun = openTun()) {
-            configure(arena, tun.get(), name, options);
+        try (Tap tap = open(name, options)) {
+            tap.persist();
+        }
+    }
+
+    /** A persistent tap, created in {@code netns}. */
+    public static void create(String name, TapOptions options, Netns netns) {
+        try (Tap tap = open(name, options, netns)) {
+            tap.persist();
         }
     }
 
     /**
-     * The tap is created in {@code netns}: a tun device belongs to the namespace of the thread that
-     * opened /dev/net/tun, so the open happens on a thread inside it; the ioctls then run here.
+     * A tap, with its owner and group, in the network namespace of the calling thread, that lives
+     * until {@link #persist} or {@link #close}.
+     *
+     * @throws SysException "TUNSETIFF NAME (already exists): ... (EBUSY)" when a link of that name exists
      */
-    public static void create(String name, TapOptions options, Netns netns) {
+    public static Tap open(String name, TapOptions options) {
         validateName(name);
-        try (Arena arena = Arena.ofConfined(); Fd tun = netns.call(Tap::openTun)) {
-            configure(arena, tun.get(), name, options);
-        }
+        return configure(name, options, openTun());
+    }
+
+    /**
+     * {@link #open(String, TapOptions)} in {@code netns}: a tun device belongs to the namespace of
+     * the thread that opened /dev/net/tun, so the open happens on a thread inside it; the ioctls
+     * then run here.
+     */
+    public static Tap open(String name, TapOptions options, Netns netns) {
+        validateName(name);
+        return configure(name, options, netns.call(Tap::openTun));
     }
 
     private static Fd openTun() {
@@ -51,24 +78,51 @@ public final class Tap {
         }
     }
 
-    private static void configure(Arena arena, int fd, String name, TapOptions options) {
-        for (Ioctl step : plan(options)) {
-            String what = step.label() + " " + name;
-            if (step.request() == TUNSETIFF) {
-                try {
-                    Syscalls.ioctl(arena, fd, TUNSETIFF, ifreq(arena, name, (int) step.value()), what);
-                } catch (SysException e) {
-                    // With IFF_TUN_EXCL, EBUSY means a link of that name exists (tap or not).
-                    throw e.errno() == Errno.EBUSY ? new SysException(what + " (already exists)", e.errno()) : e;
+    /** Every ioctl of the plan but the last (TUNSETPERSIST); closes {@code tun} on failure. */
+    private static Tap configure(String name, TapOptions options, Fd tun) {
+        List<Ioctl> plan = plan(options);
+        try (Arena arena = Arena.ofConfined()) {
+            for (Ioctl step : plan.subList(0, plan.size() - 1)) {
+                String what = step.label() + " " + name;
+                if (step.request() == TUNSETIFF) {
+                    try {
+                        Syscalls.ioctl(arena, tun.get(), TUNSETIFF, ifreq(arena, name, (int) step.value()), what);
+                    } catch (SysException e) {
+                        // With IFF_TUN_EXCL, EBUSY means a link of that name exists (tap or not).
+                        throw e.errno() == Errno.EBUSY ? new SysException(what + " (already exists)", e.errno()) : e;
+                    }
+                } else {
+                    Syscalls.ioctl(arena, tun.get(), step.request(), step.value(), what);
                 }
-            } else {
-                Syscalls.ioctl(arena, fd, step.request(), step.value(), what);
             }
+            return new Tap(name, tun);
+        } catch (RuntimeException | Error e) {
+            tun.close();
+            throw e;
         }
+    }
+
+    /** TUNSETPERSIST: the tap now outlives this handle, until deleted. */
+    public void persist() {
+        try (Arena arena = Arena.ofConfined()) {
+            Syscalls.ioctl(arena, fd.get(), PERSIST.request(), PERSIST.value(), PERSIST.label() + " " + name);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Closes the fd (idempotent): the tap goes with it unless {@link #persist persisted}. */
+    @Override
+    public void close() {
+        fd.close();
     }
 
     /** One ioctl on the tun fd; for TUNSETIFF, {@code value} is ifr_flags of the ifreq argument. */
     record Ioctl(long request, String label, long value) {}
+
+    private static final Ioctl PERSIST = new Ioctl(TUNSETPERSIST, "TUNSETPERSIST", 1);
 
     /** The ioctls {@code ip tuntap add} makes, in its order; persistence last. */
     static List<Ioctl> plan(TapOptions options) {
@@ -76,7 +130,7 @@ public final class Tap {
         steps.add(new Ioctl(TUNSETIFF, "TUNSETIFF", IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | (options.vnetHdr() ? IFF_VNET_HDR : 0)));
         options.owner().ifPresent(uid -> steps.add(new Ioctl(TUNSETOWNER, "TUNSETOWNER", Integer.toUnsignedLong(uid))));
         options.group().ifPresent(gid -> steps.add(new Ioctl(TUNSETGROUP, "TUNSETGROUP", Integer.toUnsignedLong(gid))));
-        steps.add(new Ioctl(TUNSETPERSIST, "TUNSETPERSIST", 1));
+        steps.add(PERSIST);
         return steps;
     }
 
@@ -90,13 +144,8 @@ public final class Tap {
         return ifr;
     }
 
-    /** The kernel's rule for link names (dev_valid_name), checked here because ifr_name holds only 15 bytes. */
+    /** Checked here too because ifr_name holds only 15 bytes, and TUNSETIFF expands "%d" templates. */
     static void validateName(String name) {
-        int len = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
-        if (len == 0 || len >= IFNAMSIZ || name.equals(".") || name.equals("..")
-                || name.chars().anyMatch(c -> c == '/' || c == ':' || c == 0 || Character.isWhitespace(c))) {
-            throw new IllegalArgumentException("invalid tap name " + (name == null ? "null" : "\"" + name + "\"")
-                    + ": 1 to 15 bytes, not . or .., without '/', ':' or whitespace");
-        }
+        Names.require(Names.Kind.LINK, "tap name", name);
     }
 }

@@ -11,7 +11,10 @@ import java.util.OptionalInt;
  * @param group the gid allowed to attach to the tap (TUNSETGROUP)
  */
 public record TapOptions(boolean vnetHdr, OptionalInt owner, OptionalInt group) {
-    /** No vnet header, no owner or group: only privileged processes can attach. */
+    /**
+     * No vnet header, no owner or group. Beware: the kernel then lets any user attach (it checks
+     * only an owner or group that is set); owner 0 leaves the tap to privileged processes.
+     */
     public static final TapOptions DEFAULT = new TapOptions(false, OptionalInt.empty(), OptionalInt.empty());
 
     public TapOptions withVnetHdr(boolean vnetHdr) {

@@ -19,7 +19,6 @@ public final class TunConstants {
     /** Fail with EBUSY instead of attaching to an existing device of that name. */
     public static final int IFF_TUN_EXCL = 0x8000;
 
-    public static final int IFNAMSIZ = 16;
     @CExpr("sizeof(struct ifreq)")
     public static final int SIZEOF_IFREQ = 40;
     @CExpr("offsetof(struct ifreq, ifr_flags)")

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fcnet.cli.MainTest.Run;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.Nsenter;
 import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +70,41 @@ class MainKernelTest {
                 run(host, "--iface", "eth1", "-D", "simple"));
     }
 
+    /** The quick start on a host with forwarding off: Add and Check both warn, with the fix, and succeed. */
+    @Test
+    void forwardingOffIsAWarningForAddAndCheck(ScratchNetns host) {
+        hostLike(host);
+        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=0");
+        Run add = run(host, "--iface", "eth1", "-A", "simple");
+        assertEquals(0, add.code(), add.toString());
+        assertTrue(add.err().startsWith("fcnet: warning: Add tap0: ipv4 forwarding on tap0 in the host netns: off"), add.err());
+        Run check = run(host, "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        assertTrue(check.out().startsWith("Check tap0: clean, with 2 warnings" + NL), check.out());
+        assertEquals(List.of("fcnet: warning: Check tap0: ipv4 forwarding on tap0 in the host netns: off"
+                        + " (net.ipv4.conf.tap0.forwarding = 0); the guest's traffic is not forwarded until it is on"
+                        + " (sysctl -w net.ipv4.conf.tap0.forwarding=1)",
+                "fcnet: warning: Check tap0: ipv4 forwarding on eth1 in the host netns: off"
+                        + " (net.ipv4.conf.eth1.forwarding = 0); the guest's traffic is not forwarded until it is on"
+                        + " (sysctl -w net.ipv4.conf.eth1.forwarding=1)"), check.err().lines().toList());
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
+    }
+
+    @Test
+    void tapOwnerIsSetByAddAndComparedByCheck(ScratchNetns host) {
+        hostLike(host);
+        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "--tap-uid", "4000", "--tap-gid", "4000", "-A", "simple"));
+        String link = host.ipJson("-d", "link", "show", "dev", "tap0");
+        assertTrue(link.contains("\"user\":4000") && link.contains("\"group\":4000"), link);
+        Run owned = run(host, "--iface", "eth1", "--tap-uid", "4000", "--tap-gid", "4000", "-C", "simple");
+        assertEquals(0, owned.code(), owned.toString());
+        assertTrue(owned.out().contains("PRESENT    LINK       tap0 (host netns): up, owner uid 4000 gid 4000"), owned.out());
+        Run other = run(host, "--iface", "eth1", "--tap-uid", "4001", "-C", "simple");
+        assertEquals(1, other.code(), other.toString());
+        assertTrue(other.out().contains("DIFFERENT  LINK       tap0 (host netns): owner uid 4000 gid 4000, expected uid 4001"),
+                other.out());
+    }
+
     @Test
     void namespacedFromJsonOnStdin(ScratchNetns host) {
         hostLike(host);
@@ -95,6 +134,8 @@ class MainKernelTest {
         // Each warning once, from the CLI: the engine returns them rather than also logging them.
         assertTrue(warned.err().lines().allMatch(l -> l.startsWith("fcnet: warning: ")), warned.err());
         assertEquals(warned.err().lines().distinct().count(), warned.err().lines().count(), warned.err());
+        assertTrue(warned.err().contains("net.ipv4.ip_forward=1") && warned.err().contains("--enable-forwarding"),
+                "says how to act: " + warned.err());
         assertEquals("0", host.exec("sysctl", "-n", "net.ipv4.conf.eth1.forwarding").strip(), "WARN changes no sysctl");
         assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "simple"));
 
@@ -104,12 +145,18 @@ class MainKernelTest {
         assertEquals("1", host.exec("sysctl", "-n", "net.ipv4.conf.tap0.forwarding").strip());
         assertEquals(0, run(host, "--iface", "eth1", "-C", "simple").code());
 
-        // A crash left half a network: the tap is gone, the rules remain. Strict Delete refuses, idempotent cleans up.
+        // A crash left half a network: the tap is gone, the rules remain. Strict Delete removes what is
+        // there and fails naming what was missing; then the network is gone, which only idempotent Delete accepts.
         host.exec("ip", "link", "del", "tap0");
-        assertEquals(3, run(host, "--iface", "eth1", "-D", "simple").code());
-        assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "--idempotent", "simple"));
+        Run strict = run(host, "--iface", "eth1", "-D", "simple");
+        assertEquals(3, strict.code());
+        assertTrue(strict.err().startsWith("fcnet: Delete tap0: network tap0 was incomplete, missing link tap0"), strict.err());
+        assertEquals(1, strict.err().lines().count(), strict.err());
         String rules = host.exec("nft", "list", "ruleset");
         assertFalse(rules.contains("masquerade") || rules.contains("iifname"), rules);
+        Run gone = run(host, "--iface", "eth1", "-D", "simple");
+        assertEquals(3, gone.code());
+        assertTrue(gone.err().contains("does not exist"), gone.err());
         assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-D", "--idempotent", "simple"));
     }
 
@@ -133,6 +180,58 @@ class MainKernelTest {
             assertTrue(r.err().startsWith("fcnet: ") && r.err().indexOf('\n') == r.err().length() - 1, r.err());
         }
         assertEquals(before, state(host), "nothing created");
+    }
+
+    /** What a refused name must leave alone: the links, the namespaces and the ruleset. */
+    private static String linksNamespacesRuleset(ScratchNetns host) {
+        return host.exec("ip", "-o", "link") + Tools.run("ip", "netns") + host.exec("nft", "list", "ruleset");
+    }
+
+    @Test
+    void templateNamesAreRefusedBeforeAnythingIsMade(ScratchNetns host) {
+        // The kernel would make tap "t0" of "t%d": the network would not be the one asked for.
+        hostLike(host);
+        String before = linksNamespacesRuleset(host);
+        String why = " \"t%d\" contains '%', which Linux interface names cannot contain (the kernel would replace"
+                + " \"%d\" with a number)" + NL;
+        assertEquals(new Run(2, "", "fcnet: --tap" + why), run(host, "--iface", "eth1", "--tap", "t%d", "-A", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap" + why),
+                run(host, "--iface", "eth1", "--tap", "t%d", "-A", "namespaced", "--netns", host.name() + "-vm"));
+        assertEquals(new Run(2, "", "fcnet: --veth1" + why.replace("t%d", "v%d")),
+                run(host, "--iface", "eth1", "-A", "namespaced", "--veth1", "v%d"));
+        assertEquals(before, linksNamespacesRuleset(host));
+    }
+
+    /** target/classes, the module bin/fcnet runs from the jar. */
+    private static String moduleDir() {
+        try {
+            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void withoutPrivilegesOneLineSaysWhatIsNeeded(ScratchNetns host) {
+        hostLike(host);
+        String before = linksNamespacesRuleset(host);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        for (String[] args : new String[][] {{"-C", "simple"}, {"-A", "simple"}, {"-A", "namespaced", "--netns",
+                host.name() + "-vm"}, {"-D", "simple"}}) {
+            List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    java, "--enable-native-access=dev.fcnet", "-p", moduleDir(), "-m", "dev.fcnet/dev.fcnet.cli.Main",
+                    "--iface", "eth1"));
+            command.addAll(List.of(args));
+            Tools.Result r = Nsenter.exec(host.path(), null, command.toArray(String[]::new));
+            String what = String.join(" ", args) + ": " + r;
+            assertEquals(3, r.exit(), what);
+            assertEquals("", r.out(), what);
+            // One line, no java.util.logging record before it.
+            assertEquals(1, r.err().lines().count(), what);
+            assertTrue(r.err().startsWith("fcnet: ") && r.err().contains(
+                    "; fcnet needs root or CAP_NET_ADMIN (and CAP_SYS_ADMIN for namespaced networks)"), what);
+        }
+        assertEquals(before, linksNamespacesRuleset(host));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.EngineOptions;
+import dev.fcnet.engine.TapOwner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,16 +100,55 @@ class MainTest {
                 .tapIp(IpInet.parse("fd00::1/64")).guestIp(IpInet.parse("fd00::2/64")).build();
         assertPerform(v6, FirecrackerNetworkOperation.Check, "--ip-stack", "v6", "--tap-ip", "fd00::1/64", "--guest-ip",
                 "fd00::2/64", "-C", "simple");
-        assertEquals(new Run(0, "ip=fd00::2::fd00::1:ffff:ffff:ffff:ffff::::eth0:off" + System.lineSeparator(), ""),
+        // fcnet-types' text all the same, with a warning: Linux's ip= takes IPv4 addresses only.
+        assertEquals(new Run(0, "ip=fd00::2::fd00::1:ffff:ffff:ffff:ffff::::eth0:off" + System.lineSeparator(),
+                        "fcnet: warning: the kernel's ip= boot parameter is IPv4-only; a guest kernel cannot configure"
+                                + " fd00::2 from it" + System.lineSeparator()),
                 run("--ip-stack", "v6", "--tap-ip", "fd00::1/64", "--guest-ip", "fd00::2/64", "--boot-arg", "simple"));
+        assertEquals(new Run(0, "ip=172.16.0.2::172.16.0.1:255.255.255.0::eth0:off" + System.lineSeparator(), ""),
+                run("--ip-stack", "dual", "--boot-arg", "simple"));
         assertPerform(FirecrackerNetwork.builder().ipStack(dev.fcnet.FirecrackerIpStack.Dual).build(),
                 FirecrackerNetworkOperation.Add, "--ip-stack=dual", "-A", "simple");
+        // Any case: the JSON form and the library say V4 and Dual.
+        for (String stack : new String[] {"V4", "v4", "Dual", "DUAL", "dUaL"}) {
+            assertPerform(FirecrackerNetwork.builder().ipStack(stack.length() == 2 ? dev.fcnet.FirecrackerIpStack.V4
+                    : dev.fcnet.FirecrackerIpStack.Dual).build(), FirecrackerNetworkOperation.Add, "--ip-stack", stack,
+                    "-A", "simple");
+        }
+        assertPerform(v6, FirecrackerNetworkOperation.Check, "--ip-stack", "V6", "--tap-ip", "fd00::1/64", "--guest-ip",
+                "fd00::2/64", "-C", "simple");
+    }
+
+    /** bash, given the script: {@code complete -p fcnet}, then the words completing the command line's last word. */
+    private static String bash(Path script, String... words) throws IOException, InterruptedException {
+        String line = "source " + script + " && complete -p fcnet && COMP_WORDS=(" + String.join(" ", words)
+                + ") && COMP_CWORD=" + (words.length - 1) + " && _fcnet && echo \"${COMPREPLY[*]}\"";
+        Process p = new ProcessBuilder("bash", "--norc", "--noprofile", "-c", line).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void bashCompletion(@TempDir Path dir) throws IOException, InterruptedException {
+        Run r = run("--completion", "bash");
+        assertEquals(new Run(0, Main.BASH_COMPLETION, ""), r);
+        assertEquals(r, run("--completion=bash"));
+        Path script = Files.writeString(dir.resolve("fcnet.bash"), r.out());
+        assertEquals("complete -F _fcnet fcnet\n--ip-stack\n", bash(script, "fcnet", "--ip"));
+        assertEquals("complete -F _fcnet fcnet\nv4 v6 dual\n", bash(script, "fcnet", "--ip-stack", "''"));
+        assertEquals("complete -F _fcnet fcnet\n--veth1 --veth1-ip\n", bash(script, "fcnet", "-A", "namespaced", "--veth1"));
+        assertEquals("complete -F _fcnet fcnet\nsimple\n", bash(script, "fcnet", "-A", "si"));
+        assertEquals(new Run(2, "", "fcnet: --completion: unknown shell \"zsh\"; only bash is supported"
+                + System.lineSeparator()), run("--completion", "zsh"));
+        assertEquals(new Run(2, "", "fcnet: --completion: needs a shell; only bash is supported" + System.lineSeparator()),
+                run("--completion"));
     }
 
     @Test
     void valuesMayLookOdd() {
         // "-" is a value, not an option; an empty value reaches validation.
-        assertEquals(new Run(2, "", "fcnet: tap_name is empty" + System.lineSeparator()),
+        assertEquals(new Run(2, "", "fcnet: --tap \"\" is empty" + System.lineSeparator()),
                 run("--tap=", "-A", "simple"));
         assertPerform(FirecrackerNetwork.builder().tapName("-").build(), FirecrackerNetworkOperation.Add, "--tap", "-", "-A",
                 "simple");
@@ -120,6 +161,32 @@ class MainTest {
                 CommandLine.parse(new String[] {"--enable-forwarding", "-A", "simple"}, new ByteArrayInputStream(new byte[0])));
         assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Delete, false, true),
                 CommandLine.parse(new String[] {"-D", "--idempotent", "simple"}, new ByteArrayInputStream(new byte[0])));
+    }
+
+    @Test
+    void tapOwnerForAddAndCheck() throws CommandLine.UsageException {
+        FirecrackerNetwork simple = FirecrackerNetwork.builder().build();
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
+                        Optional.of(TapOwner.of(4000, 4001))),
+                CommandLine.parse(new String[] {"--tap-uid", "4000", "--tap-gid=4001", "-A", "simple"},
+                        new ByteArrayInputStream(new byte[0])));
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Check, false, false,
+                        Optional.of(TapOwner.user(0))),
+                CommandLine.parse(new String[] {"-C", "--tap-uid", "0", "simple"}, new ByteArrayInputStream(new byte[0])));
+        // With --json too: the owner is no part of the network.
+        byte[] json = simple.toJson().getBytes(StandardCharsets.UTF_8);
+        assertEquals(new CommandLine.Perform(simple, FirecrackerNetworkOperation.Add, false, false,
+                        Optional.of(TapOwner.group(4001))),
+                CommandLine.parse(new String[] {"-A", "--tap-gid", "4001", "--json", "-"}, new ByteArrayInputStream(json)));
+
+        assertEquals(new Run(2, "", "fcnet: --tap-uid and --tap-gid apply to -A/--add and -C/--check only"
+                + System.lineSeparator()), run("--tap-uid", "4000", "-D", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-uid: invalid value \"-1\"; expected a user id, a number from 0 to "
+                + Integer.MAX_VALUE + System.lineSeparator()), run("--tap-uid=-1", "-A", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-gid: invalid value \"4294967296\"; expected a group id, a number from 0"
+                + " to " + Integer.MAX_VALUE + System.lineSeparator()), run("--tap-gid", "4294967296", "-A", "simple"));
+        assertEquals(new Run(2, "", "fcnet: --tap-uid must come before the subcommand simple" + System.lineSeparator()),
+                run("-A", "simple", "--tap-uid", "4000"));
     }
 
     @Test
@@ -154,7 +221,7 @@ class MainTest {
         Run help = run("--help");
         for (String flag : new String[] {"--nft-path", "--ip-stack", "--guest-ip", "--iface", "--tap ", "--tap-ip", "--add",
             "--del", "--check", "--json", "--boot-arg", "--netns", "--veth1 ", "--veth2 ", "--veth1-ip", "--veth2-ip",
-            "--forwarded-guest-ip", "--version"}) {
+            "--forwarded-guest-ip", "--version", "--completion"}) {
             assertTrue(help.out().contains(flag), flag);
         }
         for (String flag : new String[] {"-V", "--version"}) {
@@ -192,21 +259,24 @@ class MainTest {
         "-A namespaced --netns|--netns needs a value",
         "-A --tap a --tap=b simple|--tap is given twice",
         "-A namespaced --netns a --netns b|--netns is given twice",
-        "-A --ip-stack V4 simple|--ip-stack: invalid value \"V4\"; expected v4, v6 or dual",
-        "-A --ip-stack ipv4 simple|--ip-stack: invalid value \"ipv4\"; expected v4, v6 or dual",
+        "-A --ip-stack ipv4 simple|--ip-stack: invalid value \"ipv4\"; expected v4, v6 or dual (in any case)",
+        "-A --ip-stack= simple|--ip-stack: invalid value \"\"; expected v4, v6 or dual (in any case)",
         "-A --tap-ip 172.16.0.1/40 simple|--tap-ip: invalid CIDR \"172.16.0.1/40\": prefix length 40 is out of range for IPv4 (0..32)",
         "-A --guest-ip localhost simple|--guest-ip: invalid CIDR \"localhost\": unexpected character 'l'",
         "-A namespaced --veth1-ip 10.0.0/24|--veth1-ip: invalid CIDR \"10.0.0/24\": expected 4 parts separated by '.', found 3",
         "-A namespaced --veth2-ip 10.0.0.2/x|--veth2-ip: invalid CIDR \"10.0.0.2/x\": prefix length \"x\" is not a decimal number",
         "-A namespaced --forwarded-guest-ip 192.168.0.3/32|--forwarded-guest-ip: invalid IP address \"192.168.0.3/32\": unexpected character '/'",
-        "-A --tap averyveryverylongname simple|tap_name \"averyveryverylongname\" is 21 bytes; Linux interface names are at most 15",
-        "-A --tap eth0 simple|tap_name and iface_name are both \"eth0\"; both are links of the host netns",
-        "-A --ip-stack v6 simple|tap_ip 172.16.0.1/24 is IPv4 but ip_stack is V6",
-        "-A --guest-ip 172.16.1.2/24 simple|guest_ip 172.16.1.2/24 and tap_ip 172.16.0.1/24 are not in one subnet",
-        "-A namespaced --veth1 eth0|veth1_name and iface_name are both \"eth0\"; both are links of the host netns",
-        "-A namespaced --netns ../x|netns_name \"../x\" contains '/', which network namespace names cannot contain",
-        "-A namespaced --veth1 veth0|veth1_name and veth2_name are both \"veth0\"; the two ends of a veth pair need different names",
-        "-A namespaced --forwarded-guest-ip 10.0.0.2|forwarded_guest_ip 10.0.0.2 is the address of veth2_ip; it must be an address of its own",
+        "-A --tap averyveryverylongname simple|--tap \"averyveryverylongname\" is 21 bytes; Linux interface names are at most 15",
+        "-A --tap eth0 simple|--tap and --iface are both \"eth0\"; both are links of the host netns",
+        "-A --ip-stack v6 simple|--tap-ip 172.16.0.1/24 is IPv4 but --ip-stack is V6",
+        "-A --guest-ip 172.16.1.2/24 simple|--guest-ip 172.16.1.2/24 and --tap-ip 172.16.0.1/24 are not in one subnet",
+        "-A namespaced --veth1 eth0|--veth1 and --iface are both \"eth0\"; both are links of the host netns",
+        "-A namespaced --netns ../x|--netns \"../x\" contains '/', which network namespace names cannot contain",
+        "-A namespaced --netns fc%d|--netns \"fc%d\" contains '%', which network namespace names cannot contain",
+        "-A --tap t%d simple|--tap \"t%d\" contains '%', which Linux interface names cannot contain (the kernel would replace \"%d\" with a number)",
+        "-A --tap tap_ip --iface tap_ip simple|--tap and --iface are both \"tap_ip\"; both are links of the host netns",
+        "-A namespaced --veth1 veth0|--veth1 and --veth2 are both \"veth0\"; the two ends of a veth pair need different names",
+        "-A namespaced --forwarded-guest-ip 10.0.0.2|--forwarded-guest-ip 10.0.0.2 is the address of --veth2-ip; it must be an address of its own",
         "--boot-arg -A simple|--boot-arg only prints the boot argument; it cannot be combined with -A",
         "--check --boot-arg simple|--boot-arg only prints the boot argument; it cannot be combined with --check",
         "--boot-arg --boot-arg simple|--boot-arg is given twice",

@@ -149,7 +149,7 @@ class EngineConcurrencyTest {
 
             assertEquals(2, engine.adds().batches() - batchesBefore, "the three that waited go as one batch");
             FcnetException failed = assertInstanceOf(FcnetException.class, outcomes.get("tap3"), () -> "" + outcomes);
-            assertEquals("add rules", failed.step(), failed::getMessage);
+            assertEquals("add rules", failed.step().label(), failed::getMessage);
             assertTrue(failed.getMessage().contains("rolled back"), failed::getMessage);
             String ruleset = EngineFixture.ruleset(host.path());
             for (String tap : List.of("tap1", "tap2", "tap4")) {

@@ -1,6 +1,7 @@
 package dev.fcnet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,10 +41,54 @@ class EngineForwardingTest {
                             + " the guest's traffic will not be forwarded until it is enabled"),
                     added.warnings());
             assertEquals("0", EngineFixture.sysctl(host.path(), "net.ipv4.ip_forward"), "not changed silently");
+            // Check agrees with Add: a warning, not a problem.
+            CheckReport report = engine.check(n);
+            assertTrue(report.isClean(), report::toString);
+            report.requireClean();
             assertEquals(List.of(
-                    "DIFFERENT  FORWARDING ipv4 forwarding on tap1 (host netns): off (net.ipv4.conf.tap1.forwarding = 0)",
-                    "DIFFERENT  FORWARDING ipv4 forwarding on eth0 (host netns): off (net.ipv4.conf.eth0.forwarding = 0)"),
-                    off(engine.check(n)));
+                    "WARNING    FORWARDING ipv4 forwarding on tap1 (host netns): off (net.ipv4.conf.tap1.forwarding = 0);"
+                            + " the guest's traffic is not forwarded until it is on (sysctl -w net.ipv4.conf.tap1.forwarding=1)",
+                    "WARNING    FORWARDING ipv4 forwarding on eth0 (host netns): off (net.ipv4.conf.eth0.forwarding = 0);"
+                            + " the guest's traffic is not forwarded until it is on (sysctl -w net.ipv4.conf.eth0.forwarding=1)"),
+                    off(report));
+            assertEquals(List.of("Check tap1: ipv4 forwarding on tap1 in the host netns: off (net.ipv4.conf.tap1.forwarding"
+                    + " = 0); the guest's traffic is not forwarded until it is on (sysctl -w net.ipv4.conf.tap1.forwarding=1)",
+                    "Check tap1: ipv4 forwarding on eth0 in the host netns: off (net.ipv4.conf.eth0.forwarding = 0); the"
+                            + " guest's traffic is not forwarded until it is on (sysctl -w net.ipv4.conf.eth0.forwarding=1)"),
+                    report.warnings());
+            assertTrue(report.toString().startsWith("Check tap1: clean, with 2 warnings\n"), report::toString);
+        }
+        // An engine told to enable forwarding counts it: its Add would have turned it on.
+        for (ForwardingPolicy counted : List.of(ForwardingPolicy.ENABLE, ForwardingPolicy.REQUIRE)) {
+            try (FcnetEngine engine = engine(host, counted)) {
+                CheckReport report = engine.check(n);
+                assertFalse(report.isClean(), report::toString);
+                assertEquals(List.of(
+                        "DIFFERENT  FORWARDING ipv4 forwarding on tap1 (host netns): off (net.ipv4.conf.tap1.forwarding = 0)",
+                        "DIFFERENT  FORWARDING ipv4 forwarding on eth0 (host netns): off (net.ipv4.conf.eth0.forwarding = 0)"),
+                        off(report));
+                assertEquals(List.of(), report.warnings());
+                FcnetException e = assertThrows(FcnetException.class, report::requireClean);
+                assertTrue(e.getMessage().startsWith("Check tap1: 2 problems; DIFFERENT FORWARDING ipv4 forwarding on tap1"),
+                        e::getMessage);
+            }
+        }
+    }
+
+    @Test
+    void namespacedCheckIsCleanWithAWarningWhenHostForwardingIsOff(ScratchNetns host) {
+        EngineFixture.readyHost(host);
+        EngineFixture.forwarding(host.path(), false);
+        FirecrackerNetwork n = EngineFixture.namespaced(Stack.V4, host.name() + "-fc", 2, false);
+        try (FcnetEngine engine = engine(host, ForwardingPolicy.WARN)) {
+            assertEquals(2, engine.add(n).warnings().size());
+            CheckReport report = engine.check(n);
+            assertTrue(report.isClean(), report::toString);
+            assertEquals(2, report.warnings().size(), report::toString);
+            // Inside its own netns the engine always enables forwarding: those switches are plain items.
+            assertTrue(report.items().stream().filter(i -> i.kind() == Kind.FORWARDING && i.netns().isPresent())
+                    .allMatch(i -> i.status() == Status.PRESENT), report::toString);
+            engine.delete(n);
         }
     }
 
@@ -57,7 +102,7 @@ class EngineForwardingTest {
             FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n));
             assertEquals("Add netns " + host.name() + "-fc: the host netns does not forward the guest's traffic"
                     + " (ipv6 forwarding (all): off (net.ipv6.conf.all.forwarding = 0)); nothing was changed (enable"
-                    + " forwarding, or use ForwardingPolicy.ENABLE to let the engine do it)", e.getMessage());
+                    + " forwarding, or have the engine enable it)", e.getMessage());
             assertEquals(before, EngineFixture.snapshot(host));
             EngineFixture.forwarding(host.path(), true);
             assertEquals(List.of(), engine.add(n).warnings());

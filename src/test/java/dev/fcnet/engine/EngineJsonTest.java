@@ -34,16 +34,16 @@ class EngineJsonTest {
     @Test
     void aFailureCarriesItsKindStepObjectAndErrno() {
         NetlinkException cause = new NetlinkException("RTM_NEWLINK tap0", Errno.EEXIST, "device exists", 0, 1, 0);
-        FcnetException e = new FcnetException("Add tap0: it exists", "create tap", "tap0", cause);
+        FcnetException e = new FcnetException("Add tap0: it exists", FcnetException.Step.CREATE_TAP, "tap0", cause);
         assertEquals(FcnetException.Kind.KERNEL, e.kind());
         assertEquals(OptionalInt.of(Errno.EEXIST), e.errno());
         JsonObject o = (JsonObject) Json.parse(e.toJson());
         assertEquals("{\"kind\":\"KERNEL\",\"step\":\"create tap\",\"object\":\"tap0\",\"errno\":17,\"errno_name\":\"EEXIST\","
                 + "\"kernel_message\":\"device exists\",\"message\":\"Add tap0: it exists\"}", Json.write(o));
-        FcnetException denied = new FcnetException("Add tap0: no", "create tap", "tap0",
+        FcnetException denied = new FcnetException("Add tap0: no", FcnetException.Step.CREATE_TAP, "tap0",
                 new NetlinkException("RTM_NEWLINK tap0", Errno.EPERM, null, 0, 1, 0));
         assertEquals(FcnetException.Kind.PERMISSION, denied.kind());
-        FcnetException none = new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete tap0: gone", "check", "tap0", null);
+        FcnetException none = new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete tap0: gone", FcnetException.Step.CHECK, "tap0", null);
         assertEquals(OptionalInt.empty(), none.errno());
         assertEquals("{\"kind\":\"NOT_FOUND\",\"step\":\"check\",\"object\":\"tap0\",\"errno\":null,\"errno_name\":null,"
                 + "\"kernel_message\":null,\"message\":\"Delete tap0: gone\"}", none.toJson());

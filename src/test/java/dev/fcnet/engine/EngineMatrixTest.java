@@ -75,7 +75,7 @@ class EngineMatrixTest {
             engine.holdDestruction(true);
             DeleteResult deleted = engine.delete(n);
             assertEquals(List.of(), deleted.absent());
-            assertRetired(n, host, index);
+            assertRetired(n, host, index, Integer.toString(engine.graveyardGroup())); // ip prints groups signed
             assertDeleted(n, host, reference);
             engine.holdDestruction(false);
             engine.awaitDestruction();
@@ -148,9 +148,9 @@ class EngineMatrixTest {
     /**
      * Right after Delete returned (the engine's destruction held back): the host link is retired,
      * not destroyed: renamed (its name is free), down, without the network's address, in the
-     * graveyard group. A namespaced network's veth1 may be gone already, with its netns.
+     * engine's graveyard group, with its mark. A namespaced network's veth1 may be gone already, with its netns.
      */
-    private static void assertRetired(FirecrackerNetwork n, ScratchNetns host, int index) {
+    private static void assertRetired(FirecrackerNetwork n, ScratchNetns host, int index, String group) {
         IpInet address = n.networkType() instanceof Namespaced ns ? ns.veth1Ip() : n.tapIp();
         Optional<JsonObject> found = IpJson.objects(host.ipJson("-d", "addr", "show")).stream()
                 .filter(l -> IpJson.number(l, "ifindex") == index).findFirst();
@@ -161,7 +161,8 @@ class EngineMatrixTest {
         JsonObject link = found.orElseThrow(() -> new AssertionError("the retired link " + index + " is gone"));
         assertEquals("fcg" + index, string(link, "ifname"));
         assertFalse(strings(link, "flags").contains("UP"), link::toString);
-        assertEquals(Integer.toUnsignedString(FcnetEngine.GRAVEYARD_GROUP), string(link, "group"));
+        assertEquals(group, string(link, "group"));
+        assertEquals(FcnetEngine.LINK_ALIAS, string(link, "ifalias"), "keeps its mark, so a later engine can tell it");
         String json = dev.fcnet.json.Json.write(link);
         assertFalse(json.contains("\"" + IpInet.formatAddress(address.address()) + "\""), json);
     }

@@ -1,6 +1,7 @@
 package dev.fcnet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,21 +59,22 @@ class EngineRuleCopyTest {
             assertEquals(Status.MISSING, report.problems().get(0).status());
             // Gone, so b's Add adds it again.
             AddResult addedB = engine.add(b);
-            assertTrue(addedB.rules().get(0).added());
             assertEquals(List.of(addedB.rules().get(0).handle()), handles(host, MASQ_1));
 
             // Made by nft behind the engine's back (the copy is stale and the engine does not
             // ask first): the conditional commit is refused, the copy read again, and c's Add
-            // finds the rule and does not add it twice.
+            // finds the rule, which it must not share.
             FirecrackerNetwork c = EngineFixture.simple(Stack.V4, "tap3", 3);
             String masq3 = "ip saddr 172.16.3.2 oifname \"eth0\" masquerade";
             nft(host, "add", "rule", "ip", "fcnet", "postrouting", "ip", "saddr", "172.16.3.2", "oifname", "eth0", "masquerade");
             List<Long> byNft = handles(host, masq3);
             assertEquals(1, byNft.size());
-            AddResult addedC = engine.add(c);
-            assertFalse(addedC.rules().get(0).added());
-            assertEquals(byNft.get(0), addedC.rules().get(0).handle());
+            FcnetException e = assertThrows(FcnetException.class, () -> engine.add(c));
+            assertEquals(FcnetException.Kind.CONFLICT, e.kind());
             assertEquals(byNft, handles(host, masq3));
+            nft(host, "delete", "rule", "ip", "fcnet", "postrouting", "handle", Long.toString(byNft.get(0)));
+            AddResult addedC = engine.add(c);
+            assertEquals(List.of(addedC.rules().get(0).handle()), handles(host, masq3));
             assertTrue(engine.check(c).isClean());
 
             // Everything flushed: the copy is forgotten; Check sees nothing, Add makes it all again.

@@ -71,7 +71,7 @@ class EngineTraceTest {
                 assertTrue(e.getDuration().toNanos() > 0, e::toString);
             }
             assertEquals(2, events.get(0).getInt("steps"), "the Add's two host rules");
-            assertEquals(twice.step(), events.get(1).getString("failedStep"));
+            assertEquals(twice.step().label(), events.get(1).getString("failedStep"));
             assertTrue(events.get(2).getInt("steps") > 3, "the Check's items");
         } finally {
             jul.removeHandler(handler);

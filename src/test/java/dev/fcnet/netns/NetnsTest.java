@@ -40,11 +40,14 @@ class NetnsTest {
 
     @Test
     void rejectsNamesThatAreNotPlainFileNames() {
-        for (String bad : new String[] {"", ".", "..", "a/b", "/x", "a\0b"}) {
+        for (String bad : new String[] {"", ".", "..", "a/b", "/x", "a\0b", "fc%d", "a b", "a\nb", "a\u001bb", "n".repeat(256)}) {
             assertThrows(IllegalArgumentException.class, () -> Netns.validateName(bad), bad);
         }
         assertThrows(IllegalArgumentException.class, () -> Netns.validateName(null));
-        Netns.validateName("fc-1.a_b");
+        assertEquals("network namespace name contains whitespace (U+000A), which network namespace names cannot contain",
+                assertThrows(IllegalArgumentException.class, () -> Netns.validateName("a\nb")).getMessage());
+        Netns.validateName("fc-1.a_b:c");
+        Netns.validateName("n".repeat(255));
     }
 
     @Test
@@ -72,6 +75,55 @@ class NetnsTest {
         }
         assertFalse(Netns.exists(name));
         assertFalse(Tools.run("ip", "netns", "list").contains(name));
+    }
+
+    /** The names of the links {@code ip -o link} lists in netns {@code netns}. */
+    private static List<String> links(String netns) {
+        return Tools.run("ip", "-n", netns, "-o", "link", "show").lines().map(l -> l.split(": ")[1].split("@")[0]).toList();
+    }
+
+    @Test
+    @KernelTest
+    void anAnonymousNamespaceDiesWithItsHandleTakingAVethPeerAlongUntilItIsMounted(ScratchNetns scratch) throws Exception {
+        List<String> listed = Tools.run("ip", "netns", "list").lines().toList();
+        try (Netns anonymous = Netns.createAnonymous()) {
+            assertEquals(Optional.empty(), anonymous.name());
+            assertEquals(listed, Tools.run("ip", "netns", "list").lines().toList(), "ip netns does not see it");
+            assertNotEquals(threadNetns(), anonymous.call(NetnsTest::threadNetns));
+            Tools.run("ip", "-n", scratch.name(), "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns",
+                    "/proc/" + ProcessHandle.current().pid() + "/fd/" + anonymous.fd());
+            assertTrue(links(scratch.name()).contains("va"));
+        }
+        // Destroyed by the kernel's clean-up work, a moment after the last reference went.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (links(scratch.name()).contains("va")) {
+            if (System.nanoTime() > deadline) throw new AssertionError("va outlived its peer's namespace");
+            Thread.sleep(20);
+        }
+
+        String name = freshName();
+        try (Netns ns = Netns.createAnonymous()) {
+            String inode = ns.call(NetnsTest::threadNetns);
+            ns.mountAs(name);
+            assertEquals(Optional.of(name), ns.name());
+            assertEquals(inode, boundNetns(Netns.RUN_DIR.resolve(name)));
+            assertTrue(Tools.run("ip", "netns", "list").lines().anyMatch(l -> l.split(" ")[0].equals(name)));
+            assertThrows(IllegalStateException.class, () -> ns.mountAs(name + "x"));
+        } finally {
+            if (Netns.exists(name)) Netns.delete(name);
+        }
+    }
+
+    @Test
+    @KernelTest
+    void mountingAsATakenNameFailsWithEexistAndKeepsTheOther(ScratchNetns scratch) throws IOException {
+        String before = boundNetns(scratch.path());
+        try (Netns ns = Netns.createAnonymous()) {
+            SysException e = assertThrows(SysException.class, () -> ns.mountAs(scratch.name()));
+            assertEquals(Errno.EEXIST, e.errno());
+            assertEquals(Optional.empty(), ns.name());
+        }
+        assertEquals(before, boundNetns(scratch.path()));
     }
 
     @Test

@@ -43,8 +43,35 @@ class RtnlDecodeTest {
         b.end();
         Link l = RtnlMessages.decodeLink(view(b));
         assertEquals(new Link(7, "veth1", IFF_UP | 0x40, Optional.of("veth"), 9, 1400, OptionalInt.empty(),
-                OptionalInt.of(3), OptionalInt.of(0), Optional.of("fcnet"), Optional.of(true)), l);
+                OptionalInt.of(3), OptionalInt.of(0), Optional.of("fcnet"), Optional.of(true), OptionalInt.empty(),
+                OptionalInt.empty()), l);
         assertTrue(l.up());
+    }
+
+    @Test
+    void tapOwnerAndGroupFromTheTunKindsData() {
+        MessageBuilder b = new MessageBuilder().begin(RTM_NEWLINK, 0, "reply");
+        b.setU32(b.reserve(SIZEOF_IFINFOMSG) + IFINFOMSG_INDEX, 5);
+        b.putString(IFLA_IFNAME, "tap0");
+        int info = b.nestStart(IFLA_LINKINFO);
+        b.putBytes(IFLA_INFO_KIND, "tun".getBytes(StandardCharsets.US_ASCII));
+        int data = b.nestStart(IFLA_INFO_DATA);
+        b.putU8(3, 2).putU32(IFLA_TUN_OWNER, 1000).putU32(IFLA_TUN_GROUP, 100).nestEnd(data).nestEnd(info);
+        b.end();
+        Link tap = RtnlMessages.decodeLink(view(b));
+        assertEquals(OptionalInt.of(1000), tap.tunOwner());
+        assertEquals(OptionalInt.of(100), tap.tunGroup());
+
+        // The same attribute numbers mean other things for other kinds.
+        MessageBuilder veth = new MessageBuilder().begin(RTM_NEWLINK, 0, "reply");
+        veth.reserve(SIZEOF_IFINFOMSG);
+        veth.putString(IFLA_IFNAME, "veth0");
+        info = veth.nestStart(IFLA_LINKINFO);
+        veth.putBytes(IFLA_INFO_KIND, "veth".getBytes(StandardCharsets.US_ASCII));
+        data = veth.nestStart(IFLA_INFO_DATA);
+        veth.putU32(IFLA_TUN_OWNER, 1000).nestEnd(data).nestEnd(info);
+        veth.end();
+        assertEquals(OptionalInt.empty(), RtnlMessages.decodeLink(view(veth)).tunOwner());
     }
 
     @Test

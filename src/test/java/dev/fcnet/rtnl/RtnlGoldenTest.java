@@ -19,7 +19,7 @@ class RtnlGoldenTest {
 
     static Link link(int index, String name) {
         return new Link(index, name, 0, Optional.empty(), 0, 1500, OptionalInt.empty(), OptionalInt.empty(),
-                OptionalInt.empty(), Optional.empty(), Optional.empty());
+                OptionalInt.empty(), Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty());
     }
 
     private static void assertBytes(String fixture, Consumer<MessageBuilder> build) {

@@ -1,7 +1,10 @@
 package dev.fcnet.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * A named network namespace made by iproute2 for one test (visible in {@code ip netns}),
@@ -35,8 +38,19 @@ public record ScratchNetns(String name) implements AutoCloseable {
         return Tools.run(full);
     }
 
+    /**
+     * Deletes it, and the namespaces named after it ({@code NAME-fc}, ...: the networks a test
+     * added there), which would otherwise outlive it and show in later tests' listings.
+     */
     @Override
     public void close() {
+        try (Stream<Path> all = Files.list(path().getParent())) {
+            for (Path p : all.filter(p -> p.getFileName().toString().startsWith(name + "-")).toList()) {
+                Tools.run("ip", "netns", "delete", p.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         if (Files.exists(path())) Tools.run("ip", "netns", "delete", name);
     }
 }

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fcnet.json.JsonValue.JsonObject;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.rtnl.IpJson;
+import dev.fcnet.rtnl.Link;
+import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
 import dev.fcnet.testing.KernelTest;
@@ -25,6 +27,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class TapTest {
@@ -65,9 +68,13 @@ class TapTest {
 
     @Test
     void rejectsNamesTheKernelWouldRefuseOrIfreqCannotHold() {
-        for (String bad : new String[] {"", ".", "..", "a/b", "a b", "a:b", "sixteen-chars-xx"}) {
+        for (String bad : new String[] {"", ".", "..", "a/b", "a b", "a:b", "sixteen-chars-xx", "tap%d", "a\u0001"}) {
             assertThrows(IllegalArgumentException.class, () -> Tap.validateName(bad), bad);
         }
+        // TUNSETIFF would make "tap0" of it: the kernel fills in "%d" templates.
+        assertEquals("tap name contains '%', which Linux interface names cannot contain (the kernel would replace"
+                + " \"%d\" with a number)", assertThrows(IllegalArgumentException.class, () -> Tap.validateName("tap%d"))
+                .getMessage());
         Tap.validateName("fifteen-chars-x");
     }
 
@@ -91,6 +98,12 @@ class TapTest {
         assertTrue(bool(tap, "linkinfo", "info_data", "vnet_hdr"));
         assertEquals(4242, number(tap, "linkinfo", "info_data", "user"));
         assertEquals(4343, number(tap, "linkinfo", "info_data", "group"));
+        // rtnetlink reports the owner and group as ip does (IFLA_TUN_OWNER, IFLA_TUN_GROUP).
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link link = rtnl.link("tap0").orElseThrow();
+            assertEquals(OptionalInt.of(4242), link.tunOwner());
+            assertEquals(OptionalInt.of(4343), link.tunGroup());
+        }
         // Created in the scratch namespace, not in the JVM's.
         assertFalse(Tools.run("ip", "-o", "link", "show").contains("tap0"));
     }
@@ -110,6 +123,29 @@ class TapTest {
         assertTrue(bool(tap, "linkinfo", "info_data", "persist"));
         assertFalse(bool(tap, "linkinfo", "info_data", "vnet_hdr"));
         assertNull(IpJson.at(tap, "linkinfo", "info_data", "user"));
+        try (Netns ns = Netns.open(scratch.name()); Rtnl rtnl = ns.call(Rtnl::open)) {
+            Link link = rtnl.link("tap1").orElseThrow();
+            assertEquals(OptionalInt.empty(), link.tunOwner());
+            assertEquals(OptionalInt.empty(), link.tunGroup());
+        }
+    }
+
+    @Test
+    @KernelTest
+    void anOpenTapLivesOnlyAsLongAsItsFdUntilPersisted(ScratchNetns scratch) {
+        try (Netns ns = Netns.open(scratch.name())) {
+            try (Tap tap = Tap.open("tap4", TapOptions.DEFAULT.withOwner(4242), ns)) {
+                JsonObject link = link(scratch, "tap4");
+                assertFalse(bool(link, "linkinfo", "info_data", "persist"));
+                assertEquals(4242, number(link, "linkinfo", "info_data", "user"));
+            }
+            assertTrue(IpJson.objects(scratch.ipJson("link", "show")).stream().noneMatch(l -> "tap4".equals(string(l, "ifname"))),
+                    "closing the fd destroyed the tap");
+            try (Tap tap = Tap.open("tap4", TapOptions.DEFAULT, ns)) {
+                tap.persist();
+            }
+            assertTrue(bool(link(scratch, "tap4"), "linkinfo", "info_data", "persist"));
+        }
     }
 
     @Test

@@ -51,7 +51,7 @@ public class CodecBench {
     public static class AddInput {
         final MessageBuilder builder = new MessageBuilder(8192);
         final Link tap = new Link(7, "fc1", 0, Optional.of("tun"), 0, 1500, OptionalInt.empty(), OptionalInt.empty(),
-                OptionalInt.empty(), Optional.empty(), Optional.empty());
+                OptionalInt.empty(), Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty());
         final InetAddress tapIp = InetAddress.ofLiteral("10.0.0.5");
         final InetAddress guestIp = InetAddress.ofLiteral("10.0.0.6");
     }

@@ -351,7 +351,9 @@ public final class FcnetdServer implements AutoCloseable {
 
         /** Runs one request; returns the answer. */
         private String handle(FcnetdRequest request) {
-            String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
+            // Whose request it was, where it matters: networks belong to the uid that added them.
+            String what = "#" + id + " " + request.operation() + " " + networkId(request.network())
+                    + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
             try {
                 List<String> warnings = service.run(peer, request);
                 if (warnings.isEmpty()) {

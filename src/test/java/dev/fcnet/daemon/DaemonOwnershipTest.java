@@ -111,10 +111,11 @@ class DaemonOwnershipTest {
         FirecrackerNetwork a = simple("tapa", 1);
         FirecrackerNetwork b = simple("tapb", 2);
         FirecrackerNetwork c = simple("tapc", 3);
+        RecordingLogger log = new RecordingLogger();
         try (FcnetEngine engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()));
              SocketFile socket = SocketFile.bind(dir.resolve("fcnetd.sock"), OptionalInt.empty(), OptionalInt.of(GROUP));
              FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), Optional.empty(),
-                     Duration.ofMinutes(1), 16, new RecordingLogger())) {
+                     Duration.ofMinutes(1), 16, log)) {
             Thread.ofPlatform().start(() -> {
                 try {
                     server.serve();
@@ -132,6 +133,7 @@ class DaemonOwnershipTest {
                             + " own its taps itself",
                     "OK", "OK"), first);
             assertEquals("1234:5678", owner(host, "tapa"), "a client's tap is its own by default");
+            assertTrue(log.visible().contains("INFO #1 Add tapa (uid 1234): OK"), log.lines.toString());
             assertEquals("1234:5678", owner(host, "tapb"));
 
             // Another uid may neither check nor delete them.

@@ -8,6 +8,9 @@
 module dev.fcnet {
     // Flight Recorder events of the operations (dev.fcnet.Add, ...).
     requires jdk.jfr;
+    // The daemon: its clients' uid and gid (SO_PEERCRED) and the fd limit its connection cap follows.
+    requires jdk.net;
+    requires jdk.management;
     exports dev.fcnet;
     exports dev.fcnet.engine;
     // The client of bin/fcnetd, for processes without the privileges to change the host's networking.

@@ -1,25 +1,75 @@
 package dev.fcnet;
 
 import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonNumber;
 import dev.fcnet.json.JsonValue.JsonObject;
 import dev.fcnet.json.JsonValue.JsonString;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * One request line of the fcnetd protocol: {@code {"operation":"Add","network":{...}}}, the network
- * in fcnet-types' serde form (see {@link FirecrackerNetwork#fromJson}).
+ * in fcnet-types' serde form (see {@link FirecrackerNetwork#fromJson}). Beyond fcnetd, an Add may
+ * carry {@code "tap_owner":{"uid":U,"gid":G}}: who may open the tap; a Check may carry it too, to
+ * check the network as an Add with that owner makes it.
  *
- * @param operation what to do with the network
- * @param network the network
+ * @param operation what to do
+ * @param network the network to do it to
+ * @param tapOwner the requested tap owner; only an Add or a Check has one
  */
-public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network) {
+public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network,
+        Optional<TapOwner> tapOwner) {
 
-    /** Requires both parts. */
+    /**
+     * The user and group that may open a network's tap, at least one of them.
+     *
+     * @param uid the user, 0 to 2147483647
+     * @param gid the group, 0 to 2147483647
+     */
+    public record TapOwner(OptionalInt uid, OptionalInt gid) {
+        /**
+         * @throws IllegalArgumentException when neither is given, or one is negative
+         */
+        public TapOwner {
+            Objects.requireNonNull(uid, "uid");
+            Objects.requireNonNull(gid, "gid");
+            if (uid.isEmpty() && gid.isEmpty()) throw new IllegalArgumentException("a tap owner needs a uid or a gid");
+            if (uid.orElse(0) < 0 || gid.orElse(0) < 0) throw new IllegalArgumentException("negative uid or gid");
+        }
+
+        /**
+         * @param uid the user
+         * @param gid the group
+         * @return owned by user {@code uid} and group {@code gid}
+         */
+        public static TapOwner of(int uid, int gid) {
+            return new TapOwner(OptionalInt.of(uid), OptionalInt.of(gid));
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException when a Delete has a tap owner
+     */
     public FcnetdRequest {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(tapOwner, "tapOwner");
+        if (tapOwner.isPresent() && operation == FirecrackerNetworkOperation.Delete) {
+            throw new IllegalArgumentException("a tap owner is only for Add and Check, not Delete");
+        }
+    }
+
+    /**
+     * A request without a tap owner, as fcnetd clients send.
+     *
+     * @param operation what to do
+     * @param network the network to do it to
+     */
+    public FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network) {
+        this(operation, network, Optional.empty());
     }
 
     /**
@@ -28,13 +78,44 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
      * @param line one line of the protocol, with or without its line terminator
      * @return the request
      * @throws InvalidNetworkException if the line is not JSON, a field is missing or of the wrong type
-     *     (naming it, e.g. {@code network.tap_ip}), or the network is invalid
+     *     (naming it, e.g. {@code network.tap_ip}), the network is invalid, or a {@code tap_owner}
+     *     is malformed or given with a Delete
      */
     public static FcnetdRequest fromJson(String line) {
         JsonObject o = NetworkJson.object(NetworkJson.parse(line), "");
         FirecrackerNetworkOperation operation = NetworkJson.readOperation(o, "");
         FirecrackerNetwork network = NetworkJson.readNetwork(NetworkJson.required(o, "", "network"), "network.");
-        return new FcnetdRequest(operation, network);
+        Optional<TapOwner> owner = Optional.empty();
+        JsonValue ownerJson = o.get("tap_owner");
+        if (ownerJson != null && !(ownerJson instanceof JsonValue.JsonNull)) {
+            if (operation == FirecrackerNetworkOperation.Delete) {
+                throw new InvalidNetworkException("field \"tap_owner\" is only for Add and Check, not Delete");
+            }
+            JsonObject t = NetworkJson.object(ownerJson, "tap_owner");
+            OptionalInt uid = id(t, "uid");
+            OptionalInt gid = id(t, "gid");
+            if (uid.isEmpty() && gid.isEmpty()) {
+                throw new InvalidNetworkException("field \"tap_owner\" needs \"uid\", \"gid\" or both");
+            }
+            owner = Optional.of(new TapOwner(uid, gid));
+        }
+        return new FcnetdRequest(operation, network, owner);
+    }
+
+    /** An absent (or null) or non-negative int field of {@code tap_owner}. */
+    private static OptionalInt id(JsonObject o, String field) {
+        JsonValue v = o.get(field);
+        if (v == null || v instanceof JsonValue.JsonNull) return OptionalInt.empty();
+        String what = "field \"tap_owner." + field + "\"";
+        if (!(v instanceof JsonNumber n)) throw new InvalidNetworkException(what + " must be a number, found " + v.kind());
+        int id;
+        try {
+            id = n.intValue();
+        } catch (NumberFormatException e) {
+            throw new InvalidNetworkException(what + ": " + e.getMessage(), e);
+        }
+        if (id < 0) throw new InvalidNetworkException(what + ": " + id + " is negative");
+        return OptionalInt.of(id);
     }
 
     /** {@return the request as one line of JSON (without the newline), as fcnetd-client writes it} */
@@ -42,6 +123,12 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("operation", new JsonString(operation.name()));
         m.put("network", NetworkJson.network(network));
+        tapOwner.ifPresent(t -> {
+            Map<String, JsonValue> owner = new LinkedHashMap<>();
+            t.uid().ifPresent(u -> owner.put("uid", new JsonNumber(Integer.toString(u))));
+            t.gid().ifPresent(g -> owner.put("gid", new JsonNumber(Integer.toString(g))));
+            m.put("tap_owner", new JsonObject(owner));
+        });
         return NetworkJson.write(new JsonObject(m));
     }
 }

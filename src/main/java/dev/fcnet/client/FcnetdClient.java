@@ -89,9 +89,25 @@ public final class FcnetdClient implements AutoCloseable {
      * @throws EOFException the daemon closed the connection without answering (e.g. a wrong password)
      * @throws IOException the connection failed
      */
-    public synchronized void run(FirecrackerNetwork network, FirecrackerNetworkOperation operation)
+    public void run(FirecrackerNetwork network, FirecrackerNetworkOperation operation)
             throws IOException, FcnetdException {
-        writeLine(new FcnetdRequest(operation, network).toJson());
+        run(new FcnetdRequest(operation, network));
+    }
+
+    /**
+     * {@link #run(FirecrackerNetwork, FirecrackerNetworkOperation)} of a request that may carry a
+     * tap owner, e.g. {@code new FcnetdRequest(Add, network, Optional.of(TapOwner.of(uid, gid)))}.
+     * Only a client running as root may name an owner other than itself; the taps of other
+     * clients' Adds are theirs anyway.
+     *
+     * @param request the operation, network and tap owner
+     * @throws FcnetdException the daemon's answer when it is not {@code OK}
+     * @throws EOFException the daemon closed the connection without answering (e.g. a wrong password)
+     * @throws IOException the connection failed
+     */
+    public synchronized void run(FcnetdRequest request) throws IOException, FcnetdException {
+        FirecrackerNetworkOperation operation = request.operation();
+        writeLine(request.toJson());
         String answer = reader.readUtf8Line();
         if (answer == null) {
             throw new EOFException("fcnetd closed the connection without answering " + operation

@@ -2,16 +2,28 @@ package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.engine.AddOptions;
+import dev.fcnet.engine.Caller;
+import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
+import dev.fcnet.engine.TapOwner;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The daemon's operations, carried out by one engine for every connection as fcnet's {@code run}
  * does: Add, Check (which succeeds only for a complete network, its reason listing every missing
  * or different object) and strict Delete. Whether foreign links and namespaces may be deleted is
  * the engine's {@link dev.fcnet.engine.ForeignObjects} option.
+ *
+ * <p>Each request runs for its client's uid ({@link Caller}): the engine records it in the marks of
+ * what an Add creates and refuses a non-root client's Check or Delete of another user's network.
+ * Tap owners are the daemon's policy: an Add from a non-root client makes a tap owned by the
+ * client's uid and gid, and it may not name another owner; root may name any owner, or none (only
+ * privileged processes can open the tap then). A Check expects the tap owner the same Add would
+ * have given.
  *
  * <p>Adds, and Deletes, that connections send at the same time are carried out together by the
  * engine (see {@link FcnetEngine#add}), sharing the host's nftables transactions; each network
@@ -25,22 +37,43 @@ public final class EngineService implements NetworkService {
     }
 
     @Override
-    public List<String> run(FcnetdRequest request) throws OperationFailedException {
+    public List<String> run(Peer peer, FcnetdRequest request) throws OperationFailedException {
         FirecrackerNetwork network = request.network();
+        Caller caller = new Caller(peer.uid());
         try {
             return switch (request.operation()) {
-                case Add -> engine.add(network).warnings();
+                case Add -> engine.add(network, new AddOptions(caller, tapOwner(peer, request))).warnings();
                 case Check -> {
-                    engine.check(network).requireClean();
+                    engine.check(network, new AddOptions(caller, tapOwner(peer, request))).requireClean();
                     yield List.of();
                 }
                 case Delete -> {
-                    engine.delete(network);
+                    engine.delete(network, DeleteMode.STRICT, caller);
                     yield List.of();
                 }
             };
         } catch (FcnetException e) {
             throw new OperationFailedException(e.getMessage(), e);
         }
+    }
+
+    /** The tap owner an Add gets (and a Check expects), or why the client may not have the one it asked for. */
+    static Optional<TapOwner> tapOwner(Peer peer, FcnetdRequest request) throws OperationFailedException {
+        Optional<FcnetdRequest.TapOwner> asked = request.tapOwner();
+        if (peer.isRoot()) return asked.map(t -> new TapOwner(t.uid(), t.gid()));
+        TapOwner own = TapOwner.of(peer.uid(), peer.gid());
+        if (asked.isPresent() && !(asked.get().uid().orElse(peer.uid()) == peer.uid()
+                && asked.get().gid().orElse(peer.gid()) == peer.gid())) {
+            throw new OperationFailedException(request.operation() + " " + FcnetdServer.networkId(request.network())
+                    + ": tap_owner " + describe(asked.get()) + " refused: a client that is not root (uid "
+                    + peer.uid() + ", gid " + peer.gid() + ") may only own its taps itself");
+        }
+        return Optional.of(own);
+    }
+
+    private static String describe(FcnetdRequest.TapOwner t) {
+        return (t.uid().isPresent() ? "uid " + t.uid().getAsInt() : "")
+                + (t.uid().isPresent() && t.gid().isPresent() ? ", " : "")
+                + (t.gid().isPresent() ? "gid " + t.gid().getAsInt() : "");
     }
 }

@@ -2,6 +2,7 @@ package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.daemon.LineReader.LineTooLongException;
@@ -17,6 +18,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,21 +38,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * client waiting), every line gets its answer and the connection stays usable; only a line longer
  * than {@link #MAX_LINE} bytes ends it, after an error line.
  *
+ * <p>Requests may be pipelined: a client may send many lines before reading, and the answers come
+ * back in request order. Lines that have arrived together (up to {@link #MAX_BATCH}) are worked
+ * on together where that cannot change an answer: a run of consecutive requests of one operation
+ * whose networks share no name or guest address runs at once, which the engine turns into one
+ * bulk operation; a request that touches what an earlier one does waits for it.
+ *
  * <p>Each connection has its own virtual thread; the {@link NetworkService} does any namespace
  * work on its own platform threads. A client that keeps the daemon waiting for a line, or does not
- * read its answer, for the idle timeout is disconnected.
+ * read its answer, for the idle timeout is disconnected. Each request runs for the {@link Peer}
+ * the kernel names as the connection's other end. Beyond {@code maxConnections} open connections a
+ * new one is answered {@link #TOO_MANY_CONNECTIONS} and closed, so idle clients cannot use up the
+ * daemon's file descriptors.
  */
 public final class FcnetdServer implements AutoCloseable {
     /** The longest request (or password) line, in bytes, without its newline. */
     public static final int MAX_LINE = 64 * 1024;
     /** How long {@link #close()} lets running requests finish. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** The one line a connection beyond the limit gets before it is closed. */
+    public static final String TOO_MANY_CONNECTIONS = "too many connections: the daemon serves at most %d at a time;"
+            + " try again later";
+    /** The most pipelined lines read ahead and worked on together. */
+    static final int MAX_BATCH = 256;
+    /** Repeated failures of one kind (accept, refused connections) are logged at most this often. */
+    static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
 
     private final ServerSocketChannel listener;
     private final NetworkService service;
     private final byte[] password;
     private final Duration idleTimeout;
+    private final int maxConnections;
     private final Logger log;
+    private final Throttle acceptFailures = new Throttle();
+    private final Throttle refusals = new Throttle();
     private final ScheduledThreadPoolExecutor timer;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
@@ -60,15 +82,18 @@ public final class FcnetdServer implements AutoCloseable {
      * @param password the first line each connection must send; empty for none
      * @param idleTimeout how long a connection may keep the daemon waiting for a line or for
      *     reading an answer
+     * @param maxConnections how many connections may be open at once
      * @param log where connections and requests are logged, one line per request
      */
     public FcnetdServer(ServerSocketChannel listener, NetworkService service, Optional<String> password,
-            Duration idleTimeout, Logger log) {
+            Duration idleTimeout, int maxConnections, Logger log) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.service = Objects.requireNonNull(service, "service");
         this.password = password.map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null);
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout " + idleTimeout);
         this.idleTimeout = idleTimeout;
+        if (maxConnections < 1) throw new IllegalArgumentException("maxConnections " + maxConnections);
+        this.maxConnections = maxConnections;
         this.log = Objects.requireNonNull(log, "log");
         this.timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("fcnetd-timer").unstarted(r));
         timer.setRemoveOnCancelPolicy(true);
@@ -86,9 +111,14 @@ public final class FcnetdServer implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 return; // by close(), or by the listener's owner (SocketFile.close at shutdown)
             } catch (IOException e) {
-                // EMFILE and the like pass; do not spin on them.
-                log.log(Level.ERROR, "accept failed: " + e.getMessage());
+                // EMFILE and the like pass; do not spin on them, nor fill the log.
+                long more = acceptFailures.allow();
+                if (more >= 0) log.log(Level.ERROR, "accept failed: " + e.getMessage() + repeated(more));
                 sleepQuietly(100);
+                continue;
+            }
+            if (connections.size() >= maxConnections) {
+                refuse(channel);
                 continue;
             }
             Connection c = new Connection(connectionIds.incrementAndGet(), channel);
@@ -128,6 +158,44 @@ public final class FcnetdServer implements AutoCloseable {
         }
     }
 
+    /** Answers a connection beyond the limit without waiting for it, and closes it. */
+    private void refuse(SocketChannel channel) {
+        try (channel) {
+            channel.configureBlocking(false);
+            // A fresh connection's send buffer takes the line; a client that never reads loses nothing.
+            channel.write(ByteBuffer.wrap((TOO_MANY_CONNECTIONS.formatted(maxConnections) + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            log.log(Level.DEBUG, "refused connection: " + e);
+        }
+        long more = refusals.allow();
+        if (more >= 0) log.log(Level.WARNING, "refused a connection: " + maxConnections + " are open" + repeated(more));
+    }
+
+    /** {@code " (and 12 more times since the last such line)"} for a throttled log line; empty for none. */
+    private static String repeated(long more) {
+        return more == 0 ? "" : " (and " + more + " more times since the last such line)";
+    }
+
+    /** Lets one of a kind of repeated events be logged per {@link #LOG_INTERVAL}, counting the others. */
+    private static final class Throttle {
+        private long last = System.nanoTime() - LOG_INTERVAL.toNanos();
+        private long suppressed;
+
+        /** How many were not logged since the last one that was, or -1 when this one is not to be logged. */
+        synchronized long allow() {
+            long now = System.nanoTime();
+            if (now - last < LOG_INTERVAL.toNanos()) {
+                suppressed++;
+                return -1;
+            }
+            last = now;
+            long more = suppressed;
+            suppressed = 0;
+            return more;
+        }
+    }
+
     /** What identifies a network in logs, as in the engine's messages: {@code tap0}, {@code netns fc1}. */
     static String networkId(FirecrackerNetwork network) {
         return network.networkType() instanceof Namespaced ns ? "netns " + ns.netnsName() : network.tapName();
@@ -156,6 +224,7 @@ public final class FcnetdServer implements AutoCloseable {
         final long id;
         private final SocketChannel channel;
         private final LineReader reader;
+        private Peer peer;
         /** Guarded by this: a request is being carried out; shutdown waits for it. */
         private boolean busy;
         private boolean stopping;
@@ -171,7 +240,7 @@ public final class FcnetdServer implements AutoCloseable {
         public void run() {
             log.log(Level.DEBUG, "#" + id + " connected");
             try (channel) {
-                if (authenticate()) serveRequests();
+                if (identify() && authenticate()) serveRequests();
             } catch (AsynchronousCloseException e) {
                 if (timedOut) log.log(Level.INFO, "#" + id + " closed: idle for " + describe(idleTimeout));
             } catch (IOException e) {
@@ -183,6 +252,19 @@ public final class FcnetdServer implements AutoCloseable {
                 }
                 log.log(Level.DEBUG, "#" + id + " ended");
             }
+        }
+
+        /** True when the kernel told who the client is; else it is told why not. */
+        private boolean identify() throws IOException {
+            try {
+                peer = Peer.of(channel);
+            } catch (IOException e) {
+                log.log(Level.WARNING, "#" + id + " refused: " + e.getMessage());
+                reply("refused: " + oneLine(e.getMessage()));
+                return false;
+            }
+            log.log(Level.DEBUG, "#" + id + " peer uid " + peer.uid() + ", gid " + peer.gid());
+            return true;
         }
 
         /** True when the connection may send requests. */
@@ -205,20 +287,27 @@ public final class FcnetdServer implements AutoCloseable {
 
         private void serveRequests() throws IOException {
             while (true) {
-                byte[] line;
+                // The next line, and those that arrived with it.
+                List<byte[]> lines = new ArrayList<>();
+                boolean tooLong = false;
                 try {
-                    line = readLine();
+                    byte[] line = readLine();
+                    if (line == null) return;
+                    lines.add(line);
+                    while (lines.size() < MAX_BATCH && reader.hasBufferedLine()) lines.add(reader.readLine());
                 } catch (LineTooLongException e) {
-                    log.log(Level.WARNING, "#" + id + " refused: request line longer than " + MAX_LINE + " bytes");
-                    reply("invalid request: line longer than " + MAX_LINE + " bytes; closing the connection");
-                    return;
+                    tooLong = true; // answered after the lines before it
                 }
-                if (line == null) return;
                 synchronized (this) {
                     if (stopping) return;
                     busy = true;
                 }
-                reply(handle(line));
+                if (!lines.isEmpty()) reply(handle(lines));
+                if (tooLong) {
+                    log.log(Level.WARNING, "#" + id + " refused: request line longer than " + MAX_LINE + " bytes");
+                    reply("invalid request: line longer than " + MAX_LINE + " bytes; closing the connection");
+                    return;
+                }
                 synchronized (this) {
                     busy = false;
                     if (stopping) return;
@@ -226,21 +315,47 @@ public final class FcnetdServer implements AutoCloseable {
             }
         }
 
-        /** Runs one request line; returns the answer. */
-        private String handle(byte[] line) {
-            FcnetdRequest request;
-            try {
-                request = FcnetdRequest.fromJson(LineReader.decode(line));
-            } catch (CharacterCodingException e) {
-                log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
-                return "invalid request: not valid UTF-8";
-            } catch (InvalidNetworkException e) {
-                log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
-                return "invalid request: " + oneLine(e.getMessage());
+        /** Runs request lines; returns their answers, in order, one line each. */
+        private String handle(List<byte[]> lines) {
+            FcnetdRequest[] requests = new FcnetdRequest[lines.size()];
+            String[] answers = new String[lines.size()];
+            for (int i = 0; i < lines.size(); i++) {
+                try {
+                    requests[i] = FcnetdRequest.fromJson(LineReader.decode(lines.get(i)));
+                } catch (CharacterCodingException e) {
+                    log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
+                    answers[i] = "invalid request: not valid UTF-8";
+                } catch (InvalidNetworkException e) {
+                    log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
+                    answers[i] = "invalid request: " + oneLine(e.getMessage());
+                }
             }
-            String what = "#" + id + " " + request.operation() + " " + networkId(request.network());
+            int start = 0;
+            while (start < requests.length) {
+                int end = runEnd(requests, start);
+                if (end - start == 1) {
+                    if (requests[start] != null) answers[start] = handle(requests[start]);
+                } else {
+                    // One virtual thread each: the engine batches what arrives together.
+                    List<Thread> threads = new ArrayList<>();
+                    for (int i = start; i < end; i++) {
+                        int k = i;
+                        if (requests[k] != null) threads.add(Thread.ofVirtual().start(() -> answers[k] = handle(requests[k])));
+                    }
+                    for (Thread t : threads) joinUninterruptibly(t);
+                }
+                start = end;
+            }
+            return String.join("\n", answers);
+        }
+
+        /** Runs one request; returns the answer. */
+        private String handle(FcnetdRequest request) {
+            // Whose request it was, where it matters: networks belong to the uid that added them.
+            String what = "#" + id + " " + request.operation() + " " + networkId(request.network())
+                    + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
             try {
-                List<String> warnings = service.run(request);
+                List<String> warnings = service.run(peer, request);
                 if (warnings.isEmpty()) {
                     log.log(Level.INFO, what + ": OK");
                 } else {
@@ -254,6 +369,50 @@ public final class FcnetdServer implements AutoCloseable {
                 log.log(Level.ERROR, what + ": internal error", e);
                 return oneLine("internal error: " + e);
             }
+        }
+
+        /**
+         * The end of the run of requests from {@code start} that may run at once: one operation,
+         * networks that share nothing the engine could see both of (invalid lines go along).
+         */
+        private static int runEnd(FcnetdRequest[] requests, int start) {
+            Set<String> claimed = new HashSet<>();
+            FirecrackerNetworkOperation operation = null;
+            int i = start;
+            for (; i < requests.length; i++) {
+                FcnetdRequest r = requests[i];
+                if (r == null) continue;
+                if (operation != null && r.operation() != operation) break;
+                operation = r.operation();
+                List<String> claims = claims(r.network());
+                if (claims.stream().anyMatch(claimed::contains)) break;
+                claimed.addAll(claims);
+            }
+            return Math.max(i, start + 1);
+        }
+
+        /** The names and addresses of the host that a network's objects take. */
+        private static List<String> claims(FirecrackerNetwork network) {
+            if (network.networkType() instanceof Namespaced ns) {
+                List<String> claims = new ArrayList<>(List.of("netns " + ns.netnsName(), "link " + ns.veth1Name(),
+                        "ip " + ns.veth1Ip().address(), "ip " + ns.veth2Ip().address()));
+                ns.forwardedGuestIp().ifPresent(ip -> claims.add("ip " + ip));
+                return claims;
+            }
+            return List.of("link " + network.tapName(), "ip " + network.tapIp().address(), "ip " + network.guestIp().address());
+        }
+
+        private static void joinUninterruptibly(Thread t) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
 
         private byte[] readLine() throws IOException {

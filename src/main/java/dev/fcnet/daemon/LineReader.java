@@ -77,6 +77,14 @@ public final class LineReader {
         }
     }
 
+    /** True when a whole line has been read from the channel already, so {@link #readLine()} will not block. */
+    public boolean hasBufferedLine() {
+        for (int i = chunk.position(); i < chunk.limit(); i++) {
+            if (chunk.get(i) == '\n') return true;
+        }
+        return false;
+    }
+
     /**
      * The next line decoded as UTF-8, or null at the end of the stream.
      *

@@ -4,13 +4,17 @@ import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ForeignObjects;
+import dev.fcnet.engine.ForwardingPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serial;
+import java.lang.management.ManagementFactory;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.AccessDeniedException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,6 +34,8 @@ public final class Main {
     static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
     private static final String JUL_FORMAT = "java.util.logging.SimpleFormatter.format";
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** The most connections served at once by default, unless a quarter of the fd limit is fewer. */
+    static final int MAX_CONNECTIONS = 256;
 
     /** A command line that cannot be run; the message is one line for stderr. */
     static final class UsageException extends Exception {
@@ -45,7 +51,7 @@ public final class Main {
     sealed interface Command {}
 
     record Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
-            Duration idleTimeout, Level logLevel) implements Command {}
+            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding) implements Command {}
 
     record Help() implements Command {}
 
@@ -75,27 +81,34 @@ public final class Main {
         // well, unless the user chose a format. Read when its first record is formatted.
         if (System.getProperty(JUL_FORMAT) == null) System.setProperty(JUL_FORMAT, LOG_FORMAT);
         Logger log = new ConsoleLogger("dev.fcnet.daemon", s.logLevel(), err);
-        FcnetEngine engine;
-        try {
-            engine = FcnetEngine.open(EngineOptions.defaults()
-                    .withForeignObjects(s.allowForeign() ? ForeignObjects.ALLOW : ForeignObjects.REFUSE));
-        } catch (FcnetException e) {
-            err.println("fcnetd: " + e.getMessage());
-            return 1;
-        }
+        // The socket first: a second daemon on the path fails here without touching the kernel.
         SocketFile socket;
         try {
             socket = SocketFile.bind(s.socket(), s.uid(), s.gid());
         } catch (IOException e) {
             err.println("fcnetd: cannot listen on " + s.socket() + ": " + describe(e));
-            engine.close();
             return 1;
         }
-        FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), s.password(), s.idleTimeout(), log);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.log(Level.INFO, "shutting down: removing " + socket.path() + ", letting running requests finish");
+        FcnetEngine engine;
+        try {
+            engine = FcnetEngine.open(EngineOptions.defaults()
+                    .withForeignObjects(s.allowForeign() ? ForeignObjects.ALLOW : ForeignObjects.REFUSE)
+                    .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN));
+        } catch (FcnetException e) {
+            err.println("fcnetd: " + e.getMessage());
             try {
-                socket.close();
+                socket.unbind();
+            } catch (IOException x) {
+                err.println("fcnetd: " + describe(x));
+            }
+            return 1;
+        }
+        FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), s.password(), s.idleTimeout(),
+                s.maxConnections(), log);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                log.log(Level.INFO, "shutting down: " + (socket.unbind() ? "removed " + socket.path()
+                        : socket.path() + " is no longer this daemon's socket; left it") + "; letting running requests finish");
                 server.close();
             } catch (IOException e) {
                 log.log(Level.WARNING, "shutdown: " + e.getMessage());
@@ -105,7 +118,9 @@ public final class Main {
         }, "fcnetd-shutdown"));
         log.log(Level.INFO, "listening on " + socket.path() + " (mode " + (s.gid().isPresent() ? "0660" : "0600")
                 + owner(s) + (s.password().isPresent() ? ", password required" : "")
-                + (s.allowForeign() ? ", may delete links and namespaces fcnet did not create" : "") + ")");
+                + (s.allowForeign() ? ", may delete links and namespaces fcnet did not create" : "")
+                + (s.enableForwarding() ? ", enables forwarding" : "") + ", at most " + s.maxConnections()
+                + " connections)");
         try {
             server.serve();
         } catch (IOException e) {
@@ -136,7 +151,10 @@ public final class Main {
         OptionalInt uid = OptionalInt.empty();
         OptionalInt gid = OptionalInt.empty();
         Optional<String> password = Optional.empty();
+        String passwordFile = null;
         boolean allowForeign = false;
+        boolean enableForwarding = false;
+        int maxConnections = 0;
         Duration idleTimeout = null;
         Level logLevel = null;
         boolean threads = false;
@@ -150,6 +168,11 @@ public final class Main {
                 allowForeign = true;
                 continue;
             }
+            if (arg.equals("--enable-forwarding")) {
+                if (enableForwarding) throw new UsageException("--enable-forwarding is given twice");
+                enableForwarding = true;
+                continue;
+            }
             if (!arg.startsWith("-") || arg.equals("-")) {
                 if (socket != null) throw new UsageException("unexpected argument " + arg + ": the socket is " + socket);
                 socket = arg;
@@ -161,6 +184,8 @@ public final class Main {
                 case "-U", "--uid" -> "--uid";
                 case "-G", "--gid" -> "--gid";
                 case "-p", "--password" -> "--password";
+                case "--password-file" -> "--password-file";
+                case "--max-connections" -> "--max-connections";
                 case "-t", "--threads" -> "--threads";
                 case "-L", "--log-level" -> "--log-level";
                 case "--idle-timeout" -> "--idle-timeout";
@@ -178,6 +203,8 @@ public final class Main {
                 case "--uid" -> uid.isPresent();
                 case "--gid" -> gid.isPresent();
                 case "--password" -> password.isPresent();
+                case "--password-file" -> passwordFile != null;
+                case "--max-connections" -> maxConnections != 0;
                 case "--threads" -> threads;
                 case "--log-level" -> logLevel != null;
                 default -> idleTimeout != null;
@@ -186,7 +213,9 @@ public final class Main {
             switch (name) {
                 case "--uid" -> uid = OptionalInt.of((int) number(name, value, 0, 0xFFFF_FFFEL));
                 case "--gid" -> gid = OptionalInt.of((int) number(name, value, 0, 0xFFFF_FFFEL));
-                case "--password" -> password = Optional.of(password(value));
+                case "--password" -> password = Optional.of(password("--password", value));
+                case "--password-file" -> passwordFile = value;
+                case "--max-connections" -> maxConnections = (int) number(name, value, 1, 1_000_000);
                 case "--threads" -> {
                     number(name, value, 1, Integer.MAX_VALUE);
                     threads = true;
@@ -194,6 +223,10 @@ public final class Main {
                 case "--log-level" -> logLevel = logLevel(value);
                 default -> idleTimeout = Duration.ofSeconds(number(name, value, 1, 86_400));
             }
+        }
+        if (passwordFile != null) {
+            if (password.isPresent()) throw new UsageException("--password and --password-file are both given; use one");
+            password = Optional.of(passwordFromFile(passwordFile));
         }
         if (socket == null) throw new UsageException("the socket path is required, as in: fcnetd [OPTIONS] /run/fcnetd.sock");
         Path path;
@@ -203,7 +236,49 @@ public final class Main {
             throw new UsageException("invalid socket path " + socket + ": " + e.getReason());
         }
         return new Serve(path, uid, gid, password, allowForeign,
-                idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout, logLevel == null ? Level.INFO : logLevel);
+                idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout, logLevel == null ? Level.INFO : logLevel,
+                maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding);
+    }
+
+    /** {@link #MAX_CONNECTIONS}, or a quarter of the fd limit if fewer: the engine needs fds too. */
+    static int defaultMaxConnections() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            return (int) Math.max(1, Math.min(MAX_CONNECTIONS, os.getMaxFileDescriptorCount() / 4));
+        }
+        return MAX_CONNECTIONS;
+    }
+
+    /**
+     * The first line of the file (its line break dropped), which must not be readable by every user:
+     * unlike --password, it does not show in /proc/PID/cmdline.
+     */
+    private static String passwordFromFile(String file) throws UsageException {
+        String flag = "--password-file";
+        Path path;
+        byte[] bytes;
+        try {
+            path = Path.of(file);
+            int mode = (Integer) Files.getAttribute(path, "unix:mode");
+            if ((mode & 0004) != 0) {
+                throw new UsageException(flag + ": " + file + " is readable by every user (mode "
+                        + String.format("%04o", mode & 07777) + "); make it private, e.g. chmod 600 " + file);
+            }
+            bytes = Files.readAllBytes(path);
+        } catch (InvalidPathException e) {
+            throw new UsageException(flag + ": invalid path " + file + ": " + e.getReason());
+        } catch (IOException e) {
+            throw new UsageException(flag + ": cannot read " + file + ": " + describe(e));
+        }
+        String text;
+        try {
+            text = LineReader.decode(bytes);
+        } catch (CharacterCodingException e) {
+            throw new UsageException(flag + ": " + file + " is not UTF-8 text");
+        }
+        int end = text.indexOf('\n');
+        String line = end < 0 ? text : text.substring(0, end);
+        if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
+        return password(flag, line);
     }
 
     /** A decimal number in [min, max]; a uid or gid goes up to 4294967294 ((uid_t) -1 tells chown "unchanged"). */
@@ -216,11 +291,11 @@ public final class Main {
         return n;
     }
 
-    private static String password(String value) throws UsageException {
+    private static String password(String flag, String value) throws UsageException {
         // The first line a client sends is compared with it, so it cannot hold a line break or be empty.
-        if (value.isEmpty()) throw new UsageException("--password: the password is empty");
+        if (value.isEmpty()) throw new UsageException(flag + ": the password is empty");
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-            throw new UsageException("--password: the password contains a line break; it must be a single line");
+            throw new UsageException(flag + ": the password contains a line break; it must be a single line");
         }
         return value;
     }
@@ -247,14 +322,25 @@ public final class Main {
             Protocol: if a password is set, a client's first line must equal it (else the connection is
             closed); then each line is one JSON request {"operation":"Add"|"Check"|"Delete","network":{...}}
             answered by one line: OK, or the reason it failed. Check answers OK only for a complete network.
+            Requests may be pipelined; answers come in request order. An Add may carry
+            "tap_owner":{"uid":U,"gid":G}: who may open the tap (root only; a client that is not root
+            always gets a tap owned by its own uid and gid). A client that is not root may check and
+            delete only the networks its uid added.
 
             Options:
               -U, --uid <UID>            The user to own the socket (mode 0600), for non-root clients
               -G, --gid <GID>            The group to own the socket; makes it mode 0660 for the group's members
-              -p, --password <PASSWORD>  A single-line password every connection must send first
+              -p, --password <PASSWORD>  A single-line password every connection must send first. Every user
+                                         can read it in /proc/PID/cmdline: prefer --password-file
+                  --password-file <FILE> Read the password from the first line of FILE, which must not be
+                                         readable by every user
                   --allow-foreign        Let Delete remove links and namespaces that fcnet for the JVM did not
                                          create (e.g. networks made by Rust fcnet); without it a client cannot
                                          delete, say, eth0 by naming it as a tap
+                  --enable-forwarding    Let Add turn on the IP forwarding a network needs on the host
+                                         (without it, Add and Check only warn in the log when it is off)
+                  --max-connections <N>  Serve at most N connections at once; others get one error line
+                                         [default: 256, or a quarter of the open-file limit if fewer]
                   --idle-timeout <SECS>  Disconnect a client that sends no complete line for this long
                                          [default: 300]
               -L, --log-level <LEVEL>    trace, debug, info, warn or error [default: info]; logs go to stderr
@@ -265,6 +351,8 @@ public final class Main {
 
             The socket is never accessible to others: it is created mode 0600 (0660 with --gid) in a private
             directory and renamed into place, replacing a stale socket file; SIGTERM or SIGINT removes it and
-            lets running requests finish.
+            lets running requests finish. Its directory, and those above it, must be writable only by root
+            and the --uid/--gid (so not /tmp itself). One daemon per socket: each holds the lock
+            <SOCKET_PATH>.lock while it runs.
             """;
 }

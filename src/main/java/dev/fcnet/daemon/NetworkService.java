@@ -10,11 +10,12 @@ import java.util.List;
 @FunctionalInterface
 public interface NetworkService {
     /**
-     * Carries out the request. Returning normally means success: the client is answered {@code OK}.
+     * Carries out the request for {@code peer}. Returning normally means success: the client is
+     * answered {@code OK}.
      *
      * @return warnings for the log (the protocol has no place for them), e.g. that host forwarding
      *     is off; empty when none
      * @throws OperationFailedException with the reason sent to the client
      */
-    List<String> run(FcnetdRequest request) throws OperationFailedException;
+    List<String> run(Peer peer, FcnetdRequest request) throws OperationFailedException;
 }

@@ -1,6 +1,9 @@
 package dev.fcnet.sys;
 
-/** open(2) flags (linux/fcntl.h), kept apart from glibc's fcntl.h, whose definitions clash with it. */
+/**
+ * open(2) and flock(2) flags (linux/fcntl.h), kept apart from glibc's fcntl.h, whose definitions
+ * clash with it.
+ */
 @UapiHeaders("linux/fcntl.h")
 public final class OpenFlags {
     private OpenFlags() {}
@@ -12,4 +15,7 @@ public final class OpenFlags {
     public static final int O_EXCL = 0200;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
 }

@@ -46,6 +46,9 @@ public final class Syscalls {
     private static final MethodHandle MOUNT;
     private static final MethodHandle UMOUNT2;
     private static final MethodHandle GETTID;
+    private static final MethodHandle FLOCK;
+    private static final MethodHandle WRITE;
+    private static final MethodHandle FTRUNCATE;
 
     static {
         try {
@@ -73,6 +76,9 @@ public final class Syscalls {
             MOUNT = handle("mount",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
             UMOUNT2 = handle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+            FLOCK = handle("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+            WRITE = handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+            FTRUNCATE = handle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
             // gettid cannot fail, so it captures no errno.
             GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
         } catch (IllegalCallerException e) {
@@ -232,6 +238,31 @@ public final class Syscalls {
     public static void umount2(SegmentAllocator arena, String target, int flags) {
         MemorySegment tgt = arena.allocateFrom(target);
         call(arena, "umount2 " + target, cs -> (int) UMOUNT2.invokeExact(cs, tgt, flags));
+    }
+
+    /**
+     * flock(2). Returns false when {@code operation} has LOCK_NB and another open file description
+     * holds a conflicting lock (EWOULDBLOCK); retried on EINTR.
+     */
+    public static boolean flock(SegmentAllocator arena, int fd, int operation) {
+        long r = invoke(arena, true, cs -> (int) FLOCK.invokeExact(cs, fd, operation));
+        if (r == -Errno.EAGAIN && (operation & OpenFlags.LOCK_NB) != 0) return false;
+        if (r < 0) throw new SysException("flock", (int) -r);
+        return true;
+    }
+
+    /** write(2) of all of {@code data} (a native segment), in as many calls as it takes; retried on EINTR. */
+    public static void write(SegmentAllocator arena, int fd, MemorySegment data) {
+        long done = 0;
+        while (done < data.byteSize()) {
+            MemorySegment rest = data.asSlice(done);
+            done += call(arena, "write", cs -> (long) WRITE.invokeExact(cs, fd, rest, rest.byteSize()));
+        }
+    }
+
+    /** ftruncate(2). */
+    public static void ftruncate(SegmentAllocator arena, int fd, long length) {
+        call(arena, "ftruncate", cs -> (int) FTRUNCATE.invokeExact(cs, fd, length));
     }
 
     /** gettid(2): the kernel's id of the calling (platform) thread. */

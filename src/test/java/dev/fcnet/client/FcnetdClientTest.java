@@ -34,7 +34,7 @@ class FcnetdClientTest {
 
     /** Fails every request on tap "bad" with a fixed reason; records the rest. */
     private final List<FcnetdRequest> seen = new CopyOnWriteArrayList<>();
-    private final NetworkService service = r -> {
+    private final NetworkService service = (peer, r) -> {
         if (r.network().tapName().equals("bad")) throw new OperationFailedException("Add bad: tap bad is unwell");
         seen.add(r);
         return List.of();
@@ -44,7 +44,7 @@ class FcnetdClientTest {
     private <T> T withDaemon(Optional<String> password, IoFunction<Path, T> body) throws Exception {
         try (SocketFile socket = SocketFile.bind(dir.resolve("d.sock"), OptionalInt.empty(), OptionalInt.empty());
              FcnetdServer server = new FcnetdServer(socket.channel(), service, password, Duration.ofMinutes(1),
-                     System.getLogger("test"))) {
+                     16, System.getLogger("test"))) {
             Thread acceptor = Thread.ofPlatform().start(() -> {
                 try {
                     server.serve();
@@ -73,12 +73,14 @@ class FcnetdClientTest {
                 c.run(NET, FirecrackerNetworkOperation.Add);
                 c.run(NET, FirecrackerNetworkOperation.Check);
                 c.run(NET, FirecrackerNetworkOperation.Delete);
+                c.run(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8))));
             }
             return null;
         });
         assertEquals(List.of(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET),
                 new FcnetdRequest(FirecrackerNetworkOperation.Check, NET),
-                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET)), seen);
+                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET),
+                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8)))), seen);
     }
 
     @Test

@@ -39,17 +39,8 @@ class DaemonProcessTest {
     @TempDir
     Path dir;
 
-    /** Where the module dev.fcnet was compiled to (target/classes, which holds module-info.class). */
-    private static Path moduleDir() {
-        try {
-            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (java.net.URISyntaxException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private static String java() {
-        return ProcessHandle.current().info().command().orElseThrow();
+        return DaemonJvm.java();
     }
 
     @Test
@@ -60,9 +51,8 @@ class DaemonProcessTest {
         List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString(), "-e",
                 "trace=mkdir,mkdirat,bind,chmod,fchmodat,chown,fchownat,lchown,rename,renameat,renameat2,"
                         + "unlink,unlinkat,rmdir"));
-        command.addAll(List.of(Nsenter.command(host.path(), java(), "--enable-native-access=dev.fcnet", "-p",
-                moduleDir().toString(), "-m", "dev.fcnet/dev.fcnet.daemon.Main", "--uid", "1234", "--gid", "5678",
-                "--password", "pw", socket.toString())));
+        command.addAll(DaemonJvm.command(host.path(), "--uid", "1234", "--gid", "5678", "--password", "pw",
+                socket.toString()));
         Process daemon = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(stderr.toFile()).start();
         try {
             for (int i = 0; i < 600 && !Files.exists(socket, LinkOption.NOFOLLOW_LINKS); i++) {
@@ -117,16 +107,60 @@ class DaemonProcessTest {
                 "chown(\"D/T/s\", -1, 5678) = 0",
                 "rename(\"D/T/s\", \"D/fcnetd.sock\") = 0",
                 "rmdir(\"D/T\") = 0",
-                "unlink(\"D/fcnetd.sock\") = 0"), normalise(calls), String.join("\n", calls));
+                "unlink(\"D/fcnetd.sock\") = 0",
+                "unlink(\"D/fcnetd.sock.lock\") = 0"), normalise(calls), String.join("\n", calls));
 
         List<String> log = Files.readAllLines(stderr, StandardCharsets.UTF_8);
         String when = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} ";
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "INFO dev.fcnet.daemon: listening on " + Pattern.quote(
-                socket.toString()) + " \\(mode 0660, uid 1234, gid 5678, password required\\)")), String.join("\n", log));
+                socket.toString()) + " \\(mode 0660, uid 1234, gid 5678, password required, at most \\d+ connections\\)")),
+                String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.matches(when + "INFO dev.fcnet.daemon: shutting down: removed "
+                + Pattern.quote(socket.toString()) + "; letting running requests finish")), String.join("\n", log));
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #1 Check tap7: failed: Check tap7: .*")),
                 String.join("\n", log));
         assertTrue(log.stream().anyMatch(l -> l.matches(when + "WARNING dev.fcnet.daemon: #2 rejected: wrong password")),
                 String.join("\n", log));
+    }
+
+    /**
+     * Two daemons started at once on one path: exactly one listens, the other exits 1 saying that
+     * another fcnetd serves it. Without the lock, both passed the "is the path free" check now and
+     * then and both listened (one in three trials).
+     */
+    @Test
+    void twoDaemonsStartedTogetherOnlyOneListens(ScratchNetns host) throws Exception {
+        Path socket = dir.resolve("fcnetd.sock");
+        for (int trial = 0; trial < 10; trial++) {
+            Path[] logs = {dir.resolve("a" + trial + ".txt"), dir.resolve("b" + trial + ".txt")};
+            Process[] daemons = {DaemonJvm.start(host.path(), logs[0], DaemonJvm.FAST_START, socket.toString()),
+                DaemonJvm.start(host.path(), logs[1], DaemonJvm.FAST_START, socket.toString())};
+            try {
+                // The loser exits by itself; the winner listens until it is told to stop.
+                int loser = -1;
+                for (int i = 0; i < 600 && loser < 0; i++) {
+                    if (!daemons[0].isAlive()) loser = 0;
+                    else if (!daemons[1].isAlive()) loser = 1;
+                    else Thread.sleep(50);
+                }
+                int trialNo = trial;
+                assertTrue(loser >= 0, () -> "trial " + trialNo + ": both still running: " + read(logs[0]) + read(logs[1]));
+                int winner = 1 - loser;
+                DaemonJvm.awaitListening(daemons[winner], logs[winner]);
+                assertEquals(1, daemons[loser].waitFor(), read(logs[loser]));
+                String error = read(logs[loser]).strip();
+                assertTrue(error.matches("fcnetd: cannot listen on " + Pattern.quote(socket.toString()) + ": "
+                        + Pattern.quote(socket.toString()) + ": another fcnetd \\(pid " + daemons[winner].pid()
+                        + "\\) is serving this socket: it holds the lock " + Pattern.quote(socket + ".lock")), error);
+                assertTrue(daemons[winner].isAlive(), read(logs[winner]));
+                daemons[winner].destroy();
+                assertEquals(143, daemons[winner].waitFor(), read(logs[winner]));
+                assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "socket removed at shutdown");
+                assertFalse(Files.exists(Path.of(socket + ".lock"), LinkOption.NOFOLLOW_LINKS), "lock file removed");
+            } finally {
+                for (Process p : daemons) p.destroyForcibly();
+            }
+        }
     }
 
     /** The C library may call the *at variants; the tests cares about the order of effects. */

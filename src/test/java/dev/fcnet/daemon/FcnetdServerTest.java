@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,10 +51,12 @@ class FcnetdServerTest {
      */
     static final class FakeService implements NetworkService {
         final List<FcnetdRequest> requests = new CopyOnWriteArrayList<>();
+        final List<Peer> peers = new CopyOnWriteArrayList<>();
 
         @Override
-        public List<String> run(FcnetdRequest request) throws OperationFailedException {
+        public List<String> run(Peer peer, FcnetdRequest request) throws OperationFailedException {
             requests.add(request);
+            peers.add(peer);
             return switch (request.network().tapName()) {
                 case "fail0" -> throw new OperationFailedException("Add fail0: step \"create tap\" (fail0) failed:\n"
                         + "TUNSETIFF fail0: Device or resource busy (EBUSY)");
@@ -223,7 +226,7 @@ class FcnetdServerTest {
     void clientsAreServedInParallel() throws Exception {
         int n = 16;
         CyclicBarrier together = new CyclicBarrier(n);
-        NetworkService service = r -> {
+        NetworkService service = (peer, r) -> {
             try {
                 together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
             } catch (Exception e) {
@@ -276,7 +279,7 @@ class FcnetdServerTest {
     void shutdownLetsRunningRequestsFinishAndClosesIdleConnections() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        NetworkService service = r -> {
+        NetworkService service = (peer, r) -> {
             if (r.network().tapName().equals("slow")) {
                 started.countDown();
                 try {
@@ -324,6 +327,251 @@ class FcnetdServerTest {
     }
 
     /** The per-request line is logged after the answer is written; wait for it. */
+    /** Requests sent in one write before any answer is read come back answered in request order. */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        FakeService service = new FakeService();
+        List<String> expected = new ArrayList<>();
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            // Every fifth fails, so the answers tell the requests apart.
+            String tap = i % 5 == 4 ? "fail0" : "tap" + i;
+            FirecrackerNetworkOperation op = i % 2 == 0 ? FirecrackerNetworkOperation.Add : FirecrackerNetworkOperation.Check;
+            burst.append(request(op, SIMPLE.toBuilder().tapName(tap).build())).append('\n');
+            expected.add(tap.equals("fail0") ? "Add fail0: step \"create tap\" (fail0) failed: TUNSETIFF fail0: Device or"
+                    + " resource busy (EBUSY)" : "OK");
+        }
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            c.send(burst.toString().getBytes(StandardCharsets.UTF_8));
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 50; i++) answers.add(c.readLine());
+            assertEquals(expected, answers);
+            assertEquals(50, service.requests.size());
+            for (int i = 0; i < 50; i++) {
+                String tap = service.requests.get(i).network().tapName();
+                assertEquals(i % 5 == 4 ? "fail0" : "tap" + i, tap, "carried out in request order");
+            }
+        }
+    }
+
+    /** Pipelined Adds of distinct networks that arrive together run at once (the engine batches them). */
+    @Test
+    void pipelinedIndependentRequestsRunTogether() throws Exception {
+        int n = 8;
+        CyclicBarrier together = new CyclicBarrier(n);
+        NetworkService service = (peer, r) -> {
+            try {
+                together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
+            } catch (Exception e) {
+                throw new OperationFailedException("not together: " + e);
+            }
+            return List.of();
+        };
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            burst.append(request(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("tap" + i)
+                    .tapIp(dev.fcnet.IpInet.parse("10.0." + i + ".1/24")).guestIp(dev.fcnet.IpInet.parse("10.0." + i + ".2/24"))
+                    .build())).append('\n');
+        }
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            c.send(burst.toString().getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < n; i++) assertEquals("OK", c.readLine());
+        }
+    }
+
+    /** Requests on the same network, or of another operation, wait for the ones before them. */
+    @Test
+    void pipelinedDependentRequestsRunInOrder() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        NetworkService service = (peer, r) -> {
+            String what = r.operation() + " " + r.network().tapName();
+            events.add("start " + what);
+            try {
+                Thread.sleep(20); // room for a request that should wait to start meanwhile
+            } catch (InterruptedException e) {
+                throw new OperationFailedException("interrupted");
+            }
+            events.add("end " + what);
+            return List.of();
+        };
+        FirecrackerNetwork b = SIMPLE.toBuilder().tapName("tapb").tapIp(dev.fcnet.IpInet.parse("10.9.0.1/24"))
+                .guestIp(dev.fcnet.IpInet.parse("10.9.0.2/24")).build();
+        FirecrackerNetwork sameGuest = SIMPLE.toBuilder().tapName("tapc").tapIp(dev.fcnet.IpInet.parse("172.16.0.5/24")).build();
+        String[] lines = {request(FirecrackerNetworkOperation.Add, SIMPLE), request(FirecrackerNetworkOperation.Delete, SIMPLE),
+            request(FirecrackerNetworkOperation.Add, SIMPLE), request(FirecrackerNetworkOperation.Add, sameGuest),
+            request(FirecrackerNetworkOperation.Add, b)};
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            c.send((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < lines.length; i++) assertEquals("OK", c.readLine());
+        }
+        // tap7 three times in turn; tapc has tap7's guest address, so it waits too; tapb goes with it.
+        assertEquals(List.of("start Add tap7", "end Add tap7", "start Delete tap7", "end Delete tap7", "start Add tap7",
+                "end Add tap7"), events.subList(0, 6));
+        assertEquals(java.util.Set.of("start Add tapc", "start Add tapb", "end Add tapc", "end Add tapb"),
+                java.util.Set.copyOf(events.subList(6, 10)));
+        assertTrue(events.indexOf("start Add tapb") < events.indexOf("end Add tapc"), "tapb and tapc together: " + events);
+    }
+
+    /** The service learns who connected from the kernel: here the test JVM's own uid and gid. */
+    @Test
+    void requestsRunForThePeerTheKernelNames() throws Exception {
+        FakeService service = new FakeService();
+        Path probe = dir.resolve("probe");
+        java.nio.file.Files.createFile(probe); // a new file has our effective uid and gid
+        Peer self = new Peer((Integer) java.nio.file.Files.getAttribute(probe, "unix:uid"),
+                (Integer) java.nio.file.Files.getAttribute(probe, "unix:gid"));
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            assertEquals("OK", c.request(request(FirecrackerNetworkOperation.Check, SIMPLE)));
+            assertEquals(List.of(self), service.peers);
+        }
+    }
+
+    @Test
+    void tapOwnerIsParsedForAddAndCheckAndRefusedForDelete() throws Exception {
+        FakeService service = new FakeService();
+        String add = request(FirecrackerNetworkOperation.Add, SIMPLE);
+        try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
+            String withOwner = add.substring(0, add.length() - 1) + ",\"tap_owner\":{\"uid\":1234,\"gid\":5678}}";
+            assertEquals("OK", c.request(withOwner));
+            assertEquals(Optional.of(FcnetdRequest.TapOwner.of(1234, 5678)), service.requests.get(0).tapOwner());
+            assertEquals(withOwner, service.requests.get(0).toJson(), "written back as read");
+            String check = request(FirecrackerNetworkOperation.Check, SIMPLE);
+            assertEquals("OK", c.request(check.substring(0, check.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
+            assertEquals(Optional.of(new FcnetdRequest.TapOwner(OptionalInt.of(1), OptionalInt.empty())),
+                    service.requests.get(1).tapOwner());
+            String delete = request(FirecrackerNetworkOperation.Delete, SIMPLE);
+            assertEquals("invalid request: field \"tap_owner\" is only for Add and Check, not Delete",
+                    c.request(delete.substring(0, delete.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
+            String[][] bad = {
+                {"{}", "field \"tap_owner\" needs \"uid\", \"gid\" or both"},
+                {"{\"uid\":\"root\"}", "field \"tap_owner.uid\" must be a number, found a string"},
+                {"{\"gid\":-1}", "field \"tap_owner.gid\": -1 is negative"},
+                {"{\"uid\":1.5}", "field \"tap_owner.uid\": 1.5 is not an integer"},
+                {"{\"uid\":4294967295}", "field \"tap_owner.uid\": 4294967295 is out of range for an int"
+                        + " (-2147483648..2147483647)"},
+                {"7", "field \"tap_owner\" must be an object, found a number"}};
+            for (String[] b : bad) {
+                assertEquals("invalid request: " + b[1], c.request(add.substring(0, add.length() - 1) + ",\"tap_owner\":"
+                        + b[0] + "}"), b[0]);
+            }
+            assertEquals(2, service.requests.size(), "none of the bad ones reached the service");
+        }
+    }
+
+    /** Beyond the limit a connection gets one line and is closed; one that ends frees its place. */
+    @Test
+    void connectionsBeyondTheLimitAreRefusedWithALine() throws Exception {
+        FakeService service = new FakeService();
+        try (TestDaemon d = new TestDaemon(dir, service, Optional.empty(), Duration.ofMinutes(1), 2);
+             RawClient a = d.connect(); RawClient b = d.connect()) {
+            assertEquals("OK", a.request(request(FirecrackerNetworkOperation.Check, SIMPLE)));
+            assertEquals("OK", b.request(request(FirecrackerNetworkOperation.Check, SIMPLE)));
+            for (int i = 0; i < 3; i++) {
+                try (RawClient c = d.connect()) {
+                    assertEquals(FcnetdServer.TOO_MANY_CONNECTIONS.formatted(2), c.readLine());
+                    assertNull(c.readLine(), "closed");
+                }
+            }
+            assertEquals(List.of("WARNING refused a connection: 2 are open"),
+                    d.log.visible().stream().filter(l -> l.contains("refused")).toList(), "logged once a second at most");
+            a.close();
+            RawClient c = null;
+            for (int i = 0; i < 100; i++) { // a's connection thread ends a moment after a closes
+                c = d.connect();
+                String answer;
+                try {
+                    answer = c.request(request(FirecrackerNetworkOperation.Check, SIMPLE));
+                } catch (IOException e) {
+                    answer = e.toString(); // refused and closed before the request was written
+                }
+                if ("OK".equals(answer)) break;
+                c.close();
+                c = null;
+                Thread.sleep(20);
+            }
+            assertTrue(c != null, "a place is free again after a connection ended");
+            c.close();
+        }
+    }
+
+    /** A listener whose accept fails as with EMFILE: the failure is logged at most once a second. */
+    @Test
+    void acceptFailuresAreLoggedAtMostOnceASecond() throws Exception {
+        RecordingLogger log = new RecordingLogger();
+        try (FailingListener listener = new FailingListener();
+             FcnetdServer server = new FcnetdServer(listener, new FakeService(), Optional.empty(), Duration.ofMinutes(1),
+                     4, log)) {
+            Thread acceptor = Thread.ofPlatform().start(() -> {
+                try {
+                    server.serve();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(2500);
+            server.close();
+            acceptor.join(5000);
+            List<String> failures = log.lines.stream().filter(l -> l.contains("accept failed")).toList();
+            assertTrue(listener.accepts.get() >= 10, "accept was retried: " + listener.accepts);
+            assertTrue(failures.size() >= 2 && failures.size() <= 3, failures.toString());
+            assertEquals("ERROR accept failed: Too many open files", failures.get(0));
+            assertTrue(failures.get(1).matches("ERROR accept failed: Too many open files \\(and \\d+ more times since the"
+                    + " last such line\\)"), failures.get(1));
+        }
+    }
+
+    /** A listening channel whose every accept fails with EMFILE's message. */
+    private static final class FailingListener extends java.nio.channels.ServerSocketChannel {
+        final java.util.concurrent.atomic.AtomicInteger accepts = new java.util.concurrent.atomic.AtomicInteger();
+
+        FailingListener() {
+            super(java.nio.channels.spi.SelectorProvider.provider());
+        }
+
+        @Override
+        public SocketChannel accept() throws IOException {
+            if (!isOpen()) throw new java.nio.channels.ClosedChannelException();
+            accepts.incrementAndGet();
+            throw new IOException("Too many open files");
+        }
+
+        @Override
+        public java.nio.channels.ServerSocketChannel bind(java.net.SocketAddress local, int backlog) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public <T> java.nio.channels.ServerSocketChannel setOption(java.net.SocketOption<T> name, T value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public <T> T getOption(java.net.SocketOption<T> name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.Set<java.net.SocketOption<?>> supportedOptions() {
+            return java.util.Set.of();
+        }
+
+        @Override
+        public java.net.ServerSocket socket() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.net.SocketAddress getLocalAddress() {
+            return null;
+        }
+
+        @Override
+        protected void implCloseSelectableChannel() {}
+
+        @Override
+        protected void implConfigureBlocking(boolean block) {}
+    }
+
     private static void awaitLogLines(TestDaemon d, int atLeast) throws InterruptedException {
         for (int i = 0; i < 200 && d.log.visible().size() < atLeast; i++) Thread.sleep(10);
     }

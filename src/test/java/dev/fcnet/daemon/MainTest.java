@@ -11,12 +11,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,19 +32,20 @@ class MainTest {
     @Test
     void defaults() throws UsageException {
         assertEquals(new Serve(Path.of("/run/fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty(), Optional.empty(), false,
-                Duration.ofMinutes(5), Level.INFO), parse("/run/fcnetd.sock"));
+                Duration.ofMinutes(5), Level.INFO, Main.defaultMaxConnections(), false), parse("/run/fcnetd.sock"));
     }
 
     @Test
     void everyOption() throws UsageException {
         Serve expected = new Serve(Path.of("s.sock"), OptionalInt.of(1000), OptionalInt.of(-2), Optional.of("a b=c"), true,
-                Duration.ofSeconds(30), Level.WARNING);
+                Duration.ofSeconds(30), Level.WARNING, 7, true);
         assertEquals(expected, parse("--uid", "1000", "--gid", "4294967294", "--password", "a b=c", "--allow-foreign",
-                "--idle-timeout", "30", "--log-level", "warn", "--threads", "4", "s.sock"));
+                "--idle-timeout", "30", "--log-level", "warn", "--threads", "4", "--max-connections", "7",
+                "--enable-forwarding", "s.sock"));
         assertEquals(expected, parse("s.sock", "-U", "1000", "-G", "4294967294", "-p", "a b=c", "-t", "4", "-L", "warn",
-                "--idle-timeout=30", "--allow-foreign"));
+                "--idle-timeout=30", "--allow-foreign", "--enable-forwarding", "--max-connections=7"));
         assertEquals(expected, parse("--uid=1000", "--gid=4294967294", "--password=a b=c", "--threads=4", "--log-level=warn",
-                "--idle-timeout", "30", "--allow-foreign", "s.sock"));
+                "--idle-timeout", "30", "--allow-foreign", "--max-connections", "7", "--enable-forwarding", "s.sock"));
         assertEquals(Level.TRACE, ((Serve) parse("-L", "trace", "x")).logLevel());
         assertEquals(Level.DEBUG, ((Serve) parse("-L", "debug", "x")).logLevel());
         assertEquals(Level.ERROR, ((Serve) parse("-L", "error", "x")).logLevel());
@@ -56,7 +60,8 @@ class MainTest {
         assertInstanceOf(Main.Version.class, parse("-V"));
         assertInstanceOf(Main.Version.class, parse("x", "--version"));
         for (String flag : new String[] {"--uid", "--gid", "--password", "--allow-foreign", "--idle-timeout", "--log-level",
-            "--threads", "--help", "--version", "0600", "0660"}) {
+            "--threads", "--help", "--version", "0600", "0660", "--password-file", "--enable-forwarding", "--max-connections",
+            "/proc/PID/cmdline", "tap_owner", "<SOCKET_PATH>.lock"}) {
             assertTrue(Main.HELP.contains(flag), flag);
         }
     }
@@ -80,7 +85,11 @@ class MainTest {
         "--threads 0 x|--threads: invalid value \"0\"; expected a number from 1 to 2147483647",
         "-L verbose x|--log-level: invalid value \"verbose\"; expected trace, debug, info, warn or error",
         "-L Info x|--log-level: invalid value \"Info\"; expected trace, debug, info, warn or error",
-        "--password= x|--password: the password is empty"})
+        "--password= x|--password: the password is empty",
+        "--max-connections 0 x|--max-connections: invalid value \"0\"; expected a number from 1 to 1000000",
+        "x --enable-forwarding --enable-forwarding|--enable-forwarding is given twice",
+        "--password-file /nonexistent/pw x|--password-file: cannot read /nonexistent/pw: /nonexistent/pw: no such file or directory",
+        "--password a --password-file /nonexistent/pw x|--password and --password-file are both given; use one"})
     void badCommandLines(String args, String message) {
         UsageException e = assertThrows(UsageException.class, () -> parse(args.isEmpty() ? new String[0] : args.split(" ")));
         assertEquals(message, e.getMessage(), Arrays.toString(args.split(" ")));
@@ -92,11 +101,28 @@ class MainTest {
                 assertThrows(UsageException.class, () -> parse("-p", "a\nb", "x")).getMessage());
     }
 
+    /** The file's first line, without its line break; a file every user can read is refused. */
+    @Test
+    void passwordFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pw");
+        Files.writeString(file, "s3cret pass\r\nsecond line\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        assertEquals(Optional.of("s3cret pass"), ((Serve) parse("--password-file", file.toString(), "x")).password());
+        Files.writeString(file, "no newline");
+        assertEquals(Optional.of("no newline"), ((Serve) parse("--password-file=" + file, "x")).password());
+        Files.writeString(file, "\nafter an empty line");
+        assertEquals("--password-file: the password is empty",
+                assertThrows(UsageException.class, () -> parse("--password-file", file.toString(), "x")).getMessage());
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("--password-file: " + file + " is readable by every user (mode 0644); make it private, e.g. chmod 600 "
+                + file, assertThrows(UsageException.class, () -> parse("--password-file", file.toString(), "x")).getMessage());
+    }
+
     @Test
     void aSocketThatCannotBeMadeIsOneLineAndExit1() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Serve s = new Serve(Path.of("/nonexistent/dir/fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty(), Optional.empty(),
-                false, Duration.ofMinutes(5), Level.INFO);
+                false, Duration.ofMinutes(5), Level.INFO, 16, false);
         assertEquals(1, Main.serve(s, new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertEquals("fcnetd: cannot listen on /nonexistent/dir/fcnetd.sock: /nonexistent/dir: no such directory"
                 + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));

@@ -45,7 +45,8 @@ class SocketFileTest {
             assertEquals(path, s.path());
             assertEquals("rw-------", mode(path));
             assertTrue(Tools.run("ls", "-l", path.toString()).startsWith("srw------- "), "a socket, mode 0600");
-            assertEquals(List.of("fcnetd.sock"), entries(), "the private directory it was bound in is gone");
+            assertEquals(List.of("fcnetd.sock", "fcnetd.sock.lock"), entries(), "the private directory it was bound in is gone");
+            assertEquals("rw-------", mode(dir.resolve("fcnetd.sock.lock")));
             try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 assertTrue(c.isConnected());
             }
@@ -65,10 +66,11 @@ class SocketFileTest {
         try (SocketFile s = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty())) {
             assertFalse(oldKey.equals(Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey()));
             // A second daemon on the same path while the first listens: refused, the first's socket kept.
-            FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+            FileAlreadyExistsException e = assertThrows(SocketFile.InUseException.class,
                     () -> SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty()));
-            assertEquals(path + ": another process is listening on this socket", e.getMessage());
-            assertEquals(List.of("fcnetd.sock"), entries());
+            assertEquals(path + ": another fcnetd (pid " + ProcessHandle.current().pid() + ") is serving this socket: "
+                    + "it holds the lock " + path + ".lock", e.getMessage());
+            assertEquals(List.of("fcnetd.sock", "fcnetd.sock.lock"), entries());
             try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 assertTrue(c.isConnected());
             }
@@ -83,17 +85,108 @@ class SocketFileTest {
     }
 
     @Test
+    void aLiveSocketOfAnotherProgramIsNotReplaced() throws IOException {
+        Path path = dir.resolve("fcnetd.sock");
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(path));
+            FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+                    () -> SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty()));
+            assertEquals(path + ": another process is listening on this socket", e.getMessage());
+            assertEquals(List.of("fcnetd.sock"), entries(), "its lock file is gone with the failed attempt");
+        }
+    }
+
+    @Test
     void closeLeavesASocketThatReplacedIt() throws IOException {
         Path path = dir.resolve("fcnetd.sock");
-        SocketFile first = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty());
-        first.channel().close(); // the first daemon hangs; a second one takes the path over
-        try (SocketFile second = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty())) {
-            first.close();
-            assertTrue(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "the second daemon's socket stays");
-            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(second.path()))) {
+        SocketFile daemon = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty());
+        // Another program (not an fcnetd, which would need the lock) renames its own socket over it.
+        Path elsewhere = dir.resolve("other.sock");
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(elsewhere));
+            Files.move(elsewhere, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            assertFalse(daemon.unbind(), "not removed: it is not the daemon's socket");
+            assertFalse(daemon.unbind(), "idempotent");
+            assertEquals(List.of("fcnetd.sock"), entries(), "the other socket stays; the lock file is gone");
+            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 assertTrue(c.isConnected());
             }
         }
+        try (SocketFile again = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty())) {
+            assertTrue(again.unbind(), "its own socket is removed");
+            assertEquals(List.of(), entries());
+        }
+    }
+
+    @Test
+    void aSecondDaemonMayTakeThePathOnceTheFirstIsDone() throws IOException {
+        Path path = dir.resolve("fcnetd.sock");
+        SocketFile first = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty());
+        assertThrows(SocketFile.InUseException.class, () -> SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty()));
+        first.close();
+        try (SocketFile second = SocketFile.bind(path, OptionalInt.empty(), OptionalInt.empty())) {
+            assertEquals(List.of("fcnetd.sock", "fcnetd.sock.lock"), entries());
+        }
+        assertEquals(List.of(), entries());
+    }
+
+    /** Directories whose other writers could swap the socket are refused; sticky ones only above it. */
+    @Test
+    void directoriesOthersCanWriteToAreRefused() throws IOException {
+        Path shared = dir.resolve("shared");
+        Files.createDirectory(shared);
+        for (String mode : new String[] {"0777", "1777"}) {
+            chmod(shared, mode);
+            IOException e = assertThrows(SocketFile.UnsafeDirectoryException.class,
+                    () -> SocketFile.bind(shared.resolve("fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty()));
+            assertTrue(e.getMessage().startsWith("directory " + shared + " is writable by others (mode " + mode + ", owner "),
+                    e.getMessage());
+            assertEquals(List.of(), Tools.run("ls", "-A", shared.toString()).lines().toList(), "nothing made");
+        }
+        // Below a sticky shared directory, in a directory of the daemon's own: as /tmp/fcnetd/.
+        Path own = shared.resolve("own");
+        Files.createDirectory(own);
+        chmod(own, "755");
+        try (SocketFile s = SocketFile.bind(own.resolve("fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty())) {
+            assertTrue(Files.exists(s.path(), LinkOption.NOFOLLOW_LINKS));
+        }
+        // Without the sticky bit others could rename "own" away and put their own in its place.
+        chmod(shared, "777");
+        IOException e = assertThrows(SocketFile.UnsafeDirectoryException.class,
+                () -> SocketFile.bind(own.resolve("fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty()));
+        assertTrue(e.getMessage().startsWith("directory " + shared + " is writable by others (mode 0777"), e.getMessage());
+    }
+
+    /** Other users' directories need root to make: runs where the kernel tests do. */
+    @Test
+    @KernelTest
+    void directoriesOfOtherUsersAndGroupsAreRefusedUnlessTheSocketIsTheirs() throws IOException {
+        Path d = dir.resolve("d");
+        Files.createDirectory(d);
+        Files.setAttribute(d, "unix:uid", 4321);
+        chmod(d, "755");
+        Path socket = d.resolve("fcnetd.sock");
+        IOException e = assertThrows(SocketFile.UnsafeDirectoryException.class,
+                () -> SocketFile.bind(socket, OptionalInt.empty(), OptionalInt.empty()));
+        assertTrue(e.getMessage().startsWith("directory " + d + " is writable by user 4321 (mode 0755, owner 4321, group 0)"),
+                e.getMessage());
+        try (SocketFile s = SocketFile.bind(socket, OptionalInt.of(4321), OptionalInt.empty())) {
+            assertTrue(Files.exists(s.path(), LinkOption.NOFOLLOW_LINKS), "its owner is the socket's --uid");
+        }
+        Files.setAttribute(d, "unix:uid", 0);
+        Files.setAttribute(d, "unix:gid", 5678);
+        chmod(d, "775");
+        e = assertThrows(SocketFile.UnsafeDirectoryException.class,
+                () -> SocketFile.bind(socket, OptionalInt.empty(), OptionalInt.empty()));
+        assertTrue(e.getMessage().startsWith("directory " + d + " is writable by group 5678 (mode 0775"), e.getMessage());
+        try (SocketFile s = SocketFile.bind(socket, OptionalInt.empty(), OptionalInt.of(5678))) {
+            assertTrue(Files.exists(s.path(), LinkOption.NOFOLLOW_LINKS), "its group is the socket's --gid");
+        }
+    }
+
+    /** chmod(1): Files.setPosixFilePermissions cannot set the sticky bit. */
+    private static void chmod(Path p, String octal) {
+        Tools.run("chmod", octal, p.toString());
     }
 
     @Test
@@ -120,7 +213,7 @@ class SocketFileTest {
             assertEquals("rw-rw----", mode(group));
             assertTrue(Tools.run("ls", "-ln", group.toString()).matches("srw-rw---- 1 1234 5678 0 .*\\n"),
                     Tools.run("ls", "-ln", group.toString()));
-            assertEquals(List.of("group.sock", "user.sock"), entries());
+            assertEquals(List.of("group.sock", "group.sock.lock", "user.sock", "user.sock.lock"), entries());
         }
     }
 }

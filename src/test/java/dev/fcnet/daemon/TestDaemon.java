@@ -13,9 +13,10 @@ final class TestDaemon implements AutoCloseable {
     final RecordingLogger log = new RecordingLogger();
     private final Thread acceptor;
 
-    TestDaemon(Path dir, NetworkService service, Optional<String> password, Duration idleTimeout) throws IOException {
+    TestDaemon(Path dir, NetworkService service, Optional<String> password, Duration idleTimeout, int maxConnections)
+            throws IOException {
         socket = SocketFile.bind(dir.resolve("fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty());
-        server = new FcnetdServer(socket.channel(), service, password, idleTimeout, log);
+        server = new FcnetdServer(socket.channel(), service, password, idleTimeout, maxConnections, log);
         acceptor = Thread.ofPlatform().name("test-fcnetd").start(() -> {
             try {
                 server.serve();
@@ -23,6 +24,10 @@ final class TestDaemon implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    TestDaemon(Path dir, NetworkService service, Optional<String> password, Duration idleTimeout) throws IOException {
+        this(dir, service, password, idleTimeout, Main.MAX_CONNECTIONS);
     }
 
     TestDaemon(Path dir, NetworkService service) throws IOException {

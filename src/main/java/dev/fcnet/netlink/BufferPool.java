@@ -47,12 +47,14 @@ final class BufferPool {
      */
     void give(MemorySegment buffer) {
         if (buffer.byteSize() != BUFFER_SIZE) throw new IllegalArgumentException("not a pool buffer: " + buffer);
-        // Reserve a place first, so that concurrent gives never keep more than the capacity.
-        if (idleCount.incrementAndGet() > capacity) {
-            idleCount.decrementAndGet();
-            return;
+        // Reserve a place first, so that concurrent gives never keep more than the capacity (and the
+        // count never shows more, not even for an instant).
+        for (int n = idleCount.get(); n < capacity; n = idleCount.get()) {
+            if (idleCount.compareAndSet(n, n + 1)) {
+                idle.offerFirst(buffer);
+                return;
+            }
         }
-        idle.offerFirst(buffer);
     }
 
     /** Buffers idle in the pool now. */

@@ -14,14 +14,17 @@ import java.util.OptionalInt;
  * One request line of the fcnetd protocol: {@code {"operation":"Add","network":{...}}}, the network
  * in fcnet-types' serde form (see {@link FirecrackerNetwork#fromJson}). Beyond fcnetd, an Add may
  * carry {@code "tap_owner":{"uid":U,"gid":G}}: who may open the tap; a Check may carry it too, to
- * check the network as an Add with that owner makes it.
+ * check the network as an Add with that owner makes it; and any request may carry
+ * {@code "detail":true}, for answers in JSON: a Check's full report, a failure's kind, step, object
+ * and errno (fcnetd's own clients never send it, and get fcnetd's text).
  *
  * @param operation what to do
  * @param network the network to do it to
  * @param tapOwner the requested tap owner; only an Add or a Check has one
+ * @param detail whether the answer is JSON ({@code "detail":true})
  */
 public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network,
-        Optional<TapOwner> tapOwner) {
+        Optional<TapOwner> tapOwner, boolean detail) {
 
     /**
      * The user and group that may open a network's tap, at least one of them.
@@ -69,7 +72,59 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
      * @param network the network to do it to
      */
     public FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network) {
-        this(operation, network, Optional.empty());
+        this(operation, network, Optional.empty(), false);
+    }
+
+    /**
+     * A request with a tap owner and fcnetd's text answers.
+     *
+     * @param operation what to do
+     * @param network the network to do it to
+     * @param tapOwner the requested tap owner; only an Add or a Check has one
+     */
+    public FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNetwork network, Optional<TapOwner> tapOwner) {
+        this(operation, network, tapOwner, false);
+    }
+
+    /**
+     * @param detail whether the answer is JSON
+     * @return this request with {@code "detail"} set as given
+     */
+    public FcnetdRequest withDetail(boolean detail) {
+        return new FcnetdRequest(operation, network, tapOwner, detail);
+    }
+
+    /** The operation name of the daemon's listing, which takes no network: {@code {"operation":"List"}}. */
+    public static final String LIST = "List";
+
+    /**
+     * Whether a request line is the daemon's listing, {@code {"operation":"List"}}, rather than an
+     * operation on a network.
+     *
+     * @param line one line of the protocol
+     * @return true for a List request (whatever else it carries)
+     */
+    public static boolean isList(String line) {
+        return field(line, "operation").filter(v -> v instanceof JsonString js && js.value().equals(LIST)).isPresent();
+    }
+
+    /**
+     * Whether a request line asks for JSON answers, as far as it can be read: how to answer a line
+     * that is not a valid request.
+     *
+     * @param line one line of the protocol
+     * @return true when it is a JSON object with {@code "detail":true}
+     */
+    public static boolean wantsDetail(String line) {
+        return field(line, "detail").filter(v -> v instanceof JsonValue.JsonBoolean b && b.value()).isPresent();
+    }
+
+    private static Optional<JsonValue> field(String line, String name) {
+        try {
+            return NetworkJson.parse(line) instanceof JsonObject o ? Optional.ofNullable(o.get(name)) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -99,7 +154,11 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
             }
             owner = Optional.of(new TapOwner(uid, gid));
         }
-        return new FcnetdRequest(operation, network, owner);
+        JsonValue detail = o.get("detail");
+        if (detail != null && !(detail instanceof JsonValue.JsonBoolean) && !(detail instanceof JsonValue.JsonNull)) {
+            throw new InvalidNetworkException("detail", "field \"detail\" must be true or false, found " + detail.kind());
+        }
+        return new FcnetdRequest(operation, network, owner, detail instanceof JsonValue.JsonBoolean b && b.value());
     }
 
     /** An absent (or null) or non-negative int field of {@code tap_owner}. */
@@ -129,6 +188,7 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
             t.gid().ifPresent(g -> owner.put("gid", new JsonNumber(Integer.toString(g))));
             m.put("tap_owner", new JsonObject(owner));
         });
+        if (detail) m.put("detail", new JsonValue.JsonBoolean(true));
         return NetworkJson.write(new JsonObject(m));
     }
 }

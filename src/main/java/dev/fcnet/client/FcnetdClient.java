@@ -3,6 +3,13 @@ package dev.fcnet.client;
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.engine.FcnetException;
+import dev.fcnet.json.Json;
+import dev.fcnet.json.JsonValue;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.JsonValue.JsonBoolean;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonString;
 import dev.fcnet.daemon.FcnetdServer;
 import dev.fcnet.daemon.LineReader;
 import java.io.EOFException;
@@ -13,6 +20,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -107,13 +116,59 @@ public final class FcnetdClient implements AutoCloseable {
      */
     public synchronized void run(FcnetdRequest request) throws IOException, FcnetdException {
         FirecrackerNetworkOperation operation = request.operation();
-        writeLine(request.toJson());
+        // Asks for JSON answers, whose failures carry their kind; fcnetd ignores the field and answers text.
+        writeLine(request.withDetail(true).toJson());
         String answer = reader.readUtf8Line();
         if (answer == null) {
             throw new EOFException("fcnetd closed the connection without answering " + operation
                     + " (it does so after a wrong password)");
         }
-        if (!answer.equals(OK)) throw new FcnetdException(operation, answer);
+        if (answer.equals(OK)) return;
+        JsonObject o = jsonObject(answer);
+        if (o == null) throw new FcnetdException(operation, FcnetException.Kind.KERNEL, answer);
+        if (o.get("items") instanceof JsonArray items) { // a Check's report
+            if (o.get("clean") instanceof JsonBoolean clean && clean.value()) return;
+            throw new FcnetdException(operation, FcnetException.Kind.INCOMPLETE, problems(o, items));
+        }
+        String message = o.get("message") instanceof JsonString m ? m.value() : answer;
+        throw new FcnetdException(operation, kind(o.get("kind")), message);
+    }
+
+    /** The answer as a JSON object, or null for a text answer (fcnetd's, or one this client cannot read). */
+    private static JsonObject jsonObject(String answer) {
+        if (!answer.startsWith("{")) return null;
+        try {
+            return Json.parse(answer) instanceof JsonObject o ? o : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static FcnetException.Kind kind(JsonValue kind) {
+        if (kind instanceof JsonString k) {
+            for (FcnetException.Kind known : FcnetException.Kind.values()) {
+                if (known.name().equals(k.value())) return known;
+            }
+        }
+        return FcnetException.Kind.KERNEL;
+    }
+
+    /** {@code Check tap0: 2 problems; MISSING LINK tap0 (host netns); ...}, as the daemon's text answer says it. */
+    private static String problems(JsonObject report, JsonArray items) {
+        List<String> problems = new ArrayList<>();
+        for (JsonValue v : items.elements()) {
+            if (!(v instanceof JsonObject i) || !(i.get("status") instanceof JsonString status)) continue;
+            if (status.value().equals("PRESENT") || status.value().equals("WARNING")) continue;
+            String detail = i.get("detail") instanceof JsonString d && !d.value().isEmpty() ? " (" + d.value() + ")" : "";
+            String where = i.get("netns") instanceof JsonString n ? "netns " + n.value() : "host netns";
+            problems.add(status.value() + " " + text(i.get("kind")) + " " + text(i.get("object")) + " (" + where + ")" + detail);
+        }
+        return "Check " + text(report.get("network")) + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                + (problems.isEmpty() ? "" : "; " + String.join("; ", problems));
+    }
+
+    private static String text(JsonValue v) {
+        return v instanceof JsonString s ? s.value() : String.valueOf(v);
     }
 
     private void writeLine(String line) throws IOException {

@@ -4,9 +4,11 @@ import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.engine.AddOptions;
 import dev.fcnet.engine.Caller;
+import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
+import dev.fcnet.engine.ListedNetwork;
 import dev.fcnet.engine.TapOwner;
 import java.util.List;
 import java.util.Objects;
@@ -37,23 +39,39 @@ public final class EngineService implements NetworkService {
     }
 
     @Override
-    public List<String> run(Peer peer, FcnetdRequest request) throws OperationFailedException {
+    public Answer run(Peer peer, FcnetdRequest request) throws OperationFailedException {
         FirecrackerNetwork network = request.network();
         Caller caller = new Caller(peer.uid());
         try {
             return switch (request.operation()) {
-                case Add -> engine.add(network, new AddOptions(caller, tapOwner(peer, request))).warnings();
+                case Add -> Answer.ok(engine.add(network, new AddOptions(caller, tapOwner(peer, request))).warnings());
                 case Check -> {
-                    engine.check(network, new AddOptions(caller, tapOwner(peer, request))).requireClean();
-                    yield List.of();
+                    CheckReport report = engine.check(network, new AddOptions(caller, tapOwner(peer, request)));
+                    // With detail the report is the answer, clean or not; fcnetd's answer is OK or the problems.
+                    try {
+                        report.requireClean();
+                    } catch (FcnetException problems) {
+                        throw new OperationFailedException(problems, request.detail() ? report.toJson() : null);
+                    }
+                    yield request.detail() ? new Answer(report.toJson(), report.warnings()) : Answer.ok(report.warnings());
                 }
                 case Delete -> {
                     engine.delete(network, DeleteMode.STRICT, caller);
-                    yield List.of();
+                    yield Answer.ok(List.of());
                 }
             };
         } catch (FcnetException e) {
-            throw new OperationFailedException(e.getMessage(), e);
+            throw new OperationFailedException(e);
+        }
+    }
+
+    /** The networks the client's uid added (root: all), as {@link ListedNetwork#toJson(List)}. */
+    @Override
+    public String list(Peer peer) throws OperationFailedException {
+        try {
+            return ListedNetwork.toJson(engine.list(new Caller(peer.uid())));
+        } catch (FcnetException e) {
+            throw new OperationFailedException(e);
         }
     }
 
@@ -64,7 +82,8 @@ public final class EngineService implements NetworkService {
         TapOwner own = TapOwner.of(peer.uid(), peer.gid());
         if (asked.isPresent() && !(asked.get().uid().orElse(peer.uid()) == peer.uid()
                 && asked.get().gid().orElse(peer.gid()) == peer.gid())) {
-            throw new OperationFailedException(request.operation() + " " + FcnetdServer.networkId(request.network())
+            throw new OperationFailedException(FcnetException.Kind.PERMISSION, request.operation() + " "
+                    + FcnetdServer.networkId(request.network())
                     + ": tap_owner " + describe(asked.get()) + " refused: a client that is not root (uid "
                     + peer.uid() + ", gid " + peer.gid() + ") may only own its taps itself");
         }

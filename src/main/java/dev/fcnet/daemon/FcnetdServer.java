@@ -1,6 +1,7 @@
 package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
+import dev.fcnet.engine.FcnetException;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
@@ -318,22 +319,33 @@ public final class FcnetdServer implements AutoCloseable {
         /** Runs request lines; returns their answers, in order, one line each. */
         private String handle(List<byte[]> lines) {
             FcnetdRequest[] requests = new FcnetdRequest[lines.size()];
+            boolean[] lists = new boolean[lines.size()];
             String[] answers = new String[lines.size()];
             for (int i = 0; i < lines.size(); i++) {
+                String line = null;
                 try {
-                    requests[i] = FcnetdRequest.fromJson(LineReader.decode(lines.get(i)));
+                    line = LineReader.decode(lines.get(i));
+                    if (FcnetdRequest.isList(line)) {
+                        lists[i] = true;
+                    } else {
+                        requests[i] = FcnetdRequest.fromJson(line);
+                    }
                 } catch (CharacterCodingException e) {
                     log.log(Level.WARNING, "#" + id + " invalid request: not valid UTF-8");
                     answers[i] = "invalid request: not valid UTF-8";
                 } catch (InvalidNetworkException e) {
                     log.log(Level.WARNING, "#" + id + " invalid request: " + oneLine(e.getMessage()));
-                    answers[i] = "invalid request: " + oneLine(e.getMessage());
+                    String reason = "invalid request: " + oneLine(e.getMessage());
+                    answers[i] = FcnetdRequest.wantsDetail(line)
+                            ? OperationFailedException.json(FcnetException.Kind.INVALID, reason) : reason;
                 }
             }
             int start = 0;
             while (start < requests.length) {
-                int end = runEnd(requests, start);
-                if (end - start == 1) {
+                int end = runEnd(requests, lists, start);
+                if (lists[start]) {
+                    answers[start] = list();
+                } else if (end - start == 1) {
                     if (requests[start] != null) answers[start] = handle(requests[start]);
                 } else {
                     // One virtual thread each: the engine batches what arrives together.
@@ -354,32 +366,57 @@ public final class FcnetdServer implements AutoCloseable {
             // Whose request it was, where it matters: networks belong to the uid that added them.
             String what = "#" + id + " " + request.operation() + " " + networkId(request.network())
                     + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
+            long start = System.nanoTime();
             try {
-                List<String> warnings = service.run(peer, request);
-                if (warnings.isEmpty()) {
-                    log.log(Level.INFO, what + ": OK");
+                NetworkService.Answer answer = service.run(peer, request);
+                if (answer.warnings().isEmpty()) {
+                    log.log(Level.INFO, what + ": OK in " + millis(start));
                 } else {
-                    log.log(Level.WARNING, what + ": OK; " + oneLine(String.join("; ", warnings)));
+                    log.log(Level.WARNING, what + ": OK in " + millis(start) + "; " + oneLine(String.join("; ", answer.warnings())));
                 }
-                return "OK";
+                return oneLine(answer.line());
             } catch (OperationFailedException e) {
-                log.log(Level.WARNING, what + ": failed: " + oneLine(e.getMessage()));
-                return oneLine(e.getMessage());
+                log.log(Level.WARNING, what + ": failed in " + millis(start) + ": " + oneLine(e.getMessage()));
+                return request.detail() ? e.toJson() : oneLine(e.getMessage());
             } catch (RuntimeException e) {
                 log.log(Level.ERROR, what + ": internal error", e);
                 return oneLine("internal error: " + e);
             }
         }
 
+        /** The daemon's List: the networks this client may see, as one JSON line (failures too). */
+        private String list() {
+            String what = "#" + id + " List" + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
+            long start = System.nanoTime();
+            try {
+                String answer = service.list(peer);
+                log.log(Level.INFO, what + ": OK in " + millis(start));
+                return oneLine(answer);
+            } catch (OperationFailedException e) {
+                log.log(Level.WARNING, what + ": failed in " + millis(start) + ": " + oneLine(e.getMessage()));
+                return e.toJson();
+            } catch (RuntimeException e) {
+                log.log(Level.ERROR, what + ": internal error", e);
+                return OperationFailedException.json(FcnetException.Kind.KERNEL, oneLine("internal error: " + e));
+            }
+        }
+
+        /** How long since {@code start} (System.nanoTime), for the log: {@code 1.234 ms}. */
+        private static String millis(long start) {
+            return String.format("%.3f ms", (System.nanoTime() - start) / 1e6);
+        }
+
         /**
          * The end of the run of requests from {@code start} that may run at once: one operation,
          * networks that share nothing the engine could see both of (invalid lines go along).
          */
-        private static int runEnd(FcnetdRequest[] requests, int start) {
+        private static int runEnd(FcnetdRequest[] requests, boolean[] lists, int start) {
             Set<String> claimed = new HashSet<>();
             FirecrackerNetworkOperation operation = null;
             int i = start;
             for (; i < requests.length; i++) {
+                // A List sees the effect of everything before it: it runs alone, in order.
+                if (lists[i]) break;
                 FcnetdRequest r = requests[i];
                 if (r == null) continue;
                 if (operation != null && r.operation() != operation) break;

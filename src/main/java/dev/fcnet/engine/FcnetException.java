@@ -41,7 +41,12 @@ public final class FcnetException extends RuntimeException {
         /** The kernel or a system call refused for lack of privileges (EPERM, EACCES). */
         PERMISSION,
         /** The kernel or a system call failed otherwise; {@link #errno()} tells how. */
-        KERNEL
+        KERNEL,
+        /**
+         * The request or network was invalid; nothing was changed. Only the daemon answers it: the
+         * library throws {@link dev.fcnet.InvalidNetworkException} before anything starts.
+         */
+        INVALID
     }
 
     /** The step of an operation that failed; {@link #label()} is how messages name it. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.engine.FcnetException;
 import dev.fcnet.daemon.FcnetdServer;
 import dev.fcnet.daemon.NetworkService;
 import dev.fcnet.daemon.OperationFailedException;
@@ -35,9 +36,9 @@ class FcnetdClientTest {
     /** Fails every request on tap "bad" with a fixed reason; records the rest. */
     private final List<FcnetdRequest> seen = new CopyOnWriteArrayList<>();
     private final NetworkService service = (peer, r) -> {
-        if (r.network().tapName().equals("bad")) throw new OperationFailedException("Add bad: tap bad is unwell");
+        if (r.network().tapName().equals("bad")) throw new OperationFailedException(FcnetException.Kind.KERNEL, "Add bad: tap bad is unwell");
         seen.add(r);
-        return List.of();
+        return NetworkService.Answer.ok(List.of());
     };
 
     /** A daemon on a socket in the temp dir, served until the block ends. */
@@ -77,10 +78,12 @@ class FcnetdClientTest {
             }
             return null;
         });
-        assertEquals(List.of(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET),
-                new FcnetdRequest(FirecrackerNetworkOperation.Check, NET),
-                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET),
-                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8)))), seen);
+        // The client asks for JSON answers (fcnetd ignores the field), whose failures carry their kind.
+        assertEquals(List.of(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET).withDetail(true),
+                new FcnetdRequest(FirecrackerNetworkOperation.Check, NET).withDetail(true),
+                new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET).withDetail(true),
+                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8)))
+                        .withDetail(true)), seen);
     }
 
     @Test
@@ -91,6 +94,7 @@ class FcnetdClientTest {
                         () -> c.run(NET.toBuilder().tapName("bad").build(), FirecrackerNetworkOperation.Add));
                 assertEquals(FirecrackerNetworkOperation.Add, e.operation());
                 assertEquals("Add bad: tap bad is unwell", e.reason());
+                assertEquals(FcnetException.Kind.KERNEL, e.kind());
                 assertEquals("Add failed: Add bad: tap bad is unwell", e.getMessage());
                 c.run(NET, FirecrackerNetworkOperation.Check);
             }

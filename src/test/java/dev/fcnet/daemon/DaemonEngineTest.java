@@ -1,5 +1,11 @@
 package dev.fcnet.daemon;
 
+import dev.fcnet.json.JsonValue.JsonString;
+import dev.fcnet.json.JsonValue.JsonObject;
+import dev.fcnet.json.JsonValue.JsonBoolean;
+import dev.fcnet.json.JsonValue.JsonArray;
+import dev.fcnet.json.Json;
+import dev.fcnet.engine.FcnetException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,6 +84,54 @@ class DaemonEngineTest {
             assertEquals("Delete tap7: network tap7 does not exist; nothing was deleted",
                     c.request(new FcnetdRequest(FirecrackerNetworkOperation.Delete, SIMPLE).toJson()));
             assertEquals("INFO #1 Add tap7: OK", d.log.visible().get(0));
+        } finally {
+            engine[0].close();
+        }
+    }
+
+    /** List, "detail":true answers in JSON, and the client's failures typed by the daemon's kinds. */
+    @Test
+    void listDetailAndTypedFailures(ScratchNetns host) throws Exception {
+        hostLike(host);
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); RawClient c = d.connect();
+                FcnetdClient client = FcnetdClient.connect(d.path(), "pw")) {
+            c.sendLine("pw");
+            assertEquals("[]", c.request("{\"operation\":\"List\"}"));
+            client.run(SIMPLE, FirecrackerNetworkOperation.Add);
+            FcnetdException twice = assertThrows(FcnetdException.class, () -> client.run(SIMPLE, FirecrackerNetworkOperation.Add));
+            assertEquals(FcnetException.Kind.ALREADY_EXISTS, twice.kind());
+            assertEquals("Add tap7: tap7 already exists in the host netns; nothing was changed", twice.reason());
+
+            JsonArray listed = (JsonArray) Json.parse(c.request("{\"operation\":\"List\"}"));
+            assertEquals(1, listed.elements().size(), listed.toString());
+            JsonObject network = (JsonObject) listed.elements().get(0);
+            assertEquals(new JsonString("tap7"), network.get("id"));
+            assertEquals(SIMPLE, FirecrackerNetwork.fromJson(Json.write(network.get("network"))));
+
+            JsonObject report = (JsonObject) Json.parse(c.request(new FcnetdRequest(FirecrackerNetworkOperation.Check, SIMPLE)
+                    .withDetail(true).toJson()));
+            assertEquals(new JsonBoolean(true), report.get("clean"), report.toString());
+            JsonObject failure = (JsonObject) Json.parse(c.request(new FcnetdRequest(FirecrackerNetworkOperation.Add, SIMPLE)
+                    .withDetail(true).toJson()));
+            assertEquals(new JsonString("ALREADY_EXISTS"), failure.get("kind"));
+            assertEquals(new JsonString("check"), failure.get("step"));
+            JsonObject invalid = (JsonObject) Json.parse(c.request("{\"operation\":\"Add\",\"detail\":true}"));
+            assertEquals(new JsonString("INVALID"), invalid.get("kind"));
+
+            Tools.run("ip", "-n", host.name(), "link", "del", "tap7"); // broken behind the daemon's back
+            FcnetdException incomplete = assertThrows(FcnetdException.class,
+                    () -> client.run(SIMPLE, FirecrackerNetworkOperation.Check));
+            assertEquals(FcnetException.Kind.INCOMPLETE, incomplete.kind());
+            assertTrue(incomplete.reason().startsWith("Check tap7: ") && incomplete.reason().contains("MISSING LINK tap7"),
+                    incomplete.reason());
+            assertEquals(FcnetException.Kind.INCOMPLETE, assertThrows(FcnetdException.class,
+                    () -> client.run(SIMPLE, FirecrackerNetworkOperation.Delete)).kind());
+            assertEquals(FcnetException.Kind.NOT_FOUND, assertThrows(FcnetdException.class,
+                    () -> client.run(SIMPLE, FirecrackerNetworkOperation.Delete)).kind());
+            assertTrue(d.log.visible().contains("INFO #1 List: OK"), d.log.visible().toString());
+            assertTrue(d.log.visible().stream().anyMatch(l -> l.startsWith("WARNING #2 Check tap7: failed: Check tap7: ")),
+                    d.log.visible().toString());
         } finally {
             engine[0].close();
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
+import dev.fcnet.engine.FcnetException;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -54,15 +55,15 @@ class FcnetdServerTest {
         final List<Peer> peers = new CopyOnWriteArrayList<>();
 
         @Override
-        public List<String> run(Peer peer, FcnetdRequest request) throws OperationFailedException {
+        public NetworkService.Answer run(Peer peer, FcnetdRequest request) throws OperationFailedException {
             requests.add(request);
             peers.add(peer);
             return switch (request.network().tapName()) {
-                case "fail0" -> throw new OperationFailedException("Add fail0: step \"create tap\" (fail0) failed:\n"
+                case "fail0" -> throw new OperationFailedException(FcnetException.Kind.KERNEL, "Add fail0: step \"create tap\" (fail0) failed:\n"
                         + "TUNSETIFF fail0: Device or resource busy (EBUSY)");
                 case "boom" -> throw new IllegalStateException("a bug");
-                case "warm" -> List.of("Add warm: forwarding is off", "and\nsomething else");
-                default -> List.of();
+                case "warm" -> NetworkService.Answer.ok(List.of("Add warm: forwarding is off", "and\nsomething else"));
+                default -> NetworkService.Answer.ok(List.of());
             };
         }
     }
@@ -98,6 +99,9 @@ class FcnetdServerTest {
                     "ERROR #1 Delete boom: internal error java.lang.IllegalStateException: a bug",
                     "WARNING #1 Add warm: OK; Add warm: forwarding is off; and something else",
                     "INFO #1 Delete tap7: OK"), perRequest);
+            // As logged: each request's line says how long it took.
+            assertTrue(d.log.raw.stream().anyMatch(l -> l.matches("INFO #1 Add tap7: OK in [0-9]+\\.[0-9]{3} ms")),
+                    d.log.raw::toString);
         }
     }
 
@@ -230,9 +234,9 @@ class FcnetdServerTest {
             try {
                 together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
             } catch (Exception e) {
-                throw new OperationFailedException("not parallel: " + e);
+                throw new OperationFailedException(FcnetException.Kind.KERNEL, "not parallel: " + e);
             }
-            return List.of();
+            return NetworkService.Answer.ok(List.of());
         };
         try (TestDaemon d = new TestDaemon(dir, service)) {
             List<CompletableFuture<String>> answers = new ArrayList<>();
@@ -285,10 +289,10 @@ class FcnetdServerTest {
                 try {
                     release.await();
                 } catch (InterruptedException e) {
-                    throw new OperationFailedException("interrupted");
+                    throw new OperationFailedException(FcnetException.Kind.KERNEL, "interrupted");
                 }
             }
-            return List.of();
+            return NetworkService.Answer.ok(List.of());
         };
         TestDaemon d = new TestDaemon(dir, service);
         try (RawClient idle = d.connect(); RawClient busy = d.connect()) {
@@ -363,9 +367,9 @@ class FcnetdServerTest {
             try {
                 together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
             } catch (Exception e) {
-                throw new OperationFailedException("not together: " + e);
+                throw new OperationFailedException(FcnetException.Kind.KERNEL, "not together: " + e);
             }
-            return List.of();
+            return NetworkService.Answer.ok(List.of());
         };
         StringBuilder burst = new StringBuilder();
         for (int i = 0; i < n; i++) {
@@ -389,10 +393,10 @@ class FcnetdServerTest {
             try {
                 Thread.sleep(20); // room for a request that should wait to start meanwhile
             } catch (InterruptedException e) {
-                throw new OperationFailedException("interrupted");
+                throw new OperationFailedException(FcnetException.Kind.KERNEL, "interrupted");
             }
             events.add("end " + what);
-            return List.of();
+            return NetworkService.Answer.ok(List.of());
         };
         FirecrackerNetwork b = SIMPLE.toBuilder().tapName("tapb").tapIp(dev.fcnet.IpInet.parse("10.9.0.1/24"))
                 .guestIp(dev.fcnet.IpInet.parse("10.9.0.2/24")).build();

@@ -4,10 +4,23 @@ import java.text.MessageFormat;
 import java.util.List;
 import java.util.ResourceBundle;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
 
-/** Keeps what the daemon logs as {@code LEVEL message} lines, for assertions. */
+/**
+ * Keeps what the daemon logs as {@code LEVEL message} lines, for assertions: in {@link #lines}
+ * without the requests' durations ({@code OK in 1.234 ms} reads {@code OK}), which vary, and as
+ * logged in {@link #raw}.
+ */
 final class RecordingLogger implements System.Logger {
+    private static final Pattern DURATION = Pattern.compile(" in [0-9]+\\.[0-9]{3} ms");
+
     final List<String> lines = new CopyOnWriteArrayList<>();
+    final List<String> raw = new CopyOnWriteArrayList<>();
+
+    private void add(String line) {
+        raw.add(line);
+        lines.add(DURATION.matcher(line).replaceFirst(""));
+    }
 
     @Override
     public String getName() {
@@ -21,12 +34,12 @@ final class RecordingLogger implements System.Logger {
 
     @Override
     public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-        lines.add(level + " " + msg + (thrown == null ? "" : " " + thrown));
+        add(level + " " + msg + (thrown == null ? "" : " " + thrown));
     }
 
     @Override
     public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-        lines.add(level + " " + (params == null || params.length == 0 ? format : MessageFormat.format(format, params)));
+        add(level + " " + (params == null || params.length == 0 ? format : MessageFormat.format(format, params)));
     }
 
     /** The lines at INFO and above: the ones an operator sees. */

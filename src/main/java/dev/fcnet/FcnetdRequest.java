@@ -34,6 +34,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
      */
     public record TapOwner(OptionalInt uid, OptionalInt gid) {
         /**
+         * Requires a uid, a gid or both, none negative.
+         *
          * @throws IllegalArgumentException when neither is given, or one is negative
          */
         public TapOwner {
@@ -44,6 +46,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         }
 
         /**
+         * An owner with both a user and a group.
+         *
          * @param uid the user
          * @param gid the group
          * @return owned by user {@code uid} and group {@code gid}
@@ -54,6 +58,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
     }
 
     /**
+     * Requires every component; only an Add or a Check may have a tap owner.
+     *
      * @throws IllegalArgumentException when a Delete has a tap owner
      */
     public FcnetdRequest {

@@ -13,15 +13,26 @@ public record AddOptions(Caller caller, Optional<TapOwner> tapOwner) {
     /** For root, a tap that only privileged processes can open. */
     public static final AddOptions DEFAULT = new AddOptions(Caller.ROOT, Optional.empty());
 
+    /** Requires every component. */
     public AddOptions {
         Objects.requireNonNull(caller, "caller");
         Objects.requireNonNull(tapOwner, "tapOwner");
     }
 
+    /**
+     * {@return these options for another caller, the tap owner kept}
+     *
+     * @param caller the user to add the network for
+     */
     public AddOptions withCaller(Caller caller) {
         return new AddOptions(caller, tapOwner);
     }
 
+    /**
+     * {@return these options with a tap that {@code owner} may open, the caller kept}
+     *
+     * @param owner who may open the tap
+     */
     public AddOptions withTapOwner(TapOwner owner) {
         return new AddOptions(caller, Optional.of(owner));
     }

@@ -10,12 +10,17 @@ import java.util.Objects;
  * @param options how to add it
  */
 public record AddRequest(FirecrackerNetwork network, AddOptions options) {
+    /** Requires every component. */
     public AddRequest {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(options, "options");
     }
 
-    /** {@code network} with {@link AddOptions#DEFAULT}. */
+    /**
+     * {@return a request to add {@code network} with {@link AddOptions#DEFAULT}}
+     *
+     * @param network the network to add
+     */
     public static AddRequest of(FirecrackerNetwork network) {
         return new AddRequest(network, AddOptions.DEFAULT);
     }

@@ -12,10 +12,16 @@ public record Caller(int uid) {
     /** Root: may check and delete every network. */
     public static final Caller ROOT = new Caller(0);
 
+    /**
+     * Requires a uid of 0 or more.
+     *
+     * @throws IllegalArgumentException when {@code uid} is negative
+     */
     public Caller {
         if (uid < 0) throw new IllegalArgumentException("uid " + uid + " < 0");
     }
 
+    /** {@return true for uid 0, which may check, list and delete every network} */
     public boolean isRoot() {
         return uid == 0;
     }

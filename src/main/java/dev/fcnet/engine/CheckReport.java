@@ -39,7 +39,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
         return items.stream().filter(i -> !i.ok()).toList();
     }
 
-    /** One line per {@link CheckItem.Status#WARNING} item: what is off and how to turn it on. */
+    /** {@return one line per {@link CheckItem.Status#WARNING} item: what is off and how to turn it on} */
     public List<String> warnings() {
         return items.stream().filter(i -> i.status() == CheckItem.Status.WARNING)
                 .map(i -> "Check " + Networks.id(network) + ": " + i.object() + " in the "
@@ -67,6 +67,8 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
     /**
      * The report as one JSON object: {@code {"network":"tap0","clean":false,"items":[{"status":
      * "MISSING","kind":"LINK","netns":null,"object":"tap0","detail":""},...]}}.
+     *
+     * @return the report as one line of JSON
      */
     public String toJson() {
         Map<String, JsonValue> o = new LinkedHashMap<>();

@@ -161,21 +161,39 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
-    /** Adds the network with a fresh engine for the process's own netns: {@link #runOnce} for Add, typed. */
+    /**
+     * Adds the network with a fresh engine for the process's own netns: {@link #runOnce} for Add, typed.
+     *
+     * @param network the network
+     * @return the rules with their kernel handles, and warnings about host forwarding
+     * @throws FcnetException when the Add failed (and was undone)
+     */
     public static AddResult addOnce(FirecrackerNetwork network) {
         try (FcnetEngine engine = open()) {
             return engine.add(network);
         }
     }
 
-    /** Checks the network with a fresh engine for the process's own netns: {@link #runOnce} for Check, typed. */
+    /**
+     * Checks the network with a fresh engine for the process's own netns: {@link #runOnce} for Check, typed.
+     *
+     * @param network the network
+     * @return every expected object as present, missing or different
+     * @throws FcnetException only when the kernel could not be asked
+     */
     public static CheckReport checkOnce(FirecrackerNetwork network) {
         try (FcnetEngine engine = open()) {
             return engine.check(network);
         }
     }
 
-    /** Deletes the network with a fresh engine for the process's own netns: {@link #runOnce} for Delete, typed. */
+    /**
+     * Deletes the network with a fresh engine for the process's own netns: {@link #runOnce} for Delete, typed.
+     *
+     * @param network the network
+     * @return what was removed
+     * @throws FcnetException when the network is missing or incomplete, or could not be removed
+     */
     public static DeleteResult deleteOnce(FirecrackerNetwork network) {
         try (FcnetEngine engine = open()) {
             return engine.delete(network);
@@ -208,6 +226,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * {@link #add(FirecrackerNetwork)} with options: the caller recorded in the network's marks,
      * the owner of its tap.
+     *
+     * @param network the network
+     * @param options the caller to record in its marks and who may open its tap
+     * @return the rules with their kernel handles, and warnings about host forwarding
+     * @throws FcnetException naming the failing step, its object, the errno and the kernel's message
      */
     public AddResult add(FirecrackerNetwork network, AddOptions options) {
         return adds.run(new AddRequest(network, options));
@@ -233,6 +256,9 @@ public final class FcnetEngine implements AutoCloseable {
      * group differs from the options' tap owner is reported DIFFERENT; without a tap owner in the
      * options, the tap's owner is not compared (the report shows it).
      *
+     * @param network the network
+     * @param options the caller and tap owner the network was added with
+     * @return every expected object as present, missing or different
      * @throws FcnetException of kind {@link FcnetException.Kind#NOT_OURS} when the caller is not root
      *     and a link or netns of the network is marked for another user or not marked at all
      */
@@ -263,13 +289,20 @@ public final class FcnetEngine implements AutoCloseable {
      * its parts tell can be given to {@link #delete} as it is. It reads whole link lists and
      * chains: not for a hot path. Changes nothing.
      *
+     * @return every network found, complete or not
      * @throws FcnetException when the kernel could not be asked
      */
     public List<ListedNetwork> list() {
         return list(Caller.ROOT);
     }
 
-    /** {@link #list()} of the networks {@code caller} may see: all for root, else those its marks record for it. */
+    /**
+     * {@link #list()} of the networks {@code caller} may see: all for root, else those its marks record for it.
+     *
+     * @param caller the user to list for
+     * @return the networks found that the caller may see
+     * @throws FcnetException when the kernel could not be asked
+     */
     public List<ListedNetwork> list(Caller caller) {
         Objects.requireNonNull(caller, "caller");
         Place.Sockets s = acquire();
@@ -292,6 +325,8 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Deletes the network, which should exist in full ({@link DeleteMode#STRICT}).
      *
+     * @param network the network
+     * @return what was removed
      * @throws FcnetException of kind {@link FcnetException.Kind#NOT_FOUND} ("network tap0 does not
      *     exist") having deleted nothing, or {@link FcnetException.Kind#INCOMPLETE} naming what was
      *     missing, having deleted the rest
@@ -339,6 +374,13 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link #delete(FirecrackerNetwork, DeleteMode)} for {@code caller}: refused, as
      * {@link FcnetException.Kind#NOT_OURS} and removing nothing, for a network whose marks record
      * another user or that has a link or netns without the mark, unless the caller is root.
+     *
+     * @param network the network
+     * @param mode whether the network must exist in full
+     * @param caller the user to delete it for
+     * @return what was removed, and in idempotent mode what was already missing
+     * @throws FcnetException as {@link #delete(FirecrackerNetwork, DeleteMode)} does, or of kind
+     *     {@link FcnetException.Kind#NOT_OURS} when the network is not the caller's
      */
     public DeleteResult delete(FirecrackerNetwork network, DeleteMode mode, Caller caller) {
         return deletes.get(Objects.requireNonNull(mode, "mode")).run(new DeleteRequest(network, caller));
@@ -378,12 +420,23 @@ public final class FcnetEngine implements AutoCloseable {
         return addRequests(networks.stream().map(AddRequest::of).toList(), parallelism);
     }
 
-    /** {@link #addAll(List)} with each network's own options. */
+    /**
+     * {@link #addAll(List)} with each network's own options.
+     *
+     * @param requests the networks, each with its options
+     * @return one outcome per request, in the order given
+     */
     public List<Outcome<AddResult>> addRequests(List<AddRequest> requests) {
         return addRequests(requests, BULK_PARALLELISM);
     }
 
-    /** {@link #addAll(List, int)} with each network's own options. */
+    /**
+     * {@link #addAll(List, int)} with each network's own options.
+     *
+     * @param requests the networks, each with its options
+     * @param parallelism how many networks are worked on at once
+     * @return one outcome per request, in the order given
+     */
     public List<Outcome<AddResult>> addRequests(List<AddRequest> requests, int parallelism) {
         return addRequests(requests, parallelism, OperationTrace.noProgress());
     }
@@ -391,6 +444,11 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * {@link #addRequests(List, int)}, telling {@code progress} each network's outcome as soon as
      * it is known (from the engine's threads, several at once: it must be thread-safe and quick).
+     *
+     * @param requests the networks, each with its options
+     * @param parallelism how many networks are worked on at once
+     * @param progress told each network's outcome as soon as it is known
+     * @return one outcome per request, in the order given
      */
     public List<Outcome<AddResult>> addRequests(List<AddRequest> requests, int parallelism,
             Consumer<? super Outcome<AddResult>> progress) {
@@ -440,7 +498,14 @@ public final class FcnetEngine implements AutoCloseable {
         return checkAll(networks, parallelism, OperationTrace.noProgress());
     }
 
-    /** {@link #checkAll(List, int)}, telling {@code progress} each outcome as {@link #addRequests(List, int, Consumer)} does. */
+    /**
+     * {@link #checkAll(List, int)}, telling {@code progress} each outcome as {@link #addRequests(List, int, Consumer)} does.
+     *
+     * @param networks the networks
+     * @param parallelism how many networks are checked at once
+     * @param progress told each network's outcome as soon as it is known
+     * @return one outcome per network, in the order given
+     */
     public List<Outcome<CheckReport>> checkAll(List<FirecrackerNetwork> networks, int parallelism,
             Consumer<? super Outcome<CheckReport>> progress) {
         List<FirecrackerNetwork> all = List.copyOf(networks);
@@ -482,6 +547,12 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * {@link #deleteAll(List, DeleteMode, int)}, telling {@code progress} each outcome as
      * {@link #addRequests(List, int, Consumer)} does.
+     *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
+     * @param parallelism how many networks are worked on at once
+     * @param progress told each network's outcome as soon as it is known
+     * @return one outcome per network, in the order given
      */
     public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, int parallelism,
             Consumer<? super Outcome<DeleteResult>> progress) {

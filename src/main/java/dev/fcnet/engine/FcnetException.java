@@ -116,6 +116,7 @@ public final class FcnetException extends RuntimeException {
         }
     }
 
+    /** What kind of failure it is. */
     private final Kind kind;
     /** The step that failed. */
     private final Step step;
@@ -160,6 +161,8 @@ public final class FcnetException extends RuntimeException {
     /**
      * The failure as one JSON object, for programs: {@code {"kind":"ALREADY_EXISTS","step":"check",
      * "object":"tap0","errno":null,"errno_name":null,"kernel_message":null,"message":"..."}}.
+     *
+     * @return the failure as one line of JSON
      */
     public String toJson() {
         Map<String, JsonValue> o = new LinkedHashMap<>();
@@ -173,12 +176,12 @@ public final class FcnetException extends RuntimeException {
         return Json.write(new JsonObject(o));
     }
 
-    /** What kind of failure it is. */
+    /** {@return what kind of failure it is} */
     public Kind kind() {
         return kind;
     }
 
-    /** The errno of the kernel's or system call's refusal, e.g. 17 (EEXIST); empty when there was none. */
+    /** {@return the errno of the kernel's or system call's refusal, e.g. 17 (EEXIST); empty when there was none} */
     public OptionalInt errno() {
         return errnoName == null ? OptionalInt.empty() : OptionalInt.of(errno);
     }

@@ -33,6 +33,7 @@ import java.util.OptionalInt;
  */
 public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, boolean complete,
         List<NetworkObject> parts) {
+    /** Requires every component; copies the parts. */
     public ListedNetwork {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(type, "type");
@@ -42,12 +43,19 @@ public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<Fire
     }
 
     /** Simple (a tap in the host netns) or Namespaced (a netns with a veth pair). */
-    public enum Type { SIMPLE, NAMESPACED }
+    public enum Type {
+        /** A tap in the host netns. */
+        SIMPLE,
+        /** A netns of its own, joined to the host netns by a veth pair. */
+        NAMESPACED
+    }
 
     /**
      * One JSON object: {@code {"id":"tap0","type":"Simple","uid":0,"complete":true,"network":{...},
      * "parts":[{"kind":"LINK","netns":null,"object":"tap0"},...]}}, the network in fcnet-types'
      * form (null when unknown).
+     *
+     * @return the network as one line of JSON
      */
     public String toJson() {
         return Json.write(json());
@@ -70,7 +78,12 @@ public record ListedNetwork(String id, Type type, OptionalInt uid, Optional<Fire
         return new JsonObject(o);
     }
 
-    /** A JSON array of networks, for a listing on one line. */
+    /**
+     * A JSON array of networks, for a listing on one line.
+     *
+     * @param networks the networks, as {@link FcnetEngine#list()} returns them
+     * @return an array of {@link #toJson()}'s objects, in the order given
+     */
     public static String toJson(List<ListedNetwork> networks) {
         return Json.write(new JsonArray(networks.stream().<JsonValue>map(ListedNetwork::json).toList()));
     }

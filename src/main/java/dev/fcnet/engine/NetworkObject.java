@@ -14,6 +14,7 @@ import java.util.Optional;
  *     {@code ip fcnet filter: iifname "tap0" oifname "eth0" accept handle 7}
  */
 public record NetworkObject(CheckItem.Kind kind, Optional<String> netns, String object) {
+    /** Requires every component. */
     public NetworkObject {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(netns, "netns");

@@ -12,22 +12,43 @@ import java.util.OptionalInt;
  * @param gid the group whose members may open the tap
  */
 public record TapOwner(OptionalInt uid, OptionalInt gid) {
+    /**
+     * Requires a uid, a gid or both, none negative.
+     *
+     * @throws IllegalArgumentException when neither is given, or one is negative
+     */
     public TapOwner {
         if (uid.isEmpty() && gid.isEmpty()) throw new IllegalArgumentException("a tap owner needs a uid or a gid");
         if (uid.orElse(0) < 0 || gid.orElse(0) < 0) throw new IllegalArgumentException("negative uid or gid");
     }
 
-    /** Owned by user {@code uid} and group {@code gid}. */
+    /**
+     * An owner with both a user and a group; the user must be in the group.
+     *
+     * @param uid the user that may open the tap
+     * @param gid the group whose members may open the tap
+     * @return owned by user {@code uid} and group {@code gid}
+     */
     public static TapOwner of(int uid, int gid) {
         return new TapOwner(OptionalInt.of(uid), OptionalInt.of(gid));
     }
 
-    /** Owned by user {@code uid}, no group. */
+    /**
+     * An owner with a user only.
+     *
+     * @param uid the user that may open the tap
+     * @return owned by user {@code uid}, no group
+     */
     public static TapOwner user(int uid) {
         return new TapOwner(OptionalInt.of(uid), OptionalInt.empty());
     }
 
-    /** Owned by group {@code gid}, no user. */
+    /**
+     * An owner with a group only.
+     *
+     * @param gid the group whose members may open the tap
+     * @return owned by group {@code gid}, no user
+     */
     public static TapOwner group(int gid) {
         return new TapOwner(OptionalInt.empty(), OptionalInt.of(gid));
     }

@@ -93,6 +93,8 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
     }
 
     /**
+     * This request, asking for JSON answers or fcnetd's text.
+     *
      * @param detail whether the answer is JSON
      * @return this request with {@code "detail"} set as given
      */

@@ -10,7 +10,7 @@ import dev.fcnet.sys.SysException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -454,25 +454,73 @@ public final class FcnetEngine implements AutoCloseable {
             Consumer<? super Outcome<AddResult>> progress) {
         List<AddRequest> reqs = List.copyOf(requests);
         List<FirecrackerNetwork> all = reqs.stream().map(AddRequest::network).toList();
-        int workers = workers(parallelism, all.size());
-        @SuppressWarnings("unchecked")
-        Outcome<AddResult>[] outcomes = new Outcome[all.size()];
-        AddOperation[] ops = new AddOperation[all.size()];
         OperationTrace<AddResult> trace = new OperationTrace<>("Add", OperationEvent.Add::new, r -> r.rules().size(),
                 Objects.requireNonNull(progress, "progress"), all.size());
-        IntUnaryOperator stepsDone = i -> ops[i] == null ? 0 : ops[i].stepsDone();
         graveyard.sweepOnce();
+        return inThreePhases(all, parallelism, trace, new Phases<AddOperation, AddResult>() {
+            @Override
+            public AddOperation start(Place host, int index) {
+                AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
+                        options.forwarding(), hostRules, faults);
+                op.prepare();
+                return op;
+            }
+
+            @Override
+            public void together(Place host, List<AddOperation> started) {
+                AddOperation.addHostRules(hostRules, host, started);
+            }
+
+            @Override
+            public AddResult finish(AddOperation op) {
+                return op.finish();
+            }
+
+            @Override
+            public int stepsDone(AddOperation op) {
+                return op.stepsDone();
+            }
+        });
+    }
+
+    /**
+     * The three phases of a bulk Add or Delete: each network's own part up to the host's rules
+     * ({@link #start}), in parallel; the host's rules of all of them in few transactions
+     * ({@link #together}: the kernel's cost of a commit grows with the rules in the table, so one
+     * per network would not do for thousands); the rest of each ({@link #finish}), in parallel.
+     */
+    private interface Phases<O, R> {
+        /** Network {@code index}'s part before the host rules, with a host socket pair of its worker; throws when it failed. */
+        O start(Place host, int index);
+
+        /** The host rules of every network started, in few transactions. */
+        void together(Place host, List<O> started);
+
+        /** The rest of one network; throws when it, or its host rules, failed. */
+        R finish(O op);
+
+        /** How many steps a started operation has carried out, for the trace of one that failed. */
+        default int stepsDone(O op) {
+            return 0;
+        }
+    }
+
+    private <O, R extends OperationResult> List<Outcome<R>> inThreePhases(List<FirecrackerNetwork> all, int parallelism,
+            OperationTrace<R> trace, Phases<O, R> phases) {
+        int workers = workers(parallelism, all.size());
+        @SuppressWarnings("unchecked")
+        Outcome<R>[] outcomes = new Outcome[all.size()];
+        List<O> ops = new ArrayList<>(Collections.nCopies(all.size(), null));
+        IntUnaryOperator stepsDone = i -> ops.get(i) == null ? 0 : phases.stepsDone(ops.get(i));
         withPlaces(workers, places -> {
-            parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> {
-                ops[i] = new AddOperation(new Layout(all.get(i)), reqs.get(i).options(), places[w], options.forwarding(),
-                        hostRules, faults);
-                ops[i].prepare();
+            parallel(workers, all, outcomes, trace, stepsDone, (w, i) -> {
+                ops.set(i, phases.start(places[w], i));
                 return null;
             });
-            List<AddOperation> prepared = new ArrayList<>();
-            for (int i = 0; i < ops.length; i++) if (outcomes[i] == null) prepared.add(ops[i]);
-            if (!prepared.isEmpty()) AddOperation.addHostRules(hostRules, places[0], prepared);
-            parallel(workers, all, outcomes, "Add", trace, stepsDone, (w, i) -> ops[i].finish());
+            List<O> started = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) if (outcomes[i] == null) started.add(ops.get(i));
+            if (!started.isEmpty()) phases.together(places[0], started);
+            parallel(workers, all, outcomes, trace, stepsDone, (w, i) -> phases.finish(ops.get(i)));
         });
         return List.of(outcomes);
     }
@@ -513,7 +561,7 @@ public final class FcnetEngine implements AutoCloseable {
         @SuppressWarnings("unchecked")
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
-        withPlaces(workers, places -> parallel(workers, all, outcomes, "Check", trace, i -> 0,
+        withPlaces(workers, places -> parallel(workers, all, outcomes, trace, i -> 0,
                 (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
                         options.forwarding()).run()));
         return List.of(outcomes);
@@ -564,28 +612,30 @@ public final class FcnetEngine implements AutoCloseable {
             Consumer<? super Outcome<DeleteResult>> progress) {
         Objects.requireNonNull(mode, "mode");
         List<FirecrackerNetwork> all = requests.stream().map(DeleteRequest::network).toList();
-        int workers = workers(parallelism, all.size());
         // An idempotent Delete is a clean-up: it sweeps whatever dead engines left each time.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
         else graveyard.sweepOnce();
-        @SuppressWarnings("unchecked")
-        Outcome<DeleteResult>[] outcomes = new Outcome[all.size()];
-        DeleteOperation[] ops = new DeleteOperation[all.size()];
         OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", OperationEvent.Delete::new,
                 r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
-        withPlaces(workers, places -> {
-            parallel(workers, all, outcomes, "Delete", trace, i -> 0, (w, i) -> {
-                DeleteOperation op = new DeleteOperation(new Layout(all.get(i)), requests.get(i).caller(), places[w], mode,
+        return inThreePhases(all, parallelism, trace, new Phases<DeleteOperation, DeleteResult>() {
+            @Override
+            public DeleteOperation start(Place host, int index) {
+                DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
                         options.foreignObjects(), hostRules, graveyard);
                 op.survey();
-                ops[i] = op;
-                return null;
-            });
-            List<DeleteOperation> surveyed = Arrays.stream(ops).filter(Objects::nonNull).toList();
-            if (!surveyed.isEmpty()) DeleteOperation.deleteHostRules(hostRules, places[0], surveyed);
-            parallel(workers, all, outcomes, "Delete", trace, i -> 0, (w, i) -> ops[i].finish());
+                return op;
+            }
+
+            @Override
+            public void together(Place host, List<DeleteOperation> started) {
+                DeleteOperation.deleteHostRules(hostRules, host, started);
+            }
+
+            @Override
+            public DeleteResult finish(DeleteOperation op) {
+                return op.finish();
+            }
         });
-        return List.of(outcomes);
     }
 
     /** A step of a bulk operation for network {@code index}, run by worker {@code worker}. */
@@ -618,7 +668,7 @@ public final class FcnetEngine implements AutoCloseable {
      * {@code stepsDone} of a failed network.
      */
     private static <R extends OperationResult> void parallel(int workers, List<FirecrackerNetwork> networks,
-            Outcome<R>[] outcomes, String name, OperationTrace<R> trace, IntUnaryOperator stepsDone, BulkStep<R> step) {
+            Outcome<R>[] outcomes, OperationTrace<R> trace, IntUnaryOperator stepsDone, BulkStep<R> step) {
         AtomicInteger next = new AtomicInteger();
         IntFunction<Runnable> worker = w -> () -> {
             for (int i; (i = next.getAndIncrement()) < networks.size(); ) {
@@ -631,7 +681,7 @@ public final class FcnetEngine implements AutoCloseable {
                 } catch (FcnetException e) {
                     outcomes[i] = new Outcome.Failed<>(n, e);
                 } catch (RuntimeException e) {
-                    outcomes[i] = new Outcome.Failed<>(n, lookupFailed(name, n, e));
+                    outcomes[i] = new Outcome.Failed<>(n, lookupFailed(trace.operation(), n, e));
                 }
                 if (outcomes[i] != null) trace.end(i, outcomes[i], stepsDone.applyAsInt(i));
             }

@@ -42,6 +42,11 @@ final class OperationTrace<R extends OperationResult> {
         this.startNanos = new long[networks];
     }
 
+    /** Add, Check or Delete. */
+    String operation() {
+        return operation;
+    }
+
     /** Network {@code index}'s first step begins (later calls for it are ignored). */
     void begin(int index) {
         if (startNanos[index] != 0) return;

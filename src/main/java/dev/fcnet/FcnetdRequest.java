@@ -27,37 +27,6 @@ public record FcnetdRequest(FirecrackerNetworkOperation operation, FirecrackerNe
         Optional<TapOwner> tapOwner, boolean detail) {
 
     /**
-     * The user and group that may open a network's tap, at least one of them.
-     *
-     * @param uid the user, 0 to 2147483647
-     * @param gid the group, 0 to 2147483647
-     */
-    public record TapOwner(OptionalInt uid, OptionalInt gid) {
-        /**
-         * Requires a uid, a gid or both, none negative.
-         *
-         * @throws IllegalArgumentException when neither is given, or one is negative
-         */
-        public TapOwner {
-            Objects.requireNonNull(uid, "uid");
-            Objects.requireNonNull(gid, "gid");
-            if (uid.isEmpty() && gid.isEmpty()) throw new IllegalArgumentException("a tap owner needs a uid or a gid");
-            if (uid.orElse(0) < 0 || gid.orElse(0) < 0) throw new IllegalArgumentException("negative uid or gid");
-        }
-
-        /**
-         * An owner with both a user and a group.
-         *
-         * @param uid the user
-         * @param gid the group
-         * @return owned by user {@code uid} and group {@code gid}
-         */
-        public static TapOwner of(int uid, int gid) {
-            return new TapOwner(OptionalInt.of(uid), OptionalInt.of(gid));
-        }
-    }
-
-    /**
      * Requires every component; only an Add or a Check may have a tap owner.
      *
      * @throws IllegalArgumentException when a Delete has a tap owner

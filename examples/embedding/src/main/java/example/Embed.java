@@ -8,7 +8,7 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ListedNetwork;
-import dev.fcnet.engine.TapOwner;
+import dev.fcnet.TapOwner;
 import java.util.List;
 import java.util.Optional;
 

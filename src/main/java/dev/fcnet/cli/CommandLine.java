@@ -6,7 +6,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.IpInet;
-import dev.fcnet.engine.TapOwner;
+import dev.fcnet.TapOwner;
 import dev.fcnet.json.Json;
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,7 +9,7 @@ import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ListedNetwork;
-import dev.fcnet.engine.TapOwner;
+import dev.fcnet.TapOwner;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -77,8 +77,8 @@ public final class EngineService implements NetworkService {
 
     /** The tap owner an Add gets (and a Check expects), or why the client may not have the one it asked for. */
     static Optional<TapOwner> tapOwner(Peer peer, FcnetdRequest request) throws OperationFailedException {
-        Optional<FcnetdRequest.TapOwner> asked = request.tapOwner();
-        if (peer.isRoot()) return asked.map(t -> new TapOwner(t.uid(), t.gid()));
+        Optional<TapOwner> asked = request.tapOwner();
+        if (peer.isRoot()) return asked;
         TapOwner own = TapOwner.of(peer.uid(), peer.gid());
         if (asked.isPresent() && !(asked.get().uid().orElse(peer.uid()) == peer.uid()
                 && asked.get().gid().orElse(peer.gid()) == peer.gid())) {
@@ -90,7 +90,7 @@ public final class EngineService implements NetworkService {
         return Optional.of(own);
     }
 
-    private static String describe(FcnetdRequest.TapOwner t) {
+    private static String describe(TapOwner t) {
         return (t.uid().isPresent() ? "uid " + t.uid().getAsInt() : "")
                 + (t.uid().isPresent() && t.gid().isPresent() ? ", " : "")
                 + (t.gid().isPresent() ? "gid " + t.gid().getAsInt() : "");

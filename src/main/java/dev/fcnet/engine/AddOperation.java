@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.TapOwner;
 import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;

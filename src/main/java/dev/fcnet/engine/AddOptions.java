@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.TapOwner;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FcnetdRequest;
+import dev.fcnet.TapOwner;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.engine.FcnetException;
@@ -74,7 +75,7 @@ class FcnetdClientTest {
                 c.run(NET, FirecrackerNetworkOperation.Add);
                 c.run(NET, FirecrackerNetworkOperation.Check);
                 c.run(NET, FirecrackerNetworkOperation.Delete);
-                c.run(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8))));
+                c.run(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(TapOwner.of(7, 8))));
             }
             return null;
         });
@@ -82,7 +83,7 @@ class FcnetdClientTest {
         assertEquals(List.of(new FcnetdRequest(FirecrackerNetworkOperation.Add, NET).withDetail(true),
                 new FcnetdRequest(FirecrackerNetworkOperation.Check, NET).withDetail(true),
                 new FcnetdRequest(FirecrackerNetworkOperation.Delete, NET).withDetail(true),
-                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(FcnetdRequest.TapOwner.of(7, 8)))
+                new FcnetdRequest(FirecrackerNetworkOperation.Add, NET, Optional.of(TapOwner.of(7, 8)))
                         .withDetail(true)), seen);
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FcnetdRequest;
+import dev.fcnet.TapOwner;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.IpInet;
@@ -66,7 +67,7 @@ class DaemonOwnershipTest {
                 .tapIp(IpInet.parse("172.16." + subnet + ".1/24")).guestIp(IpInet.parse("172.16." + subnet + ".2/24")).build();
     }
 
-    private static String add(FirecrackerNetwork net, Optional<FcnetdRequest.TapOwner> owner) {
+    private static String add(FirecrackerNetwork net, Optional<TapOwner> owner) {
         return new FcnetdRequest(FirecrackerNetworkOperation.Add, net, owner).toJson();
     }
 
@@ -125,8 +126,8 @@ class DaemonOwnershipTest {
             });
             Path path = socket.path();
             List<String> first = as(1234, path, add(a, Optional.empty()),
-                    add(b, Optional.of(FcnetdRequest.TapOwner.of(1, GROUP))),
-                    add(b, Optional.of(new FcnetdRequest.TapOwner(OptionalInt.of(1234), OptionalInt.empty()))),
+                    add(b, Optional.of(TapOwner.of(1, GROUP))),
+                    add(b, Optional.of(new TapOwner(OptionalInt.of(1234), OptionalInt.empty()))),
                     request(FirecrackerNetworkOperation.Check, a));
             assertEquals(List.of("OK",
                     "Add tapb: tap_owner uid 1, gid 5678 refused: a client that is not root (uid 1234, gid 5678) may only"
@@ -147,10 +148,10 @@ class DaemonOwnershipTest {
 
             // Root names any owner, checks and deletes every network.
             try (RawClient root = new RawClient(path)) {
-                assertEquals("OK", root.request(add(c, Optional.of(FcnetdRequest.TapOwner.of(4242, 4343)))));
+                assertEquals("OK", root.request(add(c, Optional.of(TapOwner.of(4242, 4343)))));
                 assertEquals("4242:4343", owner(host, "tapc"));
                 assertEquals("OK", root.request(new FcnetdRequest(FirecrackerNetworkOperation.Check, a,
-                        Optional.of(FcnetdRequest.TapOwner.of(1234, GROUP))).toJson()));
+                        Optional.of(TapOwner.of(1234, GROUP))).toJson()));
                 assertEquals("OK", root.request(request(FirecrackerNetworkOperation.Delete, b)));
                 assertEquals("OK", root.request(request(FirecrackerNetworkOperation.Delete, c)));
             }

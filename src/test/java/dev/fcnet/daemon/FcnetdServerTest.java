@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.FcnetdRequest;
+import dev.fcnet.TapOwner;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.engine.FcnetException;
@@ -437,11 +438,11 @@ class FcnetdServerTest {
         try (TestDaemon d = new TestDaemon(dir, service); RawClient c = d.connect()) {
             String withOwner = add.substring(0, add.length() - 1) + ",\"tap_owner\":{\"uid\":1234,\"gid\":5678}}";
             assertEquals("OK", c.request(withOwner));
-            assertEquals(Optional.of(FcnetdRequest.TapOwner.of(1234, 5678)), service.requests.get(0).tapOwner());
+            assertEquals(Optional.of(TapOwner.of(1234, 5678)), service.requests.get(0).tapOwner());
             assertEquals(withOwner, service.requests.get(0).toJson(), "written back as read");
             String check = request(FirecrackerNetworkOperation.Check, SIMPLE);
             assertEquals("OK", c.request(check.substring(0, check.length() - 1) + ",\"tap_owner\":{\"uid\":1}}"));
-            assertEquals(Optional.of(new FcnetdRequest.TapOwner(OptionalInt.of(1), OptionalInt.empty())),
+            assertEquals(Optional.of(new TapOwner(OptionalInt.of(1), OptionalInt.empty())),
                     service.requests.get(1).tapOwner());
             String delete = request(FirecrackerNetworkOperation.Delete, SIMPLE);
             assertEquals("invalid request: field \"tap_owner\" is only for Add and Check, not Delete",

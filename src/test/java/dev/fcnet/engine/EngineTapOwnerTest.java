@@ -1,5 +1,6 @@
 package dev.fcnet.engine;
 
+import dev.fcnet.TapOwner;
 import static dev.fcnet.rtnl.IpJson.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

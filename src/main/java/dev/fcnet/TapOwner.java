@@ -1,4 +1,4 @@
-package dev.fcnet.engine;
+package dev.fcnet;
 
 import java.util.OptionalInt;
 

@@ -279,7 +279,7 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     private static OperationTrace<CheckReport> checkTrace(Consumer<? super Outcome<CheckReport>> progress, int networks) {
-        return new OperationTrace<>("Check", OperationEvent.Check::new, r -> r.items().size(), progress, networks);
+        return new OperationTrace<>("Check", r -> r.items().size(), progress, networks);
     }
 
     /**
@@ -454,7 +454,7 @@ public final class FcnetEngine implements AutoCloseable {
             Consumer<? super Outcome<AddResult>> progress) {
         List<AddRequest> reqs = List.copyOf(requests);
         List<FirecrackerNetwork> all = reqs.stream().map(AddRequest::network).toList();
-        OperationTrace<AddResult> trace = new OperationTrace<>("Add", OperationEvent.Add::new, r -> r.rules().size(),
+        OperationTrace<AddResult> trace = new OperationTrace<>("Add", r -> r.rules().size(),
                 Objects.requireNonNull(progress, "progress"), all.size());
         graveyard.sweepOnce();
         return inThreePhases(all, parallelism, trace, new Phases<AddOperation, AddResult>() {
@@ -615,8 +615,7 @@ public final class FcnetEngine implements AutoCloseable {
         // An idempotent Delete is a clean-up: it sweeps whatever dead engines left each time.
         if (mode == DeleteMode.IDEMPOTENT) graveyard.sweep();
         else graveyard.sweepOnce();
-        OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", OperationEvent.Delete::new,
-                r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
+        OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
         return inThreePhases(all, parallelism, trace, new Phases<DeleteOperation, DeleteResult>() {
             @Override
             public DeleteOperation start(Place host, int index) {

@@ -3,7 +3,6 @@ package dev.fcnet.engine;
 import java.lang.System.Logger.Level;
 import jdk.jfr.FlightRecorder;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -19,26 +18,28 @@ final class OperationTrace<R extends OperationResult> {
     }
 
     private final String operation;
-    private final Supplier<OperationEvent> events;
     private final ToIntFunction<R> steps;
     private final Consumer<? super Outcome<R>> progress;
-    private final OperationEvent[] started;
+    /**
+     * The networks' events, while Flight Recorder runs. Typed Object, and made and committed by
+     * OperationEvent's own methods, so that this class names no event class: loading them costs a
+     * process tens of milliseconds (Flight Recorder instruments them), which a one-shot CLI
+     * without a recording should not pay.
+     */
+    private final Object[] started;
     private final long[] startNanos;
 
     /**
-     * @param operation Add, Check or Delete, for the log
-     * @param events makes the operation's event
+     * @param operation Add, Check or Delete: the log's word and the event's type
      * @param steps the steps a result counts
      * @param progress told each network's outcome, from the thread that settled it
      * @param networks how many networks the operation has
      */
-    OperationTrace(String operation, Supplier<OperationEvent> events, ToIntFunction<R> steps,
-            Consumer<? super Outcome<R>> progress, int networks) {
+    OperationTrace(String operation, ToIntFunction<R> steps, Consumer<? super Outcome<R>> progress, int networks) {
         this.operation = operation;
-        this.events = events;
         this.steps = steps;
         this.progress = progress;
-        this.started = new OperationEvent[networks];
+        this.started = new Object[networks];
         this.startNanos = new long[networks];
     }
 
@@ -51,19 +52,12 @@ final class OperationTrace<R extends OperationResult> {
     void begin(int index) {
         if (startNanos[index] != 0) return;
         startNanos[index] = System.nanoTime();
-        // Loading an event class costs a process hundreds of milliseconds unless Flight Recorder
-        // runs already (a one-shot CLI would pay it for nothing); a recording started later is
-        // initialised by then.
-        if (FlightRecorder.isInitialized()) {
-            OperationEvent e = events.get();
-            e.begin();
-            started[index] = e;
-        }
+        // A recording started later (jcmd JFR.start) has initialised Flight Recorder by then.
+        if (FlightRecorder.isInitialized()) started[index] = OperationEvent.begin(operation);
     }
 
     /** Network {@code index} has its outcome; {@code stepsDone} for a failure. */
     void end(int index, Outcome<R> outcome, int stepsDone) {
-        OperationEvent e = started[index];
         long nanos = System.nanoTime() - startNanos[index];
         String id = Networks.id(outcome.network());
         String result;
@@ -77,13 +71,7 @@ final class OperationTrace<R extends OperationResult> {
             result = "ok";
             count = steps.applyAsInt(outcome.orThrow());
         }
-        if (e != null && e.shouldCommit()) {
-            e.network = id;
-            e.outcome = result;
-            e.steps = count;
-            e.failedStep = failedStep;
-            e.commit();
-        }
+        if (started[index] != null) OperationEvent.commit(started[index], id, result, count, failedStep);
         String at = failedStep == null ? "" : " at step \"" + failedStep + "\"";
         int n = count;
         FcnetEngine.debug(() -> operation + " " + id + ": " + result + at + ", " + n + " steps, "

@@ -32,28 +32,6 @@ abstract class OperationEvent extends Event {
     @Description("The step that failed, when one did")
     String failedStep;
 
-    /** A started event of {@code operation} (Add, Check or Delete), as an Object: see {@link OperationTrace}. */
-    static Object begin(String operation) {
-        OperationEvent e = switch (operation) {
-            case "Add" -> new Add();
-            case "Check" -> new Check();
-            default -> new Delete();
-        };
-        e.begin();
-        return e;
-    }
-
-    /** Ends and commits an event from {@link #begin(String)}. */
-    static void commit(Object event, String network, String outcome, int steps, String failedStep) {
-        OperationEvent e = (OperationEvent) event;
-        if (!e.shouldCommit()) return;
-        e.network = network;
-        e.outcome = outcome;
-        e.steps = steps;
-        e.failedStep = failedStep;
-        e.commit();
-    }
-
     @Name("dev.fcnet.Add")
     @Label("fcnet Add")
     static final class Add extends OperationEvent {}

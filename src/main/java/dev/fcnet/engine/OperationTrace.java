@@ -22,9 +22,9 @@ final class OperationTrace<R extends OperationResult> {
     private final Consumer<? super Outcome<R>> progress;
     /**
      * The networks' events, while Flight Recorder runs. Typed Object, and made and committed by
-     * OperationEvent's own methods, so that this class names no event class: loading them costs a
-     * process tens of milliseconds (Flight Recorder instruments them), which a one-shot CLI
-     * without a recording should not pay.
+     * {@link Events}, so that this class names no event class: loading them costs a process
+     * time (Flight Recorder instruments them) that a one-shot CLI without a recording should not
+     * pay.
      */
     private final Object[] started;
     private final long[] startNanos;
@@ -53,7 +53,7 @@ final class OperationTrace<R extends OperationResult> {
         if (startNanos[index] != 0) return;
         startNanos[index] = System.nanoTime();
         // A recording started later (jcmd JFR.start) has initialised Flight Recorder by then.
-        if (FlightRecorder.isInitialized()) started[index] = OperationEvent.begin(operation);
+        if (FlightRecorder.isInitialized()) started[index] = Events.begin(operation);
     }
 
     /** Network {@code index} has its outcome; {@code stepsDone} for a failure. */
@@ -71,7 +71,7 @@ final class OperationTrace<R extends OperationResult> {
             result = "ok";
             count = steps.applyAsInt(outcome.orThrow());
         }
-        if (started[index] != null) OperationEvent.commit(started[index], id, result, count, failedStep);
+        if (started[index] != null) Events.commit(started[index], id, result, count, failedStep);
         String at = failedStep == null ? "" : " at step \"" + failedStep + "\"";
         int n = count;
         FcnetEngine.debug(() -> operation + " " + id + ": " + result + at + ", " + n + " steps, "
@@ -81,6 +81,35 @@ final class OperationTrace<R extends OperationResult> {
         } catch (RuntimeException x) {
             // The caller's callback must not break the operation of the other networks.
             FcnetEngine.log(Level.WARNING, "progress callback failed for " + id + ": " + x);
+        }
+    }
+
+    /**
+     * Makes and commits the events; loaded only while Flight Recorder runs. Not in the event
+     * class itself: verifying a factory there loads its subclasses while Flight Recorder is still
+     * defining it (LinkageError "duplicate class definition").
+     */
+    private static final class Events {
+        /** A started event of {@code operation} (Add, Check or Delete). */
+        static Object begin(String operation) {
+            OperationEvent e = switch (operation) {
+                case "Add" -> new OperationEvent.Add();
+                case "Check" -> new OperationEvent.Check();
+                default -> new OperationEvent.Delete();
+            };
+            e.begin();
+            return e;
+        }
+
+        /** Ends and commits an event from {@link #begin(String)}. */
+        static void commit(Object event, String network, String outcome, int steps, String failedStep) {
+            OperationEvent e = (OperationEvent) event;
+            if (!e.shouldCommit()) return;
+            e.network = network;
+            e.outcome = outcome;
+            e.steps = steps;
+            e.failedStep = failedStep;
+            e.commit();
         }
     }
 }

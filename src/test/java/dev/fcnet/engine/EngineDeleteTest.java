@@ -38,6 +38,16 @@ class EngineDeleteTest {
     }
 
     /** Nothing of the namespaced network {@code n} is left on the host (its links once destroyed). */
+    /** After the clean-up the network can be made again, checks clean, and its Delete leaves nothing. */
+    private static void addsAgainCleanAndGoes(FcnetEngine engine, ScratchNetns host, ScratchNetns reference,
+            FirecrackerNetwork n) {
+        engine.add(n);
+        assertTrue(engine.check(n).isClean());
+        engine.delete(n);
+        engine.awaitDestruction();
+        assertGone(host, reference, n);
+    }
+
     private static void assertGone(ScratchNetns host, ScratchNetns reference, FirecrackerNetwork n) {
         Namespaced ns = (Namespaced) n.networkType();
         assertEquals(emptyChains(reference, n), EngineFixture.ruleset(host.path()));
@@ -67,11 +77,7 @@ class EngineDeleteTest {
             assertGone(host, reference, n);
 
             // Nothing stuck, and no duplicate rules afterwards.
-            engine.add(n);
-            assertTrue(engine.check(n).isClean());
-            engine.delete(n);
-            engine.awaitDestruction();
-            assertGone(host, reference, n);
+            addsAgainCleanAndGoes(engine, host, reference, n);
 
             // Held by nothing, the netns dies (veth1 and the route with it) while or before Delete runs.
             engine.add(n);
@@ -104,11 +110,7 @@ class EngineDeleteTest {
             assertTrue(e.getMessage().endsWith("; link vh2 (host netns); what was there of it was deleted (1 object)"),
                     e::getMessage);
             assertTrue(!EngineFixture.ipNetns().contains(name));
-            engine.add(n);
-            assertTrue(engine.check(n).isClean());
-            engine.delete(n);
-            engine.awaitDestruction();
-            assertGone(host, reference, n);
+            addsAgainCleanAndGoes(engine, host, reference, n);
         }
     }
 
@@ -163,11 +165,7 @@ class EngineDeleteTest {
                 FcnetException e = assertThrows(FcnetException.class, () -> engine.delete(n));
                 assertEquals(Kind.INCOMPLETE, e.kind(), e::getMessage);
                 assertTrue(!Files.exists(Path.of("/run/netns", name)));
-                engine.add(n);
-                assertTrue(engine.check(n).isClean());
-                engine.delete(n);
-                engine.awaitDestruction();
-                assertGone(host, reference, n);
+                addsAgainCleanAndGoes(engine, host, reference, n);
             }
         }
     }

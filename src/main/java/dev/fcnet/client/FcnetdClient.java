@@ -10,8 +10,8 @@ import dev.fcnet.json.JsonValue.JsonArray;
 import dev.fcnet.json.JsonValue.JsonBoolean;
 import dev.fcnet.json.JsonValue.JsonObject;
 import dev.fcnet.json.JsonValue.JsonString;
-import dev.fcnet.daemon.FcnetdServer;
-import dev.fcnet.daemon.LineReader;
+import dev.fcnet.protocol.LineReader;
+import dev.fcnet.protocol.Protocol;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -41,14 +41,12 @@ import java.util.Objects;
  * or broken pipe, depending on when the daemon closed.
  */
 public final class FcnetdClient implements AutoCloseable {
-    private static final String OK = "OK";
-
     private final SocketChannel channel;
     private final LineReader reader;
 
     private FcnetdClient(SocketChannel channel) {
         this.channel = channel;
-        this.reader = new LineReader(channel, FcnetdServer.MAX_LINE);
+        this.reader = new LineReader(channel, Protocol.MAX_LINE);
     }
 
     /**
@@ -123,7 +121,7 @@ public final class FcnetdClient implements AutoCloseable {
             throw new EOFException("fcnetd closed the connection without answering " + operation
                     + " (it does so after a wrong password)");
         }
-        if (answer.equals(OK)) return;
+        if (answer.equals(Protocol.OK)) return;
         JsonObject o = jsonObject(answer);
         if (o == null) throw new FcnetdException(operation, FcnetException.Kind.KERNEL, answer);
         if (o.get("items") instanceof JsonArray items) { // a Check's report

@@ -171,8 +171,8 @@ public final class Main {
         return message;
     }
 
-    /** The module version the build recorded; on the class path (no module) there is none. Also fcnetd's. */
-    public static String version() {
+    /** The module version the build recorded; on the class path (no module) there is none. */
+    static String version() {
         Module module = Main.class.getModule();
         if (module.isNamed() && module.getDescriptor().rawVersion().isPresent()) {
             return module.getDescriptor().rawVersion().get();

@@ -6,7 +6,10 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
-import dev.fcnet.daemon.LineReader.LineTooLongException;
+import dev.fcnet.protocol.LineReader;
+import dev.fcnet.protocol.LineReader.LineTooLongException;
+import static dev.fcnet.protocol.Protocol.MAX_LINE;
+
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -37,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request ({@code {"operation":"Add","network":{...}}}) answered by one line, {@code OK} or the
  * reason it failed. Unlike fcnetd, which skips a malformed request without answering (leaving its
  * client waiting), every line gets its answer and the connection stays usable; only a line longer
- * than {@link #MAX_LINE} bytes ends it, after an error line.
+ * than {@link dev.fcnet.protocol.Protocol#MAX_LINE} bytes ends it, after an error line.
  *
  * <p>Requests may be pipelined: a client may send many lines before reading, and the answers come
  * back in request order. Lines that have arrived together (up to {@link #MAX_BATCH}) are worked
@@ -53,8 +56,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon's file descriptors.
  */
 public final class FcnetdServer implements AutoCloseable {
-    /** The longest request (or password) line, in bytes, without its newline. */
-    public static final int MAX_LINE = 64 * 1024;
     /** How long {@link #close()} lets running requests finish. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** The one line a connection beyond the limit gets before it is closed. */

@@ -5,6 +5,7 @@ import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ForeignObjects;
 import dev.fcnet.engine.ForwardingPolicy;
+import dev.fcnet.protocol.LineReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serial;
@@ -69,10 +70,23 @@ public final class Main {
         if (command instanceof Help) {
             System.out.print(HELP);
         } else if (command instanceof Version) {
-            System.out.println("fcnetd " + dev.fcnet.cli.Main.version());
+            System.out.println("fcnetd " + version());
         } else if (serve((Serve) command, System.err) != 0) {
             System.exit(1);
         }
+    }
+
+    /**
+     * The module version the build recorded, as {@code fcnet --version} prints it; on the class
+     * path (no module) there is none. Read here rather than from the CLI: the front ends do not
+     * depend on each other.
+     */
+    static String version() {
+        Module module = Main.class.getModule();
+        if (module.isNamed() && module.getDescriptor().rawVersion().isPresent()) {
+            return module.getDescriptor().rawVersion().get();
+        }
+        return "(version unknown: not run as module dev.fcnet)";
     }
 
     /** Serves until shutdown; returns 1 (having said why on {@code err}) when it cannot start. */

@@ -1,6 +1,7 @@
 package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
+import dev.fcnet.protocol.Protocol;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,7 +26,7 @@ public interface NetworkService {
 
         /** {@code OK}, with these warnings for the log. */
         public static Answer ok(List<String> warnings) {
-            return new Answer("OK", warnings);
+            return new Answer(Protocol.OK, warnings);
         }
     }
 

@@ -15,6 +15,7 @@ import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.IpInet;
 import dev.fcnet.client.FcnetdClient;
 import dev.fcnet.client.FcnetdException;
 import dev.fcnet.engine.EngineOptions;
@@ -25,6 +26,8 @@ import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -167,6 +170,55 @@ class DaemonEngineTest {
             assertFalse(linkExists(host, "vh7"));
             FcnetdException e = assertThrows(FcnetdException.class, () -> c.run(net, FirecrackerNetworkOperation.Check));
             assertTrue(e.reason().startsWith("Check netns " + host.name() + "-vm: "), e.reason());
+        } finally {
+            engine[0].close();
+        }
+    }
+
+    /**
+     * Clone {@code n} of one snapshot, as EngineFixture.clone makes them: the same tap and guest in
+     * netns {@code PREFIX-cN}, its own veth pair, /30 and forwarded address; eth1 is the uplink.
+     */
+    private static FirecrackerNetwork clone(String netnsPrefix, int n) {
+        String prefix = "10.64." + (n * 4 >> 8) + ".";
+        return FirecrackerNetwork.builder().ifaceName("eth1").networkType(Namespaced.builder()
+                .netnsName(netnsPrefix + "-c" + n).veth1Name("vh" + n).veth2Name("vg" + n)
+                .veth1Ip(IpInet.parse(prefix + ((n * 4 & 255) + 1) + "/30"))
+                .veth2Ip(IpInet.parse(prefix + ((n * 4 & 255) + 2) + "/30"))
+                .forwardedGuestIp(IpInet.parseAddress("192.168.0." + n)).build()).build();
+    }
+
+    /** Clones added, checked and deleted over one connection, pipelined; a repeated Add fails alone. */
+    @Test
+    void clonesInBulkOverOneConnection(ScratchNetns host) throws Exception {
+        hostLike(host);
+        List<FirecrackerNetwork> clones = new ArrayList<>();
+        for (int n = 1; n <= 20; n++) clones.add(clone(host.name(), n));
+        List<FirecrackerNetwork> withRepeat = new ArrayList<>(clones);
+        withRepeat.add(clones.get(4));
+        FcnetEngine[] engine = new FcnetEngine[1];
+        try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
+            List<FcnetdClient.Outcome> added = c.addAll(withRepeat);
+            assertEquals(withRepeat, added.stream().map(FcnetdClient.Outcome::network).toList());
+            for (FcnetdClient.Outcome o : added.subList(0, 20)) assertTrue(o.succeeded(), o::toString);
+            FcnetdException repeat = added.get(20).failure().orElseThrow();
+            assertEquals(FcnetException.Kind.ALREADY_EXISTS, repeat.kind(), repeat::getMessage);
+            List<String> netns = Tools.run("ip", "netns", "list").lines().map(l -> l.split(" ")[0]).toList();
+            for (int n = 1; n <= 20; n++) assertTrue(netns.contains(host.name() + "-c" + n), netns::toString);
+            String ruleset = host.exec("nft", "list", "ruleset");
+            for (int n = 1; n <= 20; n++) {
+                assertTrue(ruleset.contains("iifname \"eth1\" oifname \"vh" + n + "\" accept")
+                        && ruleset.contains("oifname \"eth1\" iifname \"vh" + n + "\" accept"), ruleset);
+            }
+
+            for (FcnetdClient.Outcome o : c.checkAll(clones)) assertTrue(o.succeeded(), o::toString);
+            for (FcnetdClient.Outcome o : c.deleteAll(clones)) assertTrue(o.succeeded(), o::toString);
+            assertFalse(Tools.run("ip", "netns", "list").contains(host.name() + "-c"));
+            assertFalse(host.exec("nft", "list", "ruleset").contains("\"vh"));
+            List<FcnetdClient.Outcome> checked = c.checkAll(clones);
+            for (FcnetdClient.Outcome o : checked) {
+                assertEquals(FcnetException.Kind.INCOMPLETE, o.failure().orElseThrow().kind(), o::toString);
+            }
         } finally {
             engine[0].close();
         }

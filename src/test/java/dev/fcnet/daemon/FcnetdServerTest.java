@@ -12,6 +12,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.protocol.Protocol;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -152,7 +153,7 @@ class FcnetdServerTest {
         try (TestDaemon d = new TestDaemon(dir, service)) {
             try (RawClient c = d.connect()) {
                 // Exactly the limit is read (and is not JSON); the connection goes on.
-                byte[] max = new byte[FcnetdServer.MAX_LINE];
+                byte[] max = new byte[Protocol.MAX_LINE];
                 Arrays.fill(max, (byte) ' ');
                 max[0] = 'x';
                 c.send(max).send(new byte[] {'\r', '\n'});
@@ -219,7 +220,7 @@ class FcnetdServerTest {
     void passwordLineIsBoundedToo() throws Exception {
         FakeService service = new FakeService();
         try (TestDaemon d = new TestDaemon(dir, service, Optional.of("pw"), Duration.ofMinutes(1)); RawClient c = d.connect()) {
-            byte[] line = new byte[FcnetdServer.MAX_LINE + 1];
+            byte[] line = new byte[Protocol.MAX_LINE + 1];
             Arrays.fill(line, (byte) 'p');
             c.send(line);
             assertNull(c.readLine());

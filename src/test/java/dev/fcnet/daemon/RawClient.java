@@ -1,5 +1,6 @@
 package dev.fcnet.daemon;
 
+import dev.fcnet.protocol.LineReader;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;

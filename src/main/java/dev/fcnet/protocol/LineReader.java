@@ -1,4 +1,4 @@
-package dev.fcnet.daemon;
+package dev.fcnet.protocol;
 
 import java.io.IOException;
 import java.io.Serial;
@@ -13,7 +13,8 @@ import java.util.Arrays;
  * Reads the lines of the fcnetd protocol from a channel, holding at most {@code maxLine} bytes of
  * one line: a longer line is refused as soon as it is known to be too long, not read to its end.
  * A line ends at {@code \n}, and a {@code \r} right before it is dropped, as tokio's lines (which
- * fcnetd and fcnetd-client use) do. Text after the last newline counts as a last line. Used by the daemon and by {@link dev.fcnet.client.FcnetdClient}; not thread-safe.
+ * fcnetd and fcnetd-client use) do. Text after the last newline counts as a last line. Used by the
+ * daemon and by the client; not thread-safe.
  */
 public final class LineReader {
     /** Bytes fetched from the channel per read. */
@@ -97,7 +98,7 @@ public final class LineReader {
     }
 
     /** Strict UTF-8: malformed input is an error, not U+FFFD. */
-    static String decode(byte[] bytes) throws CharacterCodingException {
+    public static String decode(byte[] bytes) throws CharacterCodingException {
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
     }

@@ -215,12 +215,12 @@ public final class FcnetdClient implements AutoCloseable {
         } catch (IOException e) {
             // The connection is out of step with its answers; closing it also frees a blocked writer.
             closeQuietly();
-            joinUninterruptibly(writer);
+            Protocol.joinUninterruptibly(writer);
             if (writeFailure[0] == null) throw e;
             writeFailure[0].addSuppressed(e);
             throw writeFailure[0];
         }
-        joinUninterruptibly(writer);
+        Protocol.joinUninterruptibly(writer);
         return outcomes;
     }
 
@@ -299,19 +299,6 @@ public final class FcnetdClient implements AutoCloseable {
                 chunk.setLength(0);
             }
         }
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private void closeQuietly() {

@@ -7,6 +7,7 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.protocol.LineReader;
+import dev.fcnet.protocol.Protocol;
 import dev.fcnet.protocol.LineReader.LineTooLongException;
 import static dev.fcnet.protocol.Protocol.MAX_LINE;
 
@@ -355,7 +356,7 @@ public final class FcnetdServer implements AutoCloseable {
                         int k = i;
                         if (requests[k] != null) threads.add(Thread.ofVirtual().start(() -> answers[k] = handle(requests[k])));
                     }
-                    for (Thread t : threads) joinUninterruptibly(t);
+                    for (Thread t : threads) Protocol.joinUninterruptibly(t);
                 }
                 start = end;
             }
@@ -438,19 +439,6 @@ public final class FcnetdServer implements AutoCloseable {
                 return claims;
             }
             return List.of("link " + network.tapName(), "ip " + network.tapIp().address(), "ip " + network.guestIp().address());
-        }
-
-        private static void joinUninterruptibly(Thread t) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
         }
 
         private byte[] readLine() throws IOException {

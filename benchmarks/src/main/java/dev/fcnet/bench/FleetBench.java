@@ -83,6 +83,8 @@ public class FleetBench {
     static final int THREADS = 8;
     /** The daemon's socket, on the fork's private /run. */
     static final Path SOCKET = Path.of("/run/fcbench-fcnetd.sock");
+    /** fcnetd's default limit of open connections (its {@code --max-connections}). */
+    static final int MAX_CONNECTIONS = 256;
 
     /** A fresh scratch host per iteration, with the clones (and baseline networks) to make. */
     @State(Scope.Benchmark)
@@ -145,7 +147,7 @@ public class FleetBench {
             ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             listener.bind(UnixDomainSocketAddress.of(SOCKET));
             server = new FcnetdServer(listener, new EngineService(e.engine), Optional.empty(), Duration.ofMinutes(10),
-                    new Silent());
+                    MAX_CONNECTIONS, new Silent());
             serving = Thread.ofPlatform().name("fcnetd").start(() -> {
                 try {
                     server.serve();

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serial;
 import java.lang.management.ManagementFactory;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.AccessDeniedException;
 import java.nio.charset.CharacterCodingException;
@@ -94,13 +93,15 @@ public final class Main {
         // The engine logs through the JDK's System.Logger (java.util.logging): one line per record as
         // well, unless the user chose a format. Read when its first record is formatted.
         if (System.getProperty(JUL_FORMAT) == null) System.setProperty(JUL_FORMAT, LOG_FORMAT);
-        Logger log = new ConsoleLogger("dev.fcnet.daemon", s.logLevel(), err);
+        // Written by a thread of its own: a request's log line never waits for stderr.
+        ConsoleLogger log = ConsoleLogger.queued("dev.fcnet.daemon", s.logLevel(), err, ConsoleLogger.QUEUE);
         // The socket first: a second daemon on the path fails here without touching the kernel.
         SocketFile socket;
         try {
             socket = SocketFile.bind(s.socket(), s.uid(), s.gid());
         } catch (IOException e) {
             err.println("fcnetd: cannot listen on " + s.socket() + ": " + describe(e));
+            log.close();
             return 1;
         }
         FcnetEngine engine;
@@ -115,6 +116,7 @@ public final class Main {
             } catch (IOException x) {
                 err.println("fcnetd: " + describe(x));
             }
+            log.close();
             return 1;
         }
         FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), s.password(), s.idleTimeout(),
@@ -128,6 +130,7 @@ public final class Main {
                 log.log(Level.WARNING, "shutdown: " + e.getMessage());
             } finally {
                 engine.close();
+                log.close();
             }
         }, "fcnetd-shutdown"));
         log.log(Level.INFO, "listening on " + socket.path() + " (mode " + (s.gid().isPresent() ? "0660" : "0600")
@@ -139,6 +142,7 @@ public final class Main {
             server.serve();
         } catch (IOException e) {
             err.println("fcnetd: " + e.getMessage());
+            log.close();
             return 1;
         }
         return 0;

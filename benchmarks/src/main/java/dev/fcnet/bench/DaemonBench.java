@@ -15,6 +15,8 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -48,8 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the trial. {@code daemon - engine} is the daemon's cost per two requests.
  *
  * <p>The daemon logs as fcnetd does by default ({@code log=info}: its console logger at INFO, one
- * line per request, here into a file on the fork's private /run) or not at all ({@code log=off}),
- * which shows what the request log costs.
+ * line per request, written by the logger's own thread through its queue, here into a file on the
+ * fork's private /run), as fcnetd did before that queue ({@code log=sync}: the request's thread
+ * writes its line), or not at all ({@code log=off}), which shows what the request log costs.
  *
  * <p>After each operation, untimed, the engine's deferred link destruction is awaited
  * ({@link EngineFixtures}), so it never runs into the next timed operation.
@@ -93,26 +96,26 @@ public class DaemonBench {
     /** An fcnetd server over the host's engine, and one client connection; warmed up. */
     @State(Scope.Benchmark)
     public static class Daemon {
-        /** The daemon's request log: fcnetd's default (INFO, a line per request) or none. */
-        @Param({"info", "off"})
+        /** The daemon's request log: fcnetd's default (INFO, a line per request, queued), written synchronously, or none. */
+        @Param({"info", "sync", "off"})
         public String log;
 
         FcnetdServer server;
         Thread serving;
         FcnetdClient client;
         PrintStream logFile;
+        System.Logger logger;
 
         @Setup(Level.Trial)
         public void start(Host host) throws Exception {
             Files.deleteIfExists(SOCKET);
             ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             listener.bind(UnixDomainSocketAddress.of(SOCKET));
-            System.Logger logger;
             if (log.equals("off")) {
                 logger = new FleetBench.Silent();
             } else {
                 logFile = new PrintStream(new FileOutputStream(LOG.toFile()), true);
-                logger = consoleLogger(System.Logger.Level.valueOf(log.toUpperCase()), logFile);
+                logger = consoleLogger(log.equals("info"), logFile);
             }
             server = new FcnetdServer(listener, new EngineService(host.engine), Optional.empty(), Duration.ofMinutes(10),
                     FleetBench.MAX_CONNECTIONS, logger);
@@ -132,20 +135,31 @@ public class DaemonBench {
         }
 
         @TearDown(Level.Trial)
-        public void stop() throws IOException, InterruptedException {
+        public void stop() throws Exception {
             client.close();
             server.close();
             serving.join();
             Files.deleteIfExists(SOCKET);
+            if (logger instanceof AutoCloseable c) c.close();
             if (logFile != null) logFile.close();
         }
 
-        /** fcnetd's own logger (package-private in the daemon), as {@code fcnetd serve} makes it. */
-        private static System.Logger consoleLogger(System.Logger.Level level, PrintStream out) throws Exception {
-            Constructor<?> c = Class.forName("dev.fcnet.daemon.ConsoleLogger")
-                    .getDeclaredConstructor(String.class, System.Logger.Level.class, PrintStream.class);
+        /**
+         * fcnetd's own logger at INFO (package-private in the daemon): queued, as {@code fcnetd serve}
+         * makes it, or writing on the caller's thread.
+         */
+        private static System.Logger consoleLogger(boolean queued, PrintStream out) throws Exception {
+            Class<?> type = Class.forName("dev.fcnet.daemon.ConsoleLogger");
+            if (queued) {
+                Method m = type.getDeclaredMethod("queued", String.class, System.Logger.Level.class, PrintStream.class, int.class);
+                m.setAccessible(true);
+                Field capacity = type.getDeclaredField("QUEUE");
+                capacity.setAccessible(true);
+                return (System.Logger) m.invoke(null, "dev.fcnet.daemon", System.Logger.Level.INFO, out, capacity.getInt(null));
+            }
+            Constructor<?> c = type.getDeclaredConstructor(String.class, System.Logger.Level.class, PrintStream.class);
             c.setAccessible(true);
-            return (System.Logger) c.newInstance("dev.fcnet.daemon", level, out);
+            return (System.Logger) c.newInstance("dev.fcnet.daemon", System.Logger.Level.INFO, out);
         }
     }
 

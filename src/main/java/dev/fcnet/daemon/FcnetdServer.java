@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each connection has its own platform thread, so a lone request is read, carried out and
  * answered on it without a hand-off (a virtual thread's blocking read parks it and wakes it
  * through the JDK's poller and a carrier thread: two more thread wake-ups per request, which
- * DaemonBench measured at about 0.3 ms per request here); the {@link NetworkService} does any
+ * DaemonBench measured at 0.2 to 0.3 ms per request here); the {@link NetworkService} does any
  * namespace work on its own platform threads. A client that keeps the daemon waiting for a line, or does not
  * read its answer, for the idle timeout is disconnected. Each request runs for the {@link Peer}
  * the kernel names as the connection's other end. Beyond {@code maxConnections} open connections a

@@ -38,16 +38,10 @@ class MainKernelTest {
                 + Tools.run("ip", "netns", "list");
     }
 
-    /** An uplink (a bridge: this kernel has no dummy links) and IPv4 forwarding, so a complete network checks clean. */
-    private static void hostLike(ScratchNetns host) {
-        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
-        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
-        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
-    }
 
     @Test
     void addCheckDeleteSimple(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "-A", "simple"));
         assertTrue(host.ipJson("link", "show", "dev", "tap0").contains("\"ifalias\":\"fcnet\""));
 
@@ -79,7 +73,7 @@ class MainKernelTest {
     /** --list and --output json: the listing, the Check report and failures as JSON that parses back. */
     @Test
     void listingAndJsonOutput(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         assertEquals(new Run(0, "no networks made by fcnet on this host" + NL, ""), run(host, "--list"));
         assertEquals(new Run(0, "[]" + NL, ""), run(host, "--list", "--output", "json"));
         assertEquals(new Run(0, "{\"warnings\":[]}" + NL, ""), run(host, "--output=json", "--iface", "eth1", "-A", "simple"));
@@ -116,7 +110,7 @@ class MainKernelTest {
     /** The quick start on a host with forwarding off: Add and Check both warn, with the fix, and succeed. */
     @Test
     void forwardingOffIsAWarningForAddAndCheck(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=0");
         Run add = run(host, "--iface", "eth1", "-A", "simple");
         assertEquals(0, add.code(), add.toString());
@@ -135,7 +129,7 @@ class MainKernelTest {
 
     @Test
     void tapOwnerIsSetByAddAndComparedByCheck(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         assertEquals(new Run(0, "", ""), run(host, "--iface", "eth1", "--tap-uid", "4000", "--tap-gid", "4000", "-A", "simple"));
         String link = host.ipJson("-d", "link", "show", "dev", "tap0");
         assertTrue(link.contains("\"user\":4000") && link.contains("\"group\":4000"), link);
@@ -150,7 +144,7 @@ class MainKernelTest {
 
     @Test
     void namespacedFromJsonOnStdin(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         String json = "{\"iface_name\":\"eth1\",\"tap_name\":\"tap0\",\"tap_ip\":\"172.16.0.1/24\",\"guest_ip\":"
                 + "\"172.16.0.2/24\",\"network_type\":{\"type\":\"Namespaced\",\"netns_name\":\"" + host.name() + "-vm\","
                 + "\"veth1_name\":\"veth1\",\"veth2_name\":\"veth0\",\"veth1_ip\":\"10.0.0.1/24\",\"veth2_ip\":\"10.0.0.2/24\","
@@ -205,7 +199,7 @@ class MainKernelTest {
 
     @Test
     void badInputChangesNothing(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         String before = state(host);
         for (String[] args : new String[][] {
             {"-A", "--tap", "averyveryverylongname", "simple"},
@@ -233,7 +227,7 @@ class MainKernelTest {
     @Test
     void templateNamesAreRefusedBeforeAnythingIsMade(ScratchNetns host) {
         // The kernel would make tap "t0" of "t%d": the network would not be the one asked for.
-        hostLike(host);
+        host.hostLike();
         String before = linksNamespacesRuleset(host);
         String why = " \"t%d\" contains '%', which Linux interface names cannot contain (the kernel would replace"
                 + " \"%d\" with a number)" + NL;
@@ -256,7 +250,7 @@ class MainKernelTest {
 
     @Test
     void withoutPrivilegesOneLineSaysWhatIsNeeded(ScratchNetns host) {
-        hostLike(host);
+        host.hostLike();
         String before = linksNamespacesRuleset(host);
         String java = ProcessHandle.current().info().command().orElseThrow();
         for (String[] args : new String[][] {{"-C", "simple"}, {"-A", "simple"}, {"-A", "namespaced", "--netns",
@@ -280,7 +274,7 @@ class MainKernelTest {
     @Test
     void foreignTapIsDeletedByTheCliAsByFcnet(ScratchNetns host) {
         // The CLI's user is root acting deliberately, like fcnet-cli's: networks made by others may be deleted.
-        hostLike(host);
+        host.hostLike();
         host.exec("sh", "-c", "ip tuntap add tap0 mode tap && ip addr add 172.16.0.1/24 dev tap0 && ip link set tap0 up"
                 + " && nft add table ip fcnet"
                 + " && nft add chain ip fcnet postrouting '{ type nat hook postrouting priority 100; policy accept; }'"

@@ -49,9 +49,7 @@ class CrashTortureTest {
 
     @Test
     void nothingOfABurstSurvivesKillRestartAndDelete(ScratchNetns host) throws Exception {
-        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
-        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
-        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+        host.hostLike();
         int trials = Integer.getInteger("fcnet.torture.trials", 20);
         long firstSeed = Long.getLong("fcnet.torture.seed", 1);
         for (long seed = firstSeed; seed < firstSeed + trials; seed++) trial(host, seed);

@@ -82,9 +82,7 @@ class DaemonConcurrencyTest {
 
     @Test
     void concurrentClientsShareOneEngine(ScratchNetns host) throws Exception {
-        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
-        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
-        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+        host.hostLike();
         String prefix = host.name();
         List<List<FirecrackerNetwork>> perClient = new ArrayList<>();
         List<FirecrackerNetwork> all = new ArrayList<>();

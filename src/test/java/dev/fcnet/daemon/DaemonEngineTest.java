@@ -45,15 +45,6 @@ class DaemonEngineTest {
 
     private static final FirecrackerNetwork SIMPLE = FirecrackerNetwork.builder().tapName("tap7").ifaceName("eth1").build();
 
-    /**
-     * Makes the scratch netns look like a host: an uplink eth1 (a bridge: this kernel has no dummy
-     * links) and IPv4 forwarding on, so that a complete network checks clean.
-     */
-    private static void hostLike(ScratchNetns host) {
-        Tools.run("ip", "-n", host.name(), "link", "add", "eth1", "type", "bridge");
-        Tools.run("ip", "-n", host.name(), "link", "set", "eth1", "up");
-        host.exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
-    }
 
     private TestDaemon daemon(ScratchNetns host, ForeignObjects foreign, FcnetEngine[] engine) throws Exception {
         engine[0] = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()).withForeignObjects(foreign));
@@ -66,7 +57,7 @@ class DaemonEngineTest {
 
     @Test
     void addCheckDeleteThroughTheSocket(ScratchNetns host) throws Exception {
-        hostLike(host);
+        host.hostLike();
         FcnetEngine[] engine = new FcnetEngine[1];
         try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); RawClient c = d.connect()) {
             c.sendLine("pw");
@@ -95,7 +86,7 @@ class DaemonEngineTest {
     /** List, "detail":true answers in JSON, and the client's failures typed by the daemon's kinds. */
     @Test
     void listDetailAndTypedFailures(ScratchNetns host) throws Exception {
-        hostLike(host);
+        host.hostLike();
         FcnetEngine[] engine = new FcnetEngine[1];
         try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); RawClient c = d.connect();
                 FcnetdClient client = FcnetdClient.connect(d.path(), "pw")) {
@@ -158,7 +149,7 @@ class DaemonEngineTest {
     void namespacedThroughTheJavaClient(ScratchNetns host) throws Exception {
         FirecrackerNetwork net = FirecrackerNetwork.builder().ifaceName("eth1").networkType(Namespaced.builder()
                 .netnsName(host.name() + "-vm").veth1Name("vh7").veth2Name("vn7").build()).build();
-        hostLike(host);
+        host.hostLike();
         FcnetEngine[] engine = new FcnetEngine[1];
         try (TestDaemon d = daemon(host, ForeignObjects.REFUSE, engine); FcnetdClient c = FcnetdClient.connect(d.path(), "pw")) {
             c.run(net, FirecrackerNetworkOperation.Add);
@@ -191,7 +182,7 @@ class DaemonEngineTest {
     /** Clones added, checked and deleted over one connection, pipelined; a repeated Add fails alone. */
     @Test
     void clonesInBulkOverOneConnection(ScratchNetns host) throws Exception {
-        hostLike(host);
+        host.hostLike();
         List<FirecrackerNetwork> clones = new ArrayList<>();
         for (int n = 1; n <= 20; n++) clones.add(clone(host.name(), n));
         List<FirecrackerNetwork> withRepeat = new ArrayList<>(clones);
@@ -255,7 +246,7 @@ class DaemonEngineTest {
     /** A Simple network made the way Rust fcnet makes it (ip and nft, no mark): refused, unless --allow-foreign. */
     @Test
     void foreignNetworksOnlyWithAllowForeign(ScratchNetns host) throws Exception {
-        hostLike(host);
+        host.hostLike();
         host.exec("sh", "-c", "ip tuntap add tap7 mode tap && ip addr add 172.16.0.1/24 dev tap7 && ip link set tap7 up"
                 + " && nft add table ip fcnet"
                 + " && nft add chain ip fcnet postrouting '{ type nat hook postrouting priority 100; policy accept; }'"

@@ -228,18 +228,23 @@ class FcnetdServerTest {
         }
     }
 
-    @Test
-    void clientsAreServedInParallel() throws Exception {
-        int n = 16;
+    /** A service whose requests succeed only when {@code n} of them run at once. */
+    private static NetworkService allAtOnce(int n, String failure) {
         CyclicBarrier together = new CyclicBarrier(n);
-        NetworkService service = (peer, r) -> {
+        return (peer, r) -> {
             try {
-                together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
+                together.await(20, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new OperationFailedException(FcnetException.Kind.KERNEL, "not parallel: " + e);
+                throw new OperationFailedException(FcnetException.Kind.KERNEL, failure + ": " + e);
             }
             return NetworkService.Answer.ok(List.of());
         };
+    }
+
+    @Test
+    void clientsAreServedInParallel() throws Exception {
+        int n = 16;
+        NetworkService service = allAtOnce(n, "not parallel");
         try (TestDaemon d = new TestDaemon(dir, service)) {
             List<CompletableFuture<String>> answers = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -364,15 +369,7 @@ class FcnetdServerTest {
     @Test
     void pipelinedIndependentRequestsRunTogether() throws Exception {
         int n = 8;
-        CyclicBarrier together = new CyclicBarrier(n);
-        NetworkService service = (peer, r) -> {
-            try {
-                together.await(20, TimeUnit.SECONDS); // passes only when all n requests run at once
-            } catch (Exception e) {
-                throw new OperationFailedException(FcnetException.Kind.KERNEL, "not together: " + e);
-            }
-            return NetworkService.Answer.ok(List.of());
-        };
+        NetworkService service = allAtOnce(n, "not together");
         StringBuilder burst = new StringBuilder();
         for (int i = 0; i < n; i++) {
             burst.append(request(FirecrackerNetworkOperation.Add, SIMPLE.toBuilder().tapName("tap" + i)

@@ -30,6 +30,16 @@ public record ScratchNetns(String name) implements AutoCloseable {
         return Tools.run(full);
     }
 
+    /**
+     * Makes it look like a VMM host: an uplink {@code eth1} (a bridge: this kernel has no dummy
+     * links), up, and IPv4 forwarding on, so that a complete network checks clean.
+     */
+    public void hostLike() {
+        Tools.run("ip", "-n", name, "link", "add", "eth1", "type", "bridge");
+        Tools.run("ip", "-n", name, "link", "set", "eth1", "up");
+        exec("sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+    }
+
     /** {@code ip -n NAME -j ARGS...}: iproute2's JSON view of this namespace. */
     public String ipJson(String... args) {
         String[] full = new String[args.length + 4];

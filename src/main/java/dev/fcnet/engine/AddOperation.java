@@ -57,9 +57,12 @@ final class AddOperation {
     private final List<RuleHandle> rules = new ArrayList<>();
     /** Set by {@link #addHostRules(HostRules, Place, List)} when this Add failed there (rolled back). */
     private FcnetException hostRulesFailure;
+    /** The engine's clone pool, whose slot a Namespaced Add takes when one is ready. */
+    private final ClonePool pool;
 
     AddOperation(Layout layout, AddOptions options, Place host, ForwardingPolicy policy, HostRules hostRules,
-            FaultInjector faults) {
+            FaultInjector faults, ClonePool pool) {
+        this.pool = pool;
         this.layout = layout;
         this.options = options;
         this.mark = Mark.of(options.caller()).alias();
@@ -141,6 +144,10 @@ final class AddOperation {
     private void refuseExisting() {
         if (layout.namespaced.isEmpty()) return;
         Namespaced ns = layout.namespaced.get();
+        if (ns.netnsName().startsWith(PoolSlot.NETNS_PREFIX)) {
+            throw new FcnetException(FcnetException.Kind.CONFLICT, "Add " + layout.id() + ": netns names starting with "
+                    + PoolSlot.NETNS_PREFIX + " are the clone pool's; nothing was changed", Step.CHECK, ns.netnsName(), null);
+        }
         if (Netns.exists(ns.netnsName())) {
             throw exists("netns " + ns.netnsName(), "netns " + ns.netnsName() + " already exists");
         }
@@ -203,6 +210,11 @@ final class AddOperation {
      * and closing the handles.
      */
     private void addNamespaced(Namespaced ns) {
+        Optional<PoolSlot> slot = pool.take();
+        if (slot.isPresent()) {
+            addFromSlot(ns, slot.get());
+            return;
+        }
         String name = ns.netnsName();
         Netns netns = null;
         Inside inside = null;
@@ -292,6 +304,63 @@ final class AddOperation {
         tx.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> inner.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
+    }
+
+    // ---- a namespaced network from a clone pool slot (DESIGN §4b)
+
+    /**
+     * The network made of a pool slot: the slot claimed (marked, renamed, tap owner set) while it
+     * still has its pool name, configured as {@link #addInside} configures a new one, and only
+     * then moved to the network's name (through the unnamed state, where a death destroys it).
+     * Rolled back, the slot is destroyed: its host end at once (freeing the veth names), its names
+     * unmounted.
+     */
+    private void addFromSlot(Namespaced ns, PoolSlot slot) {
+        String name = ns.netnsName();
+        Netns netns = null;
+        Place inner = null;
+        Tap[] attached = {null};
+        try {
+            netns = tx.step(Step.CREATE_NETNS, name + " (from pool slot " + slot.netns() + ")", () -> Netns.open(slot.netns()));
+            Netns opened = netns;
+            tx.onRollback("delete netns " + slot.netns(), () -> ClonePool.deleteNetns(slot.netns()));
+            Link hostEnd = tx.step(Step.CREATE_NETNS, host.qualify(slot.veth1()), () -> lookup(host, slot.veth1()));
+            tx.onRollback("delete link " + slot.veth1(), () -> ClonePool.deleteLink(host.rtnl, hostEnd));
+            inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
+                    () -> opened.call(() -> new Place(Optional.of(name), opened, Place.Sockets.open())));
+            Place in = inner;
+            Link[] links = tx.step(Step.MARK_LINK, host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", "
+                    + network.tapName()) + ": renamed from pool slot " + slot.id() + ", alias " + mark,
+                    () -> ClonePool.claim(host, in, slot, hostEnd, ns, network.tapName(), mark, tapOptions(), attached));
+            List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
+            if (!needs.isEmpty()) {
+                tx.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                        () -> in.inside(() -> {
+                            needs.forEach(Forwarding::enableHere);
+                            return null;
+                        }));
+            }
+            configure(host, links[0], ns.veth1Ip(), false);
+            configure(in, links[1], ns.veth2Ip(), false);
+            configure(in, links[2], network.tapIp(), false);
+            InetAddress gateway = ns.veth1Ip().address();
+            tx.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
+                    () -> in.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+            addNetnsRules(in);
+            tx.step(Step.NAME_NETNS, name, () -> {
+                opened.rename(name);
+                tx.onRollback("delete netns " + name, () -> Netns.delete(name));
+            });
+        } catch (FcnetException e) {
+            if (e.step() == Step.NAME_NETNS && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
+                throw withKind(Kind.ALREADY_EXISTS, e);
+            }
+            throw e;
+        } finally {
+            if (attached[0] != null) attached[0].close();
+            if (inner != null) inner.closeSockets();
+            if (netns != null) netns.close();
+        }
     }
 
     // ---- steps

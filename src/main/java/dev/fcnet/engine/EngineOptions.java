@@ -13,13 +13,22 @@ import java.util.Optional;
  * @param forwarding what Add does about host IP forwarding; see {@link ForwardingPolicy}
  * @param foreignObjects whether Delete may remove links and namespaces the engine did not make;
  *     see {@link ForeignObjects}
+ * @param pool how many prepared clone slots the engine keeps for Namespaced Adds (DESIGN §4b); 0, the
+ *     default, for none; see {@link #withPool}
  */
-public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
-    /** Requires every component. */
+public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects,
+        int pool) {
+    /** Requires every component, and a pool size of 0 or more. */
     public EngineOptions {
         Objects.requireNonNull(hostNetns, "hostNetns");
         Objects.requireNonNull(forwarding, "forwarding");
         Objects.requireNonNull(foreignObjects, "foreignObjects");
+        if (pool < 0) throw new IllegalArgumentException("pool size " + pool + " < 0");
+    }
+
+    /** These components, without a clone pool. */
+    public EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
+        this(hostNetns, forwarding, foreignObjects, 0);
     }
 
     /** {@return the process's own netns as host, {@link ForwardingPolicy#WARN}, {@link ForeignObjects#ALLOW}} */
@@ -34,7 +43,7 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that host netns
      */
     public EngineOptions withHostNetns(Path path) {
-        return new EngineOptions(Optional.of(path), forwarding, foreignObjects);
+        return new EngineOptions(Optional.of(path), forwarding, foreignObjects, pool);
     }
 
     /**
@@ -44,7 +53,7 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that policy
      */
     public EngineOptions withForwarding(ForwardingPolicy policy) {
-        return new EngineOptions(hostNetns, policy, foreignObjects);
+        return new EngineOptions(hostNetns, policy, foreignObjects, pool);
     }
 
     /**
@@ -54,6 +63,21 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that rule
      */
     public EngineOptions withForeignObjects(ForeignObjects foreign) {
-        return new EngineOptions(hostNetns, forwarding, foreign);
+        return new EngineOptions(hostNetns, forwarding, foreign, pool);
+    }
+
+    /**
+     * A clone pool of {@code size} slots (DESIGN §4b): the engine keeps up to that many Namespaced
+     * networks' netns, veth pair and tap made ahead, down, under pool names ({@code fcpool-ID},
+     * {@code fcpID} on the host, {@code fcqID} and {@code fctID} inside), refilled by a thread of
+     * its own; a Namespaced Add takes one when one is ready and a Delete returns an IPv4 network's
+     * to the pool while it is below its size. The pool's slots go when the engine is closed; a
+     * later engine adopts (or, without a pool, destroys) those an engine that died left.
+     *
+     * @param size how many slots to keep ready; 0 for no pool
+     * @return these options with that pool size
+     */
+    public EngineOptions withPool(int size) {
+        return new EngineOptions(hostNetns, forwarding, foreignObjects, size);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,12 +93,15 @@ public final class FcnetEngine implements AutoCloseable {
             Coalescer.LINGER);
     private final Map<DeleteMode, Coalescer<DeleteRequest, DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
     private final Graveyard graveyard;
+    /** Prepared clone slots (DESIGN §4b); of size 0 without a pool, when it only removes what dead engines' pools left. */
+    private final ClonePool pool;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
 
     private FcnetEngine(EngineOptions options, Netns hostNetns, Rtnl graveyardSocket) {
         this.options = options;
         this.hostNetns = hostNetns;
+        this.pool = new ClonePool(options.pool(), openRtnl(hostNetns), hostNetns);
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {
             deletes.put(mode, new Coalescer<>(
@@ -461,7 +465,7 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public AddOperation start(Place host, int index) {
                 AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
-                        options.forwarding(), hostRules, faults);
+                        options.forwarding(), hostRules, faults, pool);
                 op.prepare();
                 return op;
             }
@@ -620,7 +624,7 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public DeleteOperation start(Place host, int index) {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
-                        options.foreignObjects(), hostRules, graveyard);
+                        options.foreignObjects(), hostRules, graveyard, pool);
                 op.survey();
                 return op;
             }
@@ -738,9 +742,35 @@ public final class FcnetEngine implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        pool.close();
         graveyard.close();
         drain();
         if (hostNetns != null) hostNetns.close();
+    }
+
+    /**
+     * Completes, with the pool size, when the clone pool ({@link EngineOptions#withPool}) is full
+     * for the first time; never without a pool.
+     *
+     * @return the pool's first filling
+     */
+    public CompletionStage<Integer> poolReady() {
+        return pool.full();
+    }
+
+    /** {@return how many clone pool slots are ready now} */
+    public int poolSlots() {
+        return pool.ready();
+    }
+
+    /** Keeps (true) the clone pool from making slots until let go (false); for tests. */
+    void holdPool(boolean hold) {
+        pool.hold(hold);
+    }
+
+    /** Stops the clone pool, leaving its slots as a dying engine would; for tests. */
+    void abandonPool() {
+        pool.abandon();
     }
 
     /** The engine's copy of the host's fcnet tables; for tests. */

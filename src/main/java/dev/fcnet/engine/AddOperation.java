@@ -210,7 +210,9 @@ final class AddOperation {
      * and closing the handles.
      */
     private void addNamespaced(Namespaced ns) {
-        Optional<PoolSlot> slot = pool.take();
+        // A slot's tap may have an owner from its last network, which the kernel cannot unset: an Add that
+        // names a group alone for its tap (no owner) makes its network as usual.
+        Optional<PoolSlot> slot = tapOptions().owner().isPresent() ? pool.take() : Optional.empty();
         if (slot.isPresent()) {
             addFromSlot(ns, slot.get());
             return;

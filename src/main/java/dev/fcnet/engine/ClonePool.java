@@ -2,6 +2,7 @@ package dev.fcnet.engine;
 
 import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.IpInet;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.FcnetRules;
@@ -171,10 +172,10 @@ final class ClonePool implements AutoCloseable {
     }
 
     /**
-     * Returns the network's netns and veth pair to the pool as a new slot: its netns table, route
-     * and addresses removed, its links down with the switches it changed back to their defaults,
-     * a fresh tap, everything renamed and marked as the pool's (lo last), and the netns moved to
-     * the slot's name. False, having changed nothing, when the pool is full or the netns is not as
+     * Returns the network's netns, veth pair and tap to the pool as a new slot: its netns table,
+     * route and addresses removed, its links down with the switches it changed back to their
+     * defaults, everything renamed and marked as the pool's (lo last), and the netns moved to the
+     * slot's name. False, having changed nothing, when the pool is full or the netns is not as
      * Add makes it (other links in it, or not marked); when a reset step fails, the network is
      * destroyed instead (true: it is gone either way).
      */
@@ -187,10 +188,10 @@ final class ClonePool implements AutoCloseable {
             boolean v4Only = layout.network.ipStack() == FirecrackerIpStack.V4;
             if (!netns.call(() -> resetInside(layout, slot, v4Only))) return false;
             reset = true;
-            RtnlBatch hostEnd = new RtnlBatch().deleteAddress(veth1, ns.veth1Ip().address(), ns.veth1Ip().prefixLength())
-                    .setUp(veth1, false).setIpv4Forwarding(veth1, host.rtnl.forwardingDefault(IpFamily.INET));
-            if (v4Only) hostEnd.addrGenMode(veth1, host.inside(ClonePool::defaultAddrGenMode));
-            host.rtnl.send(hostEnd.rename(veth1, slot.veth1()).setAlias(veth1, alias).setGroup(veth1, group));
+            RtnlBatch hostEnd = new RtnlBatch();
+            reset(hostEnd, veth1, ns.veth1Ip(), host.rtnl.forwardingDefault(IpFamily.INET),
+                    v4Only ? host.inside(ClonePool::defaultAddrGenMode) : -1, slot.veth1());
+            host.rtnl.send(hostEnd.setGroup(veth1, group));
             netns.call(() -> {
                 try (Rtnl in = Rtnl.open()) {
                     in.setAlias(in.link("lo").orElseThrow(), alias);
@@ -214,10 +215,12 @@ final class ClonePool implements AutoCloseable {
     }
 
     /**
-     * Inside the network's netns: checks it holds lo, the tap and veth2 only, all marked; then
-     * removes the table, route and addresses, sets the links down, resets veth2's switches,
-     * replaces the tap by a fresh one under the slot's name and renames veth2. False, having
-     * changed nothing, when the netns is not as Add makes it.
+     * Inside the network's netns: checks it holds lo, the tap and veth2 only, all marked, the tap
+     * without a group (the kernel cannot unset one: such a netns goes); then removes the table,
+     * route and addresses, sets both links down with the switches Add changed back to their
+     * defaults, and renames and marks them as the slot's, in one datagram. A tap's owner, which
+     * the kernel cannot unset either, stays until the next Add sets its own. False, having changed
+     * nothing, when the netns is not as Add makes it.
      */
     private boolean resetInside(Layout layout, PoolSlot slot, boolean v4Only) {
         Namespaced ns = layout.namespaced.orElseThrow();
@@ -226,7 +229,7 @@ final class ClonePool implements AutoCloseable {
             Map<String, Link> links = in.links().stream().collect(Collectors.toMap(Link::name, Function.identity()));
             String tapName = layout.network.tapName();
             if (!links.keySet().equals(Set.of("lo", tapName, ns.veth2Name()))
-                    || !links.get(tapName).kind().equals(Optional.of("tun"))
+                    || !links.get(tapName).kind().equals(Optional.of("tun")) || links.get(tapName).tunGroup().isPresent()
                     || !links.get(ns.veth2Name()).kind().equals(Optional.of("veth"))
                     || links.values().stream().anyMatch(l -> Mark.parse(l.alias()).isEmpty())) {
                 return false;
@@ -236,22 +239,22 @@ final class ClonePool implements AutoCloseable {
             } catch (NetlinkException e) {
                 if (e.errno() != Errno.ENOENT) throw e;
             }
-            Link veth2 = links.get(ns.veth2Name());
-            in.deleteLink(links.get(tapName));
-            RtnlBatch reset = new RtnlBatch().deleteAddress(veth2, ns.veth2Ip().address(), ns.veth2Ip().prefixLength())
-                    .setUp(veth2, false).setIpv4Forwarding(veth2, in.forwardingDefault(IpFamily.INET));
-            if (v4Only) reset.addrGenMode(veth2, defaultAddrGenMode());
-            try {
-                in.send(reset);
-            } catch (NetlinkException e) {
-                // The address may be gone already (someone removed it); the rest was done.
-                if (e.errno() != Errno.EADDRNOTAVAIL || e.messageIndex() != 0) throw e;
-                for (Throwable t : e.getSuppressed()) if (t instanceof NetlinkException n) throw n;
-            }
-            makeTap(in, slot);
-            in.send(new RtnlBatch().rename(veth2, slot.veth2()).setAlias(veth2, alias));
+            boolean forwarding = in.forwardingDefault(IpFamily.INET);
+            int genMode = v4Only ? defaultAddrGenMode() : -1;
+            RtnlBatch reset = new RtnlBatch();
+            reset(reset, links.get(tapName), layout.network.tapIp(), forwarding, genMode, slot.tap());
+            reset(reset, links.get(ns.veth2Name()), ns.veth2Ip(), forwarding, genMode, slot.veth2());
+            in.send(reset);
             return true;
         }
+    }
+
+    /** A link of a network back to a slot's: address removed, down, switches reset (genMode -1: untouched), renamed, marked. */
+    private void reset(RtnlBatch batch, Link link, IpInet address, boolean forwarding, int genMode, String name) {
+        batch.deleteAddress(link, address.address(), address.prefixLength()).setUp(link, false)
+                .setIpv4Forwarding(link, forwarding);
+        if (genMode >= 0) batch.addrGenMode(link, genMode);
+        batch.rename(link, name).setAlias(link, alias);
     }
 
     /** The slot's tap, in the calling thread's netns: without owner or group until an Add sets them; marked, then persistent. */

@@ -291,12 +291,22 @@ class EnginePoolTest {
             JsonObject rootTap = EngineFixture.ipLink(host.name() + "-root", "tap0").orElseThrow();
             assertEquals("root", IpJson.string(rootTap, "linkinfo", "info_data", "user"));
             assertEquals(null, ((JsonObject) IpJson.at(rootTap, "linkinfo", "info_data")).get("group"));
-            // Returned and taken again without an owner: a fresh tap, no group left from the last one.
+            // A tap with a group is not returned (the kernel cannot unset a group): the pool stays empty.
             engine.delete(owned);
+            assertEquals(0, engine.poolSlots());
+            // One with an owner alone is; taken again without an owner, it is root's.
+            AddOptions user = AddOptions.DEFAULT.withTapOwner(TapOwner.user(4000));
+            engine.add(owned, user);
+            assertEquals(4000, IpJson.number(EngineFixture.ipLink(netns, "tap0").orElseThrow(), "linkinfo", "info_data", "user"));
+            int index = veth1Index(host, owned);
+            engine.delete(owned);
+            assertEquals(1, engine.poolSlots());
             engine.add(owned);
+            assertEquals(index, veth1Index(host, owned), "not made of the returned slot");
             JsonObject again = EngineFixture.ipLink(netns, "tap0").orElseThrow();
             assertEquals("root", IpJson.string(again, "linkinfo", "info_data", "user"));
             assertEquals(null, ((JsonObject) IpJson.at(again, "linkinfo", "info_data")).get("group"));
+            assertTrue(engine.check(owned).isClean(), () -> engine.check(owned).toString());
             engine.delete(owned);
             engine.delete(rootOnly);
         }

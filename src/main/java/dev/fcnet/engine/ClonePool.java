@@ -76,6 +76,8 @@ final class ClonePool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Deque<PoolSlot> ready = new ArrayDeque<>();
+    /** Networks' netns that Deletes returned, for the pool thread to make slots of. */
+    private final Deque<Returning> returning = new ArrayDeque<>();
     /** Slots being made or returned by a Delete: counted so that the pool does not outgrow its size. */
     private int pending;
     private boolean closing;
@@ -172,68 +174,103 @@ final class ClonePool implements AutoCloseable {
     }
 
     /**
-     * Returns the network's netns, veth pair and tap to the pool as a new slot: its netns table,
-     * route and addresses removed, its links down with the switches it changed back to their
-     * defaults, everything renamed and marked as the pool's (lo last), and the netns moved to the
-     * slot's name. False, having changed nothing, when the pool is full or the netns is not as
-     * Add makes it (other links in it, or not marked); when a reset step fails, the network is
-     * destroyed instead (true: it is gone either way).
+     * Returns the network's netns, veth pair and tap to the pool as a new slot. Here, as fast as
+     * a Delete that destroys them: veth1 reset, renamed and marked as the slot's (one datagram),
+     * and the netns unmounted, so the network's names are free when the Delete returns; the pool
+     * thread then resets the inside ({@link #finishReturn}) and names the netns as the slot. In
+     * between only this process holds the netns: a death takes it, with the veth pair, along.
+     * False, having changed nothing, when the pool is full or the netns is not as Add makes it
+     * (other links in it, not marked, or a tap with a group, which the kernel cannot unset); when
+     * a step fails, the network is destroyed instead (true: it is gone either way).
      */
     boolean recycle(Place host, Layout layout, Link veth1) {
         Namespaced ns = layout.namespaced.orElseThrow();
         if (Mark.parse(veth1.alias()).isEmpty() || !reserve()) return false;
         PoolSlot slot = PoolSlot.random();
-        boolean reset = false;
-        try (Netns netns = Netns.open(ns.netnsName())) {
+        Netns netns = null;
+        boolean started = false;
+        try {
+            netns = Netns.open(ns.netnsName());
+            if (!netns.call(() -> returnable(layout))) {
+                release();
+                netns.close();
+                return false;
+            }
+            started = true;
             boolean v4Only = layout.network.ipStack() == FirecrackerIpStack.V4;
-            if (!netns.call(() -> resetInside(layout, slot, v4Only))) return false;
-            reset = true;
             RtnlBatch hostEnd = new RtnlBatch();
             reset(hostEnd, veth1, ns.veth1Ip(), host.rtnl.forwardingDefault(IpFamily.INET),
                     v4Only ? host.inside(ClonePool::defaultAddrGenMode) : -1, slot.veth1());
             host.rtnl.send(hostEnd.setGroup(veth1, group));
-            netns.call(() -> {
-                try (Rtnl in = Rtnl.open()) {
-                    in.setAlias(in.link("lo").orElseThrow(), alias);
-                }
-                return null;
-            });
-            netns.rename(slot.netns());
-            add(slot, host.rtnl);
+            netns.unname();
+            lock.lock();
+            try {
+                returning.addLast(new Returning(slot, netns, layout));
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
             return true;
         } catch (RuntimeException e) {
-            if (!reset) throw e;
+            release();
+            if (netns != null) netns.close();
+            if (!started) throw e;
             FcnetEngine.log(Level.WARNING, "cannot return netns " + ns.netnsName() + " to the clone pool ("
                     + e.getMessage() + "); deleting it");
             deleteNetns(ns.netnsName());
-            deleteNetns(slot.netns());
             deleteLink(host.rtnl, veth1);
             return true;
-        } finally {
-            if (!reset) release();
+        }
+    }
+
+    /** A network's netns on its way back to the pool: unnamed, held by {@code netns}, its host end already the slot's. */
+    private record Returning(PoolSlot slot, Netns netns, Layout layout) {}
+
+    /**
+     * Inside the network's netns: whether it holds lo, the tap and veth2 only, all marked, the tap
+     * without a group.
+     */
+    private static boolean returnable(Layout layout) {
+        Namespaced ns = layout.namespaced.orElseThrow();
+        try (Rtnl in = Rtnl.open()) {
+            Map<String, Link> links = in.links().stream().collect(Collectors.toMap(Link::name, Function.identity()));
+            String tapName = layout.network.tapName();
+            return links.keySet().equals(Set.of("lo", tapName, ns.veth2Name()))
+                    && links.get(tapName).kind().equals(Optional.of("tun")) && links.get(tapName).tunGroup().isEmpty()
+                    && links.get(ns.veth2Name()).kind().equals(Optional.of("veth"))
+                    && links.values().stream().allMatch(l -> Mark.parse(l.alias()).isPresent());
         }
     }
 
     /**
-     * Inside the network's netns: checks it holds lo, the tap and veth2 only, all marked, the tap
-     * without a group (the kernel cannot unset one: such a netns goes); then removes the table,
-     * route and addresses, sets both links down with the switches Add changed back to their
-     * defaults, and renames and marks them as the slot's, in one datagram. A tap's owner, which
-     * the kernel cannot unset either, stays until the next Add sets its own. False, having changed
-     * nothing, when the netns is not as Add makes it.
+     * On the pool thread, a returned netns made a slot: inside, its table removed, the tap and
+     * veth2 reset, renamed and marked as the slot's in one datagram (a tap's owner, which the
+     * kernel cannot unset, stays until the next Add sets its own), lo marked last; then named.
+     * When that fails, it is destroyed: the handle closed (the last holder), the host end deleted.
      */
-    private boolean resetInside(Layout layout, PoolSlot slot, boolean v4Only) {
+    private void finishReturn(Returning r) {
+        try (Netns netns = r.netns()) {
+            try {
+                netns.call(() -> {
+                    resetInside(r.layout(), r.slot());
+                    return null;
+                });
+                netns.mountAs(r.slot().netns());
+                add(r.slot(), host);
+            } catch (RuntimeException e) {
+                release();
+                FcnetEngine.log(Level.WARNING, "clone pool: cannot make " + r.slot().netns() + " of a returned network ("
+                        + e.getMessage() + "); deleting it");
+                host.link(r.slot().veth1()).ifPresent(l -> deleteLink(host, l));
+            }
+        }
+    }
+
+    private void resetInside(Layout layout, PoolSlot slot) {
         Namespaced ns = layout.namespaced.orElseThrow();
+        boolean v4Only = layout.network.ipStack() == FirecrackerIpStack.V4;
         try (Place.Sockets s = Place.Sockets.open()) {
             Rtnl in = s.rtnl();
-            Map<String, Link> links = in.links().stream().collect(Collectors.toMap(Link::name, Function.identity()));
-            String tapName = layout.network.tapName();
-            if (!links.keySet().equals(Set.of("lo", tapName, ns.veth2Name()))
-                    || !links.get(tapName).kind().equals(Optional.of("tun")) || links.get(tapName).tunGroup().isPresent()
-                    || !links.get(ns.veth2Name()).kind().equals(Optional.of("veth"))
-                    || links.values().stream().anyMatch(l -> Mark.parse(l.alias()).isEmpty())) {
-                return false;
-            }
             try {
                 s.nft().commit(new NftBatch().deleteTable(FcnetRules.table(layout.family)));
             } catch (NetlinkException e) {
@@ -242,10 +279,10 @@ final class ClonePool implements AutoCloseable {
             boolean forwarding = in.forwardingDefault(IpFamily.INET);
             int genMode = v4Only ? defaultAddrGenMode() : -1;
             RtnlBatch reset = new RtnlBatch();
-            reset(reset, links.get(tapName), layout.network.tapIp(), forwarding, genMode, slot.tap());
-            reset(reset, links.get(ns.veth2Name()), ns.veth2Ip(), forwarding, genMode, slot.veth2());
-            in.send(reset);
-            return true;
+            String tapName = layout.network.tapName();
+            reset(reset, in.link(tapName).orElseThrow(), layout.network.tapIp(), forwarding, genMode, slot.tap());
+            reset(reset, in.link(ns.veth2Name()).orElseThrow(), ns.veth2Ip(), forwarding, genMode, slot.veth2());
+            in.send(reset.setAlias(in.link("lo").orElseThrow(), alias));
         }
     }
 
@@ -329,13 +366,21 @@ final class ClonePool implements AutoCloseable {
             FcnetEngine.log(Level.WARNING, "clone pool: cannot look at the slots earlier engines left: " + e.getMessage());
         }
         while (true) {
+            Returning returned;
             lock.lock();
             try {
-                while (!closing && (held || ready.size() + pending >= size)) changed.awaitUninterruptibly();
+                while (!closing && returning.isEmpty() && (held || ready.size() + pending >= size)) {
+                    changed.awaitUninterruptibly();
+                }
                 if (closing) return;
-                pending++;
+                returned = returning.pollFirst();
+                if (returned == null) pending++;
             } finally {
                 lock.unlock();
+            }
+            if (returned != null) {
+                finishReturn(returned);
+                continue;
             }
             PoolSlot slot = PoolSlot.random();
             try {
@@ -517,16 +562,21 @@ final class ClonePool implements AutoCloseable {
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
+        List<Returning> returned;
         lock.lock();
         try {
             slots = List.copyOf(ready);
             ready.clear();
+            returned = List.copyOf(returning);
+            returning.clear();
         } finally {
             lock.unlock();
         }
         try {
             for (PoolSlot slot : slots) deleteNetns(slot.netns());
-            if (!slots.isEmpty()) host.deleteGroup(group);
+            // A returned netns dies with its last handle; its host end is in the group.
+            for (Returning r : returned) r.netns().close();
+            if (!slots.isEmpty() || !returned.isEmpty()) host.deleteGroup(group);
         } finally {
             LIVE.remove(engineId);
             host.close();
@@ -550,6 +600,9 @@ final class ClonePool implements AutoCloseable {
         try {
             closing = true;
             ready.clear();
+            // As a death would: the returned netns go with their handles.
+            returning.forEach(r -> r.netns().close());
+            returning.clear();
             changed.signalAll();
         } finally {
             lock.unlock();

@@ -137,10 +137,19 @@ public final class Netns implements AutoCloseable {
      */
     public void rename(String newName) {
         validateName(newName);
-        String old = name.orElseThrow(() -> new IllegalStateException(this + " has no name"));
-        delete(old);
-        name = Optional.empty();
+        unname();
         mountAs(newName);
+    }
+
+    /**
+     * Unmounts this named namespace's name, as {@link #delete} does: afterwards only this handle
+     * (and whatever else holds the namespace) keeps it, and {@link #mountAs} may name it again.
+     *
+     * @throws IllegalStateException when this namespace has no name
+     */
+    public void unname() {
+        delete(name.orElseThrow(() -> new IllegalStateException(this + " has no name")));
+        name = Optional.empty();
     }
 
     /**

@@ -179,11 +179,16 @@ public final class NftConnection implements AutoCloseable {
         return Optional.ofNullable(found[0]);
     }
 
-    /** The sets of one table (a dump the kernel filters by family and table; empty when the table is missing). */
+    /** The sets of one table, in creation order (a dump the kernel filters by family and table; empty when the table is missing). */
     public synchronized List<NftSet> sets(NftFamily family, String table) {
         builder.clear();
         NftMessages.dumpSets(builder, family, table);
-        return socket.dump(builder, NftMessages::decodeSet);
+        try {
+            return socket.dump(builder, NftMessages::decodeSet);
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENOENT) return List.of();
+            throw e;
+        }
     }
 
     /**

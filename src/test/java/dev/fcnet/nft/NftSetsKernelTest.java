@@ -151,4 +151,90 @@ class NftSetsKernelTest {
             assertEquals(List.of(), c.sets(NftFamily.IP, "nosuchtable"));
         }
     }
+
+    static final String V4_ELEMENT = "172.16.0.2 . \"eth0\"";
+    static final String V6_ELEMENT = "fd00:16::2 . \"eth0\"";
+    static final String FWD_ELEMENT = "\"tap0\" . \"eth0\"";
+
+    @Test
+    void aRulesetLoadedByNftDecodesToOurRecordsAndListsLikeOurs(ScratchNetns ours, ScratchNetns theirs) {
+        try (NftConnection c = connect(ours); NftConnection t = connect(theirs)) {
+            for (NftFamily f : NftFamily.values()) {
+                // DESIGN §3b's text, as nft lists it, loaded by the nft tool.
+                String text = section3bText(f, f == NftFamily.IP6 ? null : V4_ELEMENT, f == NftFamily.IP ? null : V6_ELEMENT,
+                        FWD_ELEMENT);
+                nftLoad(theirs, text);
+                assertEquals(text, theirs.exec("nft", "list", "ruleset"));
+
+                NftBatch batch = section3bBatch(f);
+                List<NftSet> built = batch.setChanges().stream().map(ch -> ((NftBatch.AddSet) ch).set()).toList();
+                List<NftSet> read = t.sets(f, "fcnet");
+                assertEquals(built.size(), read.size(), read::toString);
+                for (int i = 0; i < built.size(); i++) {
+                    NftSet b = built.get(i), r = read.get(i);
+                    assertTrue(b.matches(r) && r.handle() != 0 && r.id() == 0, r::toString);
+                    assertEquals(b.userdata(), r.userdata(), "nft's userdata, as we write it: " + r);
+                    assertEquals(Optional.of(r), t.set(f, "fcnet", r.name()));
+                    SetElement e = NftSetsGoldenTest.element(r.name());
+                    assertEquals(List.of(e), t.elements(r));
+                    assertTrue(t.contains(r, e));
+                }
+                List<Rule> builtRules = batch.changes().stream().filter(NftBatch.AddRule.class::isInstance)
+                        .map(ch -> ((NftBatch.AddRule) ch).rule()).toList();
+                List<Rule> readRules = new ArrayList<>(t.rules(f, "fcnet", "postrouting"));
+                readRules.addAll(t.rules(f, "fcnet", "filter"));
+                assertEquals(builtRules.size(), readRules.size());
+                for (int i = 0; i < builtRules.size(); i++) {
+                    assertTrue(builtRules.get(i).matches(readRules.get(i)), readRules.get(i)::toString);
+                }
+
+                // The same made by our code lists the same, handles included.
+                c.commit(batch);
+                NftBatch elements = new NftBatch();
+                for (NftSet s : built) elements.addElements(s, List.of(NftSetsGoldenTest.element(s.name())));
+                c.commit(elements);
+                assertEquals(theirs.exec("nft", "-a", "list", "ruleset"), ours.exec("nft", "-a", "list", "ruleset"));
+                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                t.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+            }
+        }
+    }
+
+    @Test
+    void thousandsOfLookupsInOneCallAnswerEachElement(ScratchNetns ns) throws Exception {
+        int n = 5000;
+        try (NftConnection c = connect(ns)) {
+            c.commit(section3bBatch(NftFamily.IP));
+            NftSet masq = NftSetsGoldenTest.set(NftFamily.IP, "masq_v4");
+            List<SetElement> all = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                all.add(SetElement.of(InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) i}), "eth0"));
+            }
+            // Every other one present, in changes of at most MAX_ELEMENTS.
+            List<SetElement> even = new ArrayList<>();
+            for (int i = 0; i < n; i += 2) even.add(all.get(i));
+            for (int i = 0; i < even.size(); i += NftBatch.MAX_ELEMENTS) {
+                c.commit(new NftBatch().addElements(masq, even.subList(i, Math.min(even.size(), i + NftBatch.MAX_ELEMENTS))));
+            }
+            assertEquals(even.size(), c.elements(masq).size());
+
+            c.contains(masq, all); // warm up
+            long t0 = System.nanoTime();
+            boolean[] found = c.contains(masq, all);
+            long batched = System.nanoTime() - t0;
+            for (int i = 0; i < n; i++) assertEquals(i % 2 == 0, found[i], "element " + i);
+
+            t0 = System.nanoTime();
+            for (int i = 0; i < 500; i++) assertEquals(i % 2 == 0, c.contains(masq, all.get(i)));
+            long single = (System.nanoTime() - t0) / 500;
+            // Every one present: twice the replies (element and ack), still within the receive queue.
+            boolean[] allPresent = c.contains(masq, even);
+            for (boolean b : allPresent) assertTrue(b);
+            long d0 = System.nanoTime();
+            assertEquals(even.size(), c.elements(masq).size());
+            long dump = System.nanoTime() - d0;
+            System.out.printf("contains: %d lookups (half present) batched in %.1f ms (%.1f us each); one at a time %.1f us each;"
+                    + " dump of the %d elements %.1f ms%n", n, batched / 1e6, batched / 1e3 / n, single / 1e3, even.size(), dump / 1e6);
+        }
+    }
 }

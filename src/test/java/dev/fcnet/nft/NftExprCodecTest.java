@@ -114,6 +114,20 @@ class NftExprCodecTest {
     }
 
     @Test
+    void elementMessagesNameTheirElementsAsNftWritesThem() {
+        NftSet v6 = NftSet.concat(NftFamily.IP6, "fcnet", "masq_v6", 0, List.of(SetKeyType.IPV6_ADDR, SetKeyType.IFNAME));
+        List<String> addrs = List.of("fd00:16::2", "::1", "fd00:0:0:1::1", "1::", "fd00:1:2:3:4:5:6:7", "fd00::1:0:0:1");
+        MessageBuilder b = new MessageBuilder();
+        NftMessages.newSetElems(b, v6, addrs.stream().map(a -> SetElement.of(NftGoldenTest.addr(a), "eth0")).toList(),
+                NftMessages.NEWSETELEM_FLAGS);
+        NftMessages.getSetElem(b, NftSet.concat(NftFamily.INET, "fcnet", "fwd_pairs", 0,
+                List.of(SetKeyType.IFNAME, SetKeyType.IFNAME)), SetElement.of("tap0", "eth0"));
+        assertEquals("NFT_MSG_NEWSETELEM ip6 fcnet masq_v6 { fd00:16::2 . \"eth0\", ::1 . \"eth0\", fd00:0:0:1::1 . \"eth0\", "
+                + "1:: . \"eth0\", fd00:1:2:3:4:5:6:7 . \"eth0\", fd00::1:0:0:1 . \"eth0\" }", b.what(0));
+        assertEquals("NFT_MSG_GETSETELEM inet fcnet fwd_pairs { \"tap0\" . \"eth0\" }", b.what(1));
+    }
+
+    @Test
     void elementKeysArePaddedPartsThatReadBack() {
         var v6 = NftGoldenTest.addr("fd00::1");
         SetElement e = SetElement.of(v6, "eth0");

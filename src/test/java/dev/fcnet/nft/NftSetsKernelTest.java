@@ -121,10 +121,14 @@ class NftSetsKernelTest {
                 assertEquals(Errno.EEXIST, dup.errno(), dup::getMessage);
                 assertTrue(dup.getMessage().startsWith("NFT_MSG_NEWSETELEM " + masq.family() + " fcnet " + masq.name() + " { "),
                         dup::getMessage);
+                assertTrue(dup.getMessage().contains("(change 2 of 2, seq "), dup::getMessage);
+                assertTrue(dup.getMessage().contains("bad attribute NFTA_SET_ELEM_LIST_ELEMENTS element 1; batch not applied"),
+                        dup::getMessage);
                 assertFalse(c.contains(fwd, other), "the batch's first element was not added either");
 
                 c.commit(new NftBatch().deleteElements(fwd, List.of(in)).deleteElements(masq, List.of(m)));
                 assertEquals(List.of(out), c.elements(fwd));
+                assertFalse(ns.exec("nft", "list", "set", f.keyword(), "fcnet", "fwd_pairs").contains("\"eth0\" . \"veth1\""));
                 assertEquals(List.of(), c.elements(masq));
                 assertFalse(c.contains(masq, m));
                 NetlinkException gone = assertThrows(NetlinkException.class,

@@ -75,8 +75,8 @@ public final class NftBatch {
 
     /**
      * Adds {@code elements} (1 to {@link #MAX_ELEMENTS}) to {@code set} (its family, table, name
-     * and, when not 0, id) in one message with NLM_F_EXCL: an element already in the set fails the batch with EEXIST, so
-     * nothing of it is applied.
+     * and, when not 0, id) in one message with NLM_F_EXCL: an element already in the set fails
+     * the batch with EEXIST, so nothing of it is applied.
      */
     public NftBatch addElements(NftSet set, List<SetElement> elements) {
         ops.add(new AddElements(Objects.requireNonNull(set), checked(elements)));

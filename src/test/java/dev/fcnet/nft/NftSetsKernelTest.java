@@ -156,6 +156,30 @@ class NftSetsKernelTest {
         }
     }
 
+    @Test
+    void aSetIsAddedOnceAndAnotherKeyUnderItsNameIsRefused(ScratchNetns ns) {
+        try (NftConnection c = connect(ns)) {
+            NftSet fwd = NftSetsGoldenTest.set(NftFamily.IP, "fwd_pairs");
+            c.commit(new NftBatch().addTable(FcnetRules.table(NftFamily.IP)).addSet(fwd)
+                    .addElements(fwd, List.of(SetElement.of("tap0", "eth0"))));
+            NftSet read = c.set(NftFamily.IP, "fcnet", "fwd_pairs").orElseThrow();
+            assertTrue(fwd.matches(read) && read.handle() != 0, read::toString);
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+
+            // Again with the same key: a no-op that keeps the set and its elements.
+            c.commit(new NftBatch().addSet(fwd));
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+            assertTrue(c.contains(fwd, SetElement.of("tap0", "eth0")));
+
+            NftSet other = NftSet.concat(NftFamily.IP, "fcnet", "fwd_pairs", 1, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
+            NetlinkException e = assertThrows(NetlinkException.class, () -> c.commit(new NftBatch().addSet(other)));
+            assertEquals(Errno.EEXIST, e.errno(), e::getMessage);
+            assertTrue(e.getMessage().startsWith("NFT_MSG_NEWSET ip fcnet fwd_pairs { type ipv4_addr . ifname; } id 1 (change 1 of 1"),
+                    e::getMessage);
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+        }
+    }
+
     static final String V4_ELEMENT = "172.16.0.2 . \"eth0\"";
     static final String V6_ELEMENT = "fd00:16::2 . \"eth0\"";
     static final String FWD_ELEMENT = "\"tap0\" . \"eth0\"";

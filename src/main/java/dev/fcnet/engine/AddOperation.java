@@ -349,7 +349,9 @@ final class AddOperation {
             tx.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
                     () -> in.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
             addNetnsRules(in);
+            // lo's mark last, just before the name: until then a sweep sees whose slot is being taken.
             tx.step(Step.NAME_NETNS, name, () -> {
+                in.rtnl.setAlias(lookup(in, "lo"), mark);
                 opened.rename(name);
                 tx.onRollback("delete netns " + name, () -> Netns.delete(name));
             });

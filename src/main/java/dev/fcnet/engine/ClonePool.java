@@ -63,6 +63,12 @@ final class ClonePool implements AutoCloseable {
     /** The engines of this process whose pools are open: their slots are no one else's to adopt. */
     private static final Set<String> LIVE = ConcurrentHashMap.newKeySet();
     private static final long OWN_PID = ProcessHandle.current().pid();
+    /**
+     * How long the pool thread waits after the latest take or return before it works: making and
+     * resetting slots costs the kernel what the burst's own Adds and Deletes need (the rtnl lock,
+     * RCU grace periods), so it waits for the burst to pass.
+     */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int size;
     /** A socket of the host netns, for the pool thread and {@link #close} only. */
@@ -81,6 +87,8 @@ final class ClonePool implements AutoCloseable {
     /** Slots being made or returned by a Delete: counted so that the pool does not outgrow its size. */
     private int pending;
     private boolean closing;
+    /** When an Add last took a slot or a Delete last returned one (System.nanoTime). */
+    private long lastUse = System.nanoTime() - QUIET_NANOS;
     /** For tests: while set, the pool thread makes no slot, so that a test sees which slots Adds take and Deletes return. */
     private boolean held;
     private final CompletableFuture<Integer> full = new CompletableFuture<>();
@@ -120,24 +128,22 @@ final class ClonePool implements AutoCloseable {
         lock.lock();
         try {
             PoolSlot slot = ready.pollFirst();
-            if (slot != null) changed.signalAll();
+            if (slot != null) {
+                lastUse = System.nanoTime();
+                changed.signalAll();
+            }
             return Optional.ofNullable(slot);
         } finally {
             lock.unlock();
         }
     }
 
-    /** The alias an Add writes on the lo of a slot it takes, and the link group it takes the host end out of. */
-    String alias() {
-        return alias;
-    }
-
     // ---- taking a slot (on the Add's thread)
 
     /**
-     * Turns the slot into the network's, but for its configuration and name: lo, tap and veth2
-     * marked and renamed (lo last: until then the slot looks complete, afterwards taken), the
-     * tap's owner set, veth1 renamed, marked and out of the pool's group. Returns veth1, veth2 and
+     * Turns the slot into the network's, but for its configuration, lo's mark and name: tap and
+     * veth2 marked and renamed (from then on the slot is no longer complete, and lo's pool mark
+     * says whose it is), the tap's owner set, veth1 renamed, marked and out of the pool's group. Returns veth1, veth2 and
      * the tap, looked up under their new names; {@code attached} gets the tap's handle, which the
      * caller keeps until the tap is up (as a made tap is set up while its creator holds it).
      */
@@ -146,8 +152,7 @@ final class ClonePool implements AutoCloseable {
         Rtnl in = inner.rtnl;
         Link tap = link(inner, slot.tap());
         Link veth2 = link(inner, slot.veth2());
-        in.send(new RtnlBatch().setAlias(link(inner, "lo"), mark).rename(tap, tapName).setAlias(tap, mark)
-                .rename(veth2, ns.veth2Name()).setAlias(veth2, mark));
+        in.send(new RtnlBatch().rename(tap, tapName).setAlias(tap, mark).rename(veth2, ns.veth2Name()).setAlias(veth2, mark));
         attached[0] = inner.inside(() -> Tap.attach(tapName, tapOptions));
         host.rtnl.send(new RtnlBatch().rename(hostEnd, ns.veth1Name()).setGroup(hostEnd, 0).setAlias(hostEnd, mark));
         return new Link[] {link(host, ns.veth1Name()), link(inner, ns.veth2Name()), link(inner, tapName)};
@@ -206,6 +211,7 @@ final class ClonePool implements AutoCloseable {
             lock.lock();
             try {
                 returning.addLast(new Returning(slot, netns, layout));
+                lastUse = System.nanoTime();
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -365,12 +371,23 @@ final class ClonePool implements AutoCloseable {
         } catch (RuntimeException e) {
             FcnetEngine.log(Level.WARNING, "clone pool: cannot look at the slots earlier engines left: " + e.getMessage());
         }
+        if (size == 0) return;
         while (true) {
             Returning returned;
             lock.lock();
             try {
-                while (!closing && returning.isEmpty() && (held || ready.size() + pending >= size)) {
-                    changed.awaitUninterruptibly();
+                while (!closing) {
+                    if (returning.isEmpty() && (held || ready.size() + pending >= size)) {
+                        changed.awaitUninterruptibly();
+                        continue;
+                    }
+                    long quiet = lastUse + QUIET_NANOS - System.nanoTime();
+                    if (quiet <= 0) break;
+                    try {
+                        changed.awaitNanos(quiet);
+                    } catch (InterruptedException e) {
+                        return; // no one interrupts the pool thread but its process' end
+                    }
                 }
                 if (closing) return;
                 returned = returning.pollFirst();

@@ -46,19 +46,19 @@ import java.util.Set;
 final class AddOperation {
     private final Layout layout;
     private final FirecrackerNetwork network;
-    private final Place host;
+    private final OpenNetns host;
     private final AddOptions options;
     /** The alias written on every link the Add makes, and on the loopback of its netns. */
     private final String mark;
     private final ForwardingPolicy policy;
     /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
-    private final HostRules hostRules;
-    private final Transaction tx;
+    private final HostTables hostRules;
+    private final UndoLog tx;
     private final List<RuleHandle> rules = new ArrayList<>();
-    /** Set by {@link #addHostRules(HostRules, Place, List)} when this Add failed there (rolled back). */
+    /** Set by {@link #addHostRules(HostTables, OpenNetns, List)} when this Add failed there (rolled back). */
     private FcnetException hostRulesFailure;
 
-    AddOperation(Layout layout, AddOptions options, Place host, ForwardingPolicy policy, HostRules hostRules,
+    AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, HostTables hostRules,
             FaultInjector faults) {
         this.layout = layout;
         this.options = options;
@@ -67,7 +67,7 @@ final class AddOperation {
         this.host = host;
         this.policy = policy;
         this.hostRules = hostRules;
-        this.tx = new Transaction("Add " + layout.id(), faults);
+        this.tx = new UndoLog("Add " + layout.id(), faults);
     }
 
     /**
@@ -227,7 +227,7 @@ final class AddOperation {
     }
 
     /** What the visit inside the new netns opened: its sockets and the tap, not yet persistent. */
-    private record Inside(Place place, Tap tap) implements AutoCloseable {
+    private record Inside(OpenNetns place, Tap tap) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -243,8 +243,8 @@ final class AddOperation {
      * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
     private Inside startInside(Netns netns, String name) {
-        Place inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
-                () -> new Place(Optional.of(name), netns, Place.Sockets.open()));
+        OpenNetns inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
+                () -> new OpenNetns(Optional.of(name), netns, OpenNetns.Sockets.open()));
         Tap tap = null;
         try {
             tap = openTap(inner);
@@ -263,7 +263,7 @@ final class AddOperation {
     }
 
     private void addInside(Namespaced ns, Netns netns, Inside inside) {
-        Place inner = inside.place();
+        OpenNetns inner = inside.place();
         // The netns' mark: Delete can tell a netns the engine made from another one.
         tx.step(Step.CONFIGURE_LINK, inner.qualify("lo") + ": alias " + mark + ", up", () -> {
             Link lo = lookup(inner, "lo");
@@ -290,7 +290,7 @@ final class AddOperation {
         configure(inner, tap, network.tapIp(), false);
         InetAddress gateway = ns.veth1Ip().address();
         tx.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
-                () -> inner.rtnl.addRoute(Lookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+                () -> inner.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
     }
 
@@ -301,7 +301,7 @@ final class AddOperation {
      * lives only as long as the returned handle (or the process). The tun driver refuses a name
      * any link has (IFF_TUN_EXCL): in the host netns, the first change, which leaves nothing to undo.
      */
-    private Tap openTap(Place place) {
+    private Tap openTap(OpenNetns place) {
         String name = network.tapName();
         try {
             return tx.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
@@ -330,7 +330,7 @@ final class AddOperation {
      * Marks the open tap as the engine's, then makes it persistent (in the host netns, deleted on
      * rollback): it outlives the process only once marked. The caller closes the handle.
      */
-    private Link markAndPersist(Place place, Tap tap) {
+    private Link markAndPersist(OpenNetns place, Tap tap) {
         String name = tap.name();
         Link link = tx.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
             Link l = lookup(place, name);
@@ -353,7 +353,7 @@ final class AddOperation {
      * detection, router solicitations, a route per device — grows with the number of links),
      * and in a network's netns, with the IPv4 forwarding the network needs of the link.
      */
-    private void configure(Place place, Link link, IpInet address, boolean setMark) {
+    private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
@@ -372,7 +372,7 @@ final class AddOperation {
      * The netns' fcnet table, chains and rules in one transaction (nothing to undo: the netns
      * goes, with them, on rollback).
      */
-    private void addNetnsRules(Place inner) {
+    private void addNetnsRules(OpenNetns inner) {
         tx.step(Step.ADD_RULES, inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
             NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
             layout.netnsChains.forEach(batch::addChain);
@@ -393,7 +393,7 @@ final class AddOperation {
      */
     private record HostPlan(List<RuleSpec> adding, List<Chain> createdChains, boolean createdTable, boolean conflict) {}
 
-    private record Batch(NftBatch changes, List<HostPlan> plans) implements HostRules.Plan {}
+    private record Batch(NftBatch changes, List<HostPlan> plans) implements HostTables.Plan {}
 
     /**
      * The host rules of Adds of one family as one batch, with the fcnet table and chains when the
@@ -403,7 +403,7 @@ final class AddOperation {
      * rule would serve two networks, and deleting either would cut the other off. The commit is
      * conditional on the ruleset being what the copy shows, so no one can have added it meanwhile.
      */
-    private static Batch plan(HostRules.Family copy, List<AddOperation> ops) {
+    private static Batch plan(HostTables.Family copy, List<AddOperation> ops) {
         NftBatch changes = new NftBatch();
         Layout first = ops.get(0).layout;
         List<Chain> missing = first.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();
@@ -434,7 +434,7 @@ final class AddOperation {
     /** The host's rules of this Add alone, in one transaction. Undone: its rules, then the chains and table it made, if empty. */
     private void addHostRules() {
         tx.step(Step.ADD_RULES, describeHostRules(), () -> {
-            HostRules.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
+            HostTables.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
             HostPlan plan = done.plan().plans().get(0);
             tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
             if (plan.conflict()) throw masqueradeConflict();
@@ -450,14 +450,14 @@ final class AddOperation {
      * then completes, or fails and rolls that Add back alone, recording why for {@link #finish};
      * a batch the kernel refuses is retried one Add at a time, so only the culprit fails.
      */
-    static void addHostRules(HostRules hostRules, Place host, List<AddOperation> ops) {
+    static void addHostRules(HostTables hostRules, OpenNetns host, List<AddOperation> ops) {
         Map<NftFamily, List<AddOperation>> byFamily = new EnumMap<>(NftFamily.class);
         for (AddOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
         for (Map.Entry<NftFamily, List<AddOperation>> family : byFamily.entrySet()) {
             List<AddOperation> all = family.getValue();
             for (int from = 0; from < all.size(); from += SHARED_COMMIT) {
                 List<AddOperation> chunk = all.subList(from, Math.min(all.size(), from + SHARED_COMMIT));
-                HostRules.Committed<Batch> done = null;
+                HostTables.Committed<Batch> done = null;
                 if (chunk.size() > 1) {
                     try {
                         done = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk));
@@ -499,7 +499,7 @@ final class AddOperation {
     /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
     private FcnetException masqueradeConflict() {
         String guest = IpInet.formatAddress(network.guestIp().address());
-        String owner = Lookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
+        String owner = NarrowLookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
                 .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
         return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
                 Step.CHECK, network.tapName(), null);
@@ -544,7 +544,7 @@ final class AddOperation {
                 + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
     }
 
-    private RuleHandle handle(Place place, RuleSpec spec, long handle) {
+    private RuleHandle handle(OpenNetns place, RuleSpec spec, long handle) {
         Rule r = spec.rule();
         return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text());
     }
@@ -567,7 +567,7 @@ final class AddOperation {
         return k;
     }
 
-    private static Link lookup(Place place, String name) {
+    private static Link lookup(OpenNetns place, String name) {
         return place.rtnl.link(name).orElseThrow(() -> new IllegalStateException(
                 "link " + name + " vanished from the " + place.label() + " right after it was made"));
     }

@@ -33,8 +33,8 @@ import java.util.OptionalLong;
  */
 final class CheckOperation {
     private final Layout layout;
-    private final Place host;
-    private final HostRules hostRules;
+    private final OpenNetns host;
+    private final HostTables hostRules;
     /** The caller and tap owner the network is expected to have been added with. */
     private final AddOptions options;
     /** Host forwarding that is off counts against the network unless the engine only warns about it. */
@@ -43,7 +43,7 @@ final class CheckOperation {
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options, ForwardingPolicy policy) {
+    CheckOperation(Layout layout, OpenNetns host, HostTables hostRules, AddOptions options, ForwardingPolicy policy) {
         this.layout = layout;
         this.host = host;
         this.hostRules = hostRules;
@@ -80,7 +80,7 @@ final class CheckOperation {
     private void checkNamespaced(Namespaced ns) {
         String name = ns.netnsName();
         Netns netns = null;
-        Place inner = null;
+        OpenNetns inner = null;
         try {
             if (!Netns.exists(name)) {
                 items.add(new CheckItem(Kind.NETNS, Optional.empty(), name, Status.MISSING, ""));
@@ -97,13 +97,13 @@ final class CheckOperation {
                 }
             }
             if (netns != null) {
-                inner = new Place(Optional.of(name), netns, netns.call(Place.Sockets::open));
+                inner = new OpenNetns(Optional.of(name), netns, netns.call(OpenNetns.Sockets::open));
                 // The netns' mark is on its lo.
                 if (!options.caller().isRoot()) requireOwn(inner.rtnl.link("lo").flatMap(Link::alias), "netns " + name);
             }
             Optional<Link> veth1 = link(host, ns.veth1Name(), "veth");
             address(host, veth1, ns.veth1Name(), ns.veth1Ip());
-            Place in = inner == null ? Place.unreachable(name) : inner;
+            OpenNetns in = inner == null ? OpenNetns.unreachable(name) : inner;
             Optional<Link> veth2 = link(in, ns.veth2Name(), "veth");
             address(in, veth2, ns.veth2Name(), ns.veth2Ip());
             Optional<Link> tap = link(in, layout.network.tapName(), "tun");
@@ -118,7 +118,7 @@ final class CheckOperation {
             if (inner == null) {
                 unreachableNft(in, layout.netnsChains, layout.netnsRules);
             } else {
-                items.addAll(nft(inner, Lookups.dumped(inner, layout.family), layout.netnsChains, layout.netnsRules));
+                items.addAll(nft(inner, NarrowLookups.dumped(inner, layout.family), layout.netnsChains, layout.netnsRules));
             }
             hostNft();
             layout.hostRoute.ifPresent(r -> route(host, r.destination(), r.prefixLength(), r.gateway(), r.describe()));
@@ -130,7 +130,7 @@ final class CheckOperation {
 
     // ---- items; a null rtnl/nft in the place means its netns could not be looked at
 
-    private Optional<Link> link(Place place, String name, String kind) {
+    private Optional<Link> link(OpenNetns place, String name, String kind) {
         if (place.rtnl == null) {
             items.add(missing(place, Kind.LINK, name));
             return Optional.empty();
@@ -167,7 +167,7 @@ final class CheckOperation {
         return s.isEmpty() ? "none" : s;
     }
 
-    private void address(Place place, Optional<Link> link, String linkName, IpInet expected) {
+    private void address(OpenNetns place, Optional<Link> link, String linkName, IpInet expected) {
         String object = expected + " on " + linkName;
         if (place.rtnl == null) {
             items.add(missing(place, Kind.ADDRESS, object));
@@ -205,12 +205,12 @@ final class CheckOperation {
         items.add(new CheckItem(Kind.ADDRESS, place.netnsName(), object, status, detail));
     }
 
-    private void route(Place place, InetAddress destination, int prefixLength, InetAddress gateway, String object) {
+    private void route(OpenNetns place, InetAddress destination, int prefixLength, InetAddress gateway, String object) {
         if (place.rtnl == null) {
             items.add(missing(place, Kind.ROUTE, object));
             return;
         }
-        Optional<Route> route = Lookups.route(place, destination, prefixLength);
+        Optional<Route> route = NarrowLookups.route(place, destination, prefixLength);
         if (route.isEmpty()) {
             items.add(new CheckItem(Kind.ROUTE, place.netnsName(), object, Status.MISSING, ""));
         } else if (!route.get().gateway().equals(Optional.of(gateway))) {
@@ -225,14 +225,14 @@ final class CheckOperation {
         items.addAll(hostRules.read(host.nft, layout.family, copy -> nft(host, copy, layout.hostChains, layout.hostRules)));
     }
 
-    private void unreachableNft(Place place, List<Chain> chains, List<RuleSpec> specs) {
+    private void unreachableNft(OpenNetns place, List<Chain> chains, List<RuleSpec> specs) {
         String table = layout.family + " " + FcnetRules.TABLE;
         items.add(missing(place, Kind.TABLE, table));
         for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
         for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
     }
 
-    private List<CheckItem> nft(Place place, TableView view, List<Chain> chains, List<RuleSpec> specs) {
+    private List<CheckItem> nft(OpenNetns place, TableView view, List<Chain> chains, List<RuleSpec> specs) {
         List<CheckItem> found = new ArrayList<>();
         String table = layout.family + " " + FcnetRules.TABLE;
         boolean tablePresent = view.tableExists();
@@ -268,11 +268,11 @@ final class CheckOperation {
         });
     }
 
-    private CheckItem missing(Place place, Kind kind, String object) {
+    private CheckItem missing(OpenNetns place, Kind kind, String object) {
         return new CheckItem(kind, place.netnsName(), object, Status.MISSING, netnsProblem);
     }
 
     private static InetAddress anyAddress(InetAddress like) {
-        return Lookups.anyAddress(IpFamily.of(like));
+        return NarrowLookups.anyAddress(IpFamily.of(like));
     }
 }

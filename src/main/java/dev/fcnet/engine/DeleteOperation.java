@@ -45,11 +45,11 @@ final class DeleteOperation {
 
     private final Layout layout;
     private final Caller caller;
-    private final Place host;
+    private final OpenNetns host;
     private final DeleteMode mode;
     /** Whether links and a netns without the engine's mark may be removed: only for root, when the engine allows it. */
     private final boolean foreignAllowed;
-    private final HostRules hostRules;
+    private final HostTables hostRules;
     private final Graveyard graveyard;
     private final List<Part> parts = new ArrayList<>();
     private final List<NetworkObject> missing = new ArrayList<>();
@@ -62,7 +62,7 @@ final class DeleteOperation {
     private RulesPlan rules;
     private FcnetException refusal;
 
-    DeleteOperation(Layout layout, Caller caller, Place host, DeleteMode mode, ForeignObjects foreign, HostRules hostRules,
+    DeleteOperation(Layout layout, Caller caller, OpenNetns host, DeleteMode mode, ForeignObjects foreign, HostTables hostRules,
             Graveyard graveyard) {
         this.layout = layout;
         this.caller = caller;
@@ -77,7 +77,7 @@ final class DeleteOperation {
     private record RulesPlan(List<NetworkObject> removing, List<NetworkObject> missing) {}
 
     /** The rules of Deletes in one batch. */
-    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans) implements HostRules.Plan {}
+    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans) implements HostTables.Plan {}
 
     /**
      * Deletes, in one batch, every rule the copy shows with the content of a rule of a surveyed
@@ -85,7 +85,7 @@ final class DeleteOperation {
      * left. A rule two Deletes of the batch both match is deleted by the first; the second finds
      * it missing, as if it ran after.
      */
-    private static Batch plan(HostRules.Family copy, List<DeleteOperation> ops) {
+    private static Batch plan(HostTables.Family copy, List<DeleteOperation> ops) {
         NftBatch changes = new NftBatch();
         Map<DeleteOperation, RulesPlan> plans = new HashMap<>();
         Set<Long> deleting = new HashSet<>();
@@ -125,7 +125,7 @@ final class DeleteOperation {
      * Delete then {@link #finish}es, or throws why its rules could not be deleted (then nothing of
      * it was).
      */
-    static void deleteHostRules(HostRules hostRules, Place host, List<DeleteOperation> ops) {
+    static void deleteHostRules(HostTables hostRules, OpenNetns host, List<DeleteOperation> ops) {
         Map<NftFamily, List<DeleteOperation>> byFamily = new EnumMap<>(NftFamily.class);
         for (DeleteOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
         for (Map.Entry<NftFamily, List<DeleteOperation>> family : byFamily.entrySet()) {
@@ -205,17 +205,17 @@ final class DeleteOperation {
         if (layout.namespaced.isEmpty()) {
             String tap = layout.network.tapName();
             own = link(tap, "tun", layout.network.tapIp());
-            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
+            if (own.isEmpty()) masqueradeOwner = NarrowLookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
         } else {
             Namespaced ns = layout.namespaced.get();
             own = link(ns.veth1Name(), "veth", ns.veth1Ip());
-            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
+            if (own.isEmpty()) masqueradeOwner = NarrowLookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
             netns(ns.netnsName());
         }
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
             // Through veth1 only: through another link, it is that network's route.
-            boolean present = own.isPresent() && Lookups.route(host, r).filter(found -> found.gateway()
+            boolean present = own.isPresent() && NarrowLookups.route(host, r).filter(found -> found.gateway()
                     .equals(Optional.of(r.gateway())) && found.outputIndex().equals(OptionalInt.of(own.get().index())))
                     .isPresent();
             NetworkObject description = hostObject(Kind.ROUTE, r.describe());

@@ -82,10 +82,10 @@ public final class FcnetEngine implements AutoCloseable {
     private final EngineOptions options;
     /** The host netns when the options name one; null for the calling thread's own. */
     private final Netns hostNetns;
-    private final ConcurrentLinkedDeque<Place.Sockets> idle = new ConcurrentLinkedDeque<>();
-    private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<OpenNetns.Sockets> idle = new ConcurrentLinkedDeque<>();
+    private final Set<OpenNetns.Sockets> sockets = ConcurrentHashMap.newKeySet();
     /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
-    private final HostRules hostRules = new HostRules();
+    private final HostTables hostRules = new HostTables();
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
     private final Coalescer<AddRequest, AddResult> adds = new Coalescer<>(
             requests -> addRequests(requests, BULK_PARALLELISM, OperationTrace.noProgress()), AddRequest::network,
@@ -305,7 +305,7 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public List<ListedNetwork> list(Caller caller) {
         Objects.requireNonNull(caller, "caller");
-        Place.Sockets s = acquire();
+        OpenNetns.Sockets s = acquire();
         boolean reusable = false;
         try {
             List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller, options.forwarding()).run();
@@ -459,7 +459,7 @@ public final class FcnetEngine implements AutoCloseable {
         graveyard.sweepOnce();
         return inThreePhases(all, parallelism, trace, new Phases<AddOperation, AddResult>() {
             @Override
-            public AddOperation start(Place host, int index) {
+            public AddOperation start(OpenNetns host, int index) {
                 AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
                         options.forwarding(), hostRules, faults);
                 op.prepare();
@@ -467,7 +467,7 @@ public final class FcnetEngine implements AutoCloseable {
             }
 
             @Override
-            public void together(Place host, List<AddOperation> started) {
+            public void together(OpenNetns host, List<AddOperation> started) {
                 AddOperation.addHostRules(hostRules, host, started);
             }
 
@@ -491,10 +491,10 @@ public final class FcnetEngine implements AutoCloseable {
      */
     private interface Phases<O, R> {
         /** Network {@code index}'s part before the host rules, with a host socket pair of its worker; throws when it failed. */
-        O start(Place host, int index);
+        O start(OpenNetns host, int index);
 
         /** The host rules of every network started, in few transactions. */
-        void together(Place host, List<O> started);
+        void together(OpenNetns host, List<O> started);
 
         /** The rest of one network; throws when it, or its host rules, failed. */
         R finish(O op);
@@ -618,7 +618,7 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
         return inThreePhases(all, parallelism, trace, new Phases<DeleteOperation, DeleteResult>() {
             @Override
-            public DeleteOperation start(Place host, int index) {
+            public DeleteOperation start(OpenNetns host, int index) {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
                         options.foreignObjects(), hostRules, graveyard);
                 op.survey();
@@ -626,7 +626,7 @@ public final class FcnetEngine implements AutoCloseable {
             }
 
             @Override
-            public void together(Place host, List<DeleteOperation> started) {
+            public void together(OpenNetns host, List<DeleteOperation> started) {
                 DeleteOperation.deleteHostRules(hostRules, host, started);
             }
 
@@ -649,13 +649,13 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** Runs {@code body} with {@code count} socket pairs of the host netns (one per worker), as places. */
-    private void withPlaces(int count, Consumer<Place[]> body) {
-        Place[] places = new Place[count];
+    private void withPlaces(int count, Consumer<OpenNetns[]> body) {
+        OpenNetns[] places = new OpenNetns[count];
         try {
             for (int i = 0; i < count; i++) places[i] = hostPlace(acquire());
             body.accept(places);
         } finally {
-            for (Place p : places) if (p != null) release(p.sockets(), true);
+            for (OpenNetns p : places) if (p != null) release(p.sockets(), true);
         }
     }
 
@@ -744,7 +744,7 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** The engine's copy of the host's fcnet tables; for tests. */
-    HostRules hostRules() {
+    HostTables hostRules() {
         return hostRules;
     }
 
@@ -776,8 +776,8 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link FcnetException} too. A pair whose operation failed in another way (e.g. a reply that
      * could not be parsed) is closed rather than reused.
      */
-    private <T> T withHost(String name, Layout layout, Function<Place, T> operation) {
-        Place.Sockets s = acquire();
+    private <T> T withHost(String name, Layout layout, Function<OpenNetns, T> operation) {
+        OpenNetns.Sockets s = acquire();
         boolean reusable = false;
         try {
             T result = operation.apply(hostPlace(s));
@@ -795,23 +795,23 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     private static FcnetException lookupFailed(String name, FirecrackerNetwork network, RuntimeException e) {
-        String id = Networks.id(network);
+        String id = Layout.id(network);
         return new FcnetException(name + " " + id + ": " + e.getMessage(), Step.LOOK_UP, id, e);
     }
 
-    private Place hostPlace(Place.Sockets s) {
-        return new Place(Optional.empty(), hostNetns, s);
+    private OpenNetns hostPlace(OpenNetns.Sockets s) {
+        return new OpenNetns(Optional.empty(), hostNetns, s);
     }
 
     /** A socket pair of the host netns from the pool, or a new one. */
-    private Place.Sockets acquire() {
+    private OpenNetns.Sockets acquire() {
         if (closed) throw new IllegalStateException("engine is closed");
-        Place.Sockets s = idle.pollFirst();
+        OpenNetns.Sockets s = idle.pollFirst();
         return s != null ? s : openHostSockets();
     }
 
     /** Back to the pool, or closed when its operation failed in a way that may have left it unusable. */
-    private void release(Place.Sockets s, boolean reusable) {
+    private void release(OpenNetns.Sockets s, boolean reusable) {
         if (reusable && !closed) {
             idle.offerFirst(s);
             if (closed) drain();
@@ -821,10 +821,10 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
-    private Place.Sockets openHostSockets() {
-        Place.Sockets s;
+    private OpenNetns.Sockets openHostSockets() {
+        OpenNetns.Sockets s;
         try {
-            s = hostNetns == null ? Place.Sockets.open() : hostNetns.call(Place.Sockets::open);
+            s = hostNetns == null ? OpenNetns.Sockets.open() : hostNetns.call(OpenNetns.Sockets::open);
         } catch (SysException e) {
             throw new FcnetException("cannot open netlink sockets in the host netns: " + e.getMessage(),
                     Step.OPEN_SOCKETS, "host netns", e);
@@ -834,7 +834,7 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     private void drain() {
-        for (Place.Sockets s; (s = idle.pollFirst()) != null; ) {
+        for (OpenNetns.Sockets s; (s = idle.pollFirst()) != null; ) {
             sockets.remove(s);
             s.close();
         }

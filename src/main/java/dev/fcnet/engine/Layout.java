@@ -109,7 +109,12 @@ final class Layout {
 
     /** For messages: {@code tap0} (simple) or {@code netns fc1} (namespaced). */
     String id() {
-        return Networks.id(network);
+        return id(network);
+    }
+
+    /** {@code tap0} for a simple network, {@code netns fc1} for a namespaced one: what identifies it on the host. */
+    static String id(FirecrackerNetwork network) {
+        return network.networkType() instanceof Namespaced ns ? "netns " + ns.netnsName() : network.tapName();
     }
 
     private RuleSpec masquerade(InetAddress saddr, String iface) {

@@ -54,15 +54,15 @@ import java.util.stream.Stream;
  * operators, after a crash or before a reboot, not for a VMM's hot path. Changes nothing.
  */
 final class ListOperation {
-    private final Place host;
-    private final HostRules hostRules;
+    private final OpenNetns host;
+    private final HostTables hostRules;
     private final Caller caller;
     private final ForwardingPolicy forwarding;
     private final Map<Integer, Link> hostLinks = new HashMap<>();
     private final List<Fact> hostFacts;
     private final Set<Integer> claimed = new HashSet<>();
 
-    ListOperation(Place host, HostRules hostRules, Caller caller, ForwardingPolicy forwarding) {
+    ListOperation(OpenNetns host, HostTables hostRules, Caller caller, ForwardingPolicy forwarding) {
         this.host = host;
         this.hostRules = hostRules;
         this.caller = caller;
@@ -127,7 +127,7 @@ final class ListOperation {
             return Optional.of(listed("netns " + name, Type.NAMESPACED, OptionalInt.empty(), Optional.empty(),
                     List.of(new NetworkObject(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
         }
-        try (netns; Place.Sockets inside = netns.call(Place.Sockets::open)) {
+        try (netns; OpenNetns.Sockets inside = netns.call(OpenNetns.Sockets::open)) {
             List<Link> links = inside.rtnl().links();
             Optional<Mark> mark = links.stream().filter(l -> l.name().equals("lo")).findFirst()
                     .flatMap(lo -> Mark.parse(lo.alias()));

@@ -33,7 +33,7 @@ import java.util.function.Function;
  *
  * <p>Sections run one at a time (the kernel serialises the transactions of a netns anyway).
  */
-final class HostRules {
+final class HostTables {
     /** Sections planned on a copy that turned out stale are retried this often. */
     private static final int ATTEMPTS = 8;
 

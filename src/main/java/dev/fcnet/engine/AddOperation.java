@@ -9,14 +9,10 @@ import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.FcnetException.Kind;
 import dev.fcnet.engine.Forwarding.Need;
-import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
-import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
-import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -30,18 +26,15 @@ import dev.fcnet.tun.TapOptions;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
  * Checks first that the network does not exist, so a second Add changes nothing. In three parts
- * ({@link #prepare}, the host's rules, {@link #finish}) so that a bulk Add (and with it Adds that
- * threads run at once) can commit the host rules of many networks together.
+ * ({@link #prepare}, the host's part committed by the {@link HostCommitter} with those of other
+ * Adds, {@link #finish}) so that a bulk Add (and with it Adds that threads run at once) commits
+ * the host parts of many networks together.
  */
 final class AddOperation {
     private final Layout layout;
@@ -51,27 +44,31 @@ final class AddOperation {
     /** The alias written on every link the Add makes, and on the loopback of its netns. */
     private final String mark;
     private final ForwardingPolicy policy;
-    /** The engine's copy of the host's fcnet tables, through which the host rules are added. */
-    private final HostTables hostRules;
+    /** The engine's copy of the host's fcnet tables, through which the host part is undone. */
+    private final HostTables hostTables;
+    private final Ruleset ruleset;
     private final UndoLog tx;
     private final List<RuleHandle> rules = new ArrayList<>();
-    /** Set by {@link #addHostRules(HostTables, OpenNetns, List)} when this Add failed there (rolled back). */
-    private FcnetException hostRulesFailure;
 
-    AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, HostTables hostRules,
-            FaultInjector faults) {
+    AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, Ruleset ruleset,
+            HostTables hostTables, FaultInjector faults) {
         this.layout = layout;
         this.options = options;
         this.mark = Mark.of(options.caller()).alias();
         this.network = layout.network;
         this.host = host;
         this.policy = policy;
-        this.hostRules = hostRules;
+        this.ruleset = ruleset;
+        this.hostTables = hostTables;
         this.tx = new UndoLog("Add " + layout.id(), faults);
     }
 
+    Layout layout() {
+        return layout;
+    }
+
     /**
-     * The steps before the host's rules: the checks, the tap or the netns with everything in it
+     * The steps before the host's part: the checks, the tap or the netns with everything in it
      * and the veth pair. Nothing inside the network's netns is needed afterwards (its sockets are
      * closed). On failure, rolls back and throws.
      */
@@ -90,12 +87,8 @@ final class AddOperation {
         }
     }
 
-    /**
-     * The steps after the host's rules: the host route, host forwarding (ENABLE), and the result.
-     * Throws instead when the host rules failed (and this Add was rolled back).
-     */
+    /** The steps after the host's part: the host route, host forwarding (ENABLE), and the result. */
     AddResult finish() {
-        if (hostRulesFailure != null) throw hostRulesFailure;
         layout.hostRoute.ifPresent(r -> tx.step(Step.ADD_ROUTE, host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
             tx.onRollback("delete route " + r.describe(),
@@ -373,180 +366,35 @@ final class AddOperation {
      * goes, with them, on rollback).
      */
     private void addNetnsRules(OpenNetns inner) {
-        tx.step(Step.ADD_RULES, inner.qualify(describe(layout.netnsChains, layout.netnsRules)), () -> {
-            NftBatch batch = new NftBatch().addTable(FcnetRules.table(layout.family));
+        tx.step(Step.ADD_RULES, inner.qualify(FcnetRuleset.describe(layout.family, layout.netnsChains, layout.netnsRules)), () -> {
+            NftBatch batch = new NftBatch().addTable(FcnetTable.table(layout.family));
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
             List<Rule> added = inner.nft.commit(batch);
-            for (int i = 0; i < added.size(); i++) rules.add(handle(inner, layout.netnsRules.get(i), added.get(i).handle()));
+            for (int i = 0; i < added.size(); i++) rules.add(layout.handle(inner.netnsName(), layout.netnsRules.get(i), added.get(i).handle()));
         });
     }
 
-    // ---- the host's rules, of one Add or of many in few transactions
-
-    /** Networks whose host rules one transaction adds at most (a few hundred KiB of messages and replies). */
-    static final int SHARED_COMMIT = 256;
+    // ---- the host's part, committed with those of other Adds
 
     /**
-     * One Add's part of a batch: the rules it adds, in order, and the chains and table it makes
-     * (and undoes); none when its guest is masqueraded already ({@code conflict}).
+     * Step "add rules": this Add's host part as the committer committed it (its undo registered
+     * first, so that a failure of the step deletes it too), or why it could not be (then nothing
+     * of it was), or the network it belongs to already. On failure, rolls back and throws.
      */
-    private record HostPlan(List<RuleSpec> adding, List<Chain> createdChains, boolean createdTable, boolean conflict) {}
-
-    private record Batch(NftBatch changes, List<HostPlan> plans) implements HostTables.Plan {}
-
-    /**
-     * The host rules of Adds of one family as one batch, with the fcnet table and chains when the
-     * copy shows them missing or of another shape (nft's add then keeps existing ones, or the
-     * kernel refuses a chain of another shape in its own words). A Simple network whose masquerade
-     * rule the postrouting chain, or an earlier Add of the batch, has already is refused: the
-     * rule would serve two networks, and deleting either would cut the other off. The commit is
-     * conditional on the ruleset being what the copy shows, so no one can have added it meanwhile.
-     */
-    private static Batch plan(HostTables.Family copy, List<AddOperation> ops) {
-        NftBatch changes = new NftBatch();
-        Layout first = ops.get(0).layout;
-        List<Chain> missing = first.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();
-        boolean shaped = first.hostChains.stream().allMatch(c -> copy.chain(c.name()).map(c::matches).orElse(true));
-        boolean createTable = !copy.tableExists();
-        if (createTable || !missing.isEmpty() || !shaped) {
-            changes.addTable(FcnetRules.table(first.family));
-            first.hostChains.forEach(changes::addChain);
+    void takeHostPart(HostCommitter.Result<Ruleset.AddedPart> result) {
+        if (result instanceof HostCommitter.Result.Done<Ruleset.AddedPart>(Ruleset.AddedPart part)) {
+            tx.onRollback(part.undoDescription(), () -> hostTables.change(host.nft, layout.family, part::undo));
         }
-        Set<List<Expr>> masqueraded = new HashSet<>();
-        List<HostPlan> plans = new ArrayList<>(ops.size());
-        for (AddOperation op : ops) {
-            // What the batch makes belongs to its first Add, which undoes it if it fails.
-            boolean firstOp = plans.isEmpty();
-            List<Chain> created = firstOp ? missing : List.of();
-            boolean conflict = op.layout.hostRules.stream().filter(op.layout::isSimpleMasquerade)
-                    .anyMatch(spec -> copy.handle(spec.rule()).isPresent() || !masqueraded.add(spec.rule().exprs()));
-            if (conflict) {
-                plans.add(new HostPlan(List.of(), created, firstOp && createTable, true));
-                continue;
+        tx.step(Step.ADD_RULES, host.qualify(ruleset.describe(layout)), () -> {
+            switch (result) {
+                case HostCommitter.Result.Failed<Ruleset.AddedPart>(RuntimeException cause) -> throw cause;
+                case HostCommitter.Result.Done<Ruleset.AddedPart>(Ruleset.AddedPart part) -> {
+                    if (part.conflict()) throw ruleset.conflict(host, layout);
+                    rules.addAll(part.rules());
+                }
             }
-            op.layout.hostRules.forEach(spec -> changes.addRule(spec.rule()));
-            plans.add(new HostPlan(op.layout.hostRules, created, firstOp && createTable, false));
-        }
-        return new Batch(changes, plans);
-    }
-
-    /** The host's rules of this Add alone, in one transaction. Undone: its rules, then the chains and table it made, if empty. */
-    private void addHostRules() {
-        tx.step(Step.ADD_RULES, describeHostRules(), () -> {
-            HostTables.Committed<Batch> done = hostRules.change(host.nft, layout.family, copy -> plan(copy, List.of(this)));
-            HostPlan plan = done.plan().plans().get(0);
-            tx.onRollback(undoDescription(done.added(), plan), () -> undoHostRules(plan, done.added()));
-            if (plan.conflict()) throw masqueradeConflict();
-            recordHostRules(done.added());
         });
-    }
-
-    /**
-     * The host rules of many prepared Adds in few transactions: one per family and
-     * {@link #SHARED_COMMIT} networks. A commit costs the kernel time growing with the rules in the
-     * table (NftCommitBench: 0.03 ms empty, 4 ms with 20,000 rules), so one commit per network
-     * would cost time growing with the number of networks present. Each Add's step "add rules"
-     * then completes, or fails and rolls that Add back alone, recording why for {@link #finish};
-     * a batch the kernel refuses is retried one Add at a time, so only the culprit fails.
-     */
-    static void addHostRules(HostTables hostRules, OpenNetns host, List<AddOperation> ops) {
-        Map<NftFamily, List<AddOperation>> byFamily = new EnumMap<>(NftFamily.class);
-        for (AddOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
-        for (Map.Entry<NftFamily, List<AddOperation>> family : byFamily.entrySet()) {
-            List<AddOperation> all = family.getValue();
-            for (int from = 0; from < all.size(); from += SHARED_COMMIT) {
-                List<AddOperation> chunk = all.subList(from, Math.min(all.size(), from + SHARED_COMMIT));
-                HostTables.Committed<Batch> done = null;
-                if (chunk.size() > 1) {
-                    try {
-                        done = hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk));
-                    } catch (RuntimeException e) {
-                        // Refused as a whole: one at a time, below.
-                    }
-                }
-                if (done == null) {
-                    for (AddOperation op : chunk) {
-                        try {
-                            op.addHostRules();
-                        } catch (FcnetException f) {
-                            op.hostRulesFailure = f;
-                        }
-                    }
-                    continue;
-                }
-                List<Rule> added = done.added();
-                for (int i = 0, next = 0; i < chunk.size(); i++) {
-                    AddOperation op = chunk.get(i);
-                    HostPlan plan = done.plan().plans().get(i);
-                    List<Rule> own = added.subList(next, next + plan.adding().size());
-                    next += plan.adding().size();
-                    try {
-                        // Registered first: should the step fail, its rollback deletes them too.
-                        op.tx.onRollback(op.undoDescription(own, plan), () -> op.undoHostRules(plan, own));
-                        op.tx.step(Step.ADD_RULES, op.describeHostRules(), () -> {
-                            if (plan.conflict()) throw op.masqueradeConflict();
-                            op.recordHostRules(own);
-                        });
-                    } catch (FcnetException f) {
-                        op.hostRulesFailure = f;
-                    }
-                }
-            }
-        }
-    }
-
-    /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
-    private FcnetException masqueradeConflict() {
-        String guest = IpInet.formatAddress(network.guestIp().address());
-        String owner = NarrowLookups.linkRouting(host, network.guestIp().address(), network.tapName(), "tun").map(t -> "for tap " + t)
-                .orElse("on " + network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
-        return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
-                Step.CHECK, network.tapName(), null);
-    }
-
-    /** Appends this Add's host rules, {@code added} (in layout order), to its result. */
-    private void recordHostRules(List<Rule> added) {
-        for (int i = 0; i < added.size(); i++) rules.add(handle(host, layout.hostRules.get(i), added.get(i).handle()));
-    }
-
-    private String describeHostRules() {
-        return host.qualify(describe(layout.hostChains, layout.hostRules));
-    }
-
-    private static String undoDescription(List<Rule> added, HostPlan plan) {
-        return "delete rules " + added.stream().map(r -> Long.toUnsignedString(r.handle())).toList()
-                + (plan.createdChains().isEmpty() ? "" : " and the chains made");
-    }
-
-    /**
-     * Deletes the rules added, then the chains (and table) made, but only those still empty:
-     * another network may have put rules in them meanwhile.
-     */
-    private void undoHostRules(HostPlan plan, List<Rule> added) {
-        hostRules.change(host.nft, layout.family, copy -> {
-            NftBatch changes = new NftBatch();
-            List<Rule> left = added.stream().filter(copy::contains).toList();
-            left.forEach(changes::deleteRule);
-            List<Chain> emptied = plan.createdChains().reversed().stream().filter(c -> copy.chain(c.name()).isPresent()
-                    && copy.ruleCount(c.name()) == left.stream().filter(r -> r.chain().equals(c.name())).count()).toList();
-            emptied.forEach(changes::deleteChainIfEmpty);
-            if (plan.createdTable() && copy.tableExists() && copy.chainNames().stream()
-                    .allMatch(name -> emptied.stream().anyMatch(c -> c.name().equals(name)))) {
-                changes.deleteTableIfEmpty(FcnetRules.table(layout.family));
-            }
-            return () -> changes;
-        });
-    }
-
-    private String describe(List<Chain> chains, List<RuleSpec> specs) {
-        return layout.family + " " + FcnetRules.TABLE + " (" + String.join(", ", chains.stream().map(Chain::name).toList())
-                + "): " + specs.size() + (specs.size() == 1 ? " rule" : " rules");
-    }
-
-    private RuleHandle handle(OpenNetns place, RuleSpec spec, long handle) {
-        Rule r = spec.rule();
-        return new RuleHandle(place.netnsName(), network.ipStack(), r.table(), r.chain(), handle, spec.text());
     }
 
     /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */

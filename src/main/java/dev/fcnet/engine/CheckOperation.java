@@ -10,7 +10,7 @@ import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.rtnl.Address;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 
 /**
  * One Check: every object of the network looked up by name (links), by one chain's dump (rules)
@@ -34,7 +33,8 @@ import java.util.OptionalLong;
 final class CheckOperation {
     private final Layout layout;
     private final OpenNetns host;
-    private final HostTables hostRules;
+    private final Ruleset ruleset;
+    private final HostTables hostTables;
     /** The caller and tap owner the network is expected to have been added with. */
     private final AddOptions options;
     /** Host forwarding that is off counts against the network unless the engine only warns about it. */
@@ -43,10 +43,12 @@ final class CheckOperation {
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, OpenNetns host, HostTables hostRules, AddOptions options, ForwardingPolicy policy) {
+    CheckOperation(Layout layout, OpenNetns host, Ruleset ruleset, HostTables hostTables, AddOptions options,
+            ForwardingPolicy policy) {
         this.layout = layout;
         this.host = host;
-        this.hostRules = hostRules;
+        this.ruleset = ruleset;
+        this.hostTables = hostTables;
         this.options = options;
         this.policy = policy;
     }
@@ -118,7 +120,8 @@ final class CheckOperation {
             if (inner == null) {
                 unreachableNft(in, layout.netnsChains, layout.netnsRules);
             } else {
-                items.addAll(nft(inner, NarrowLookups.dumped(inner, layout.family), layout.netnsChains, layout.netnsRules));
+                items.addAll(FcnetRuleset.check(NarrowLookups.dumped(inner, layout.family), inner, layout.family,
+                        layout.netnsChains, layout.netnsRules));
             }
             hostNft();
             layout.hostRoute.ifPresent(r -> route(host, r.destination(), r.prefixLength(), r.gateway(), r.describe()));
@@ -220,43 +223,16 @@ final class CheckOperation {
         }
     }
 
-    /** The host's table, chains and rules, from the engine's copy (exact: read at the current generation). */
+    /** The network's host part, from the engine's copy of the host's tables (exact: read at the current generation). */
     private void hostNft() {
-        items.addAll(hostRules.read(host.nft, layout.family, copy -> nft(host, copy, layout.hostChains, layout.hostRules)));
+        items.addAll(hostTables.read(host.nft, layout.family, copy -> ruleset.check(copy, host, layout)));
     }
 
     private void unreachableNft(OpenNetns place, List<Chain> chains, List<RuleSpec> specs) {
-        String table = layout.family + " " + FcnetRules.TABLE;
+        String table = layout.family + " " + FcnetTable.TABLE;
         items.add(missing(place, Kind.TABLE, table));
         for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
         for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
-    }
-
-    private List<CheckItem> nft(OpenNetns place, TableView view, List<Chain> chains, List<RuleSpec> specs) {
-        List<CheckItem> found = new ArrayList<>();
-        String table = layout.family + " " + FcnetRules.TABLE;
-        boolean tablePresent = view.tableExists();
-        found.add(new CheckItem(Kind.TABLE, place.netnsName(), table, tablePresent ? Status.PRESENT : Status.MISSING, ""));
-        for (Chain expected : chains) {
-            Optional<Chain> actual = tablePresent ? view.chain(expected.name()) : Optional.empty();
-            String object = table + " " + expected.name();
-            if (actual.isEmpty()) {
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.MISSING, ""));
-            } else if (!expected.matches(actual.get())) {
-                Chain a = actual.get();
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.DIFFERENT,
-                        (a.base() == null ? "a regular chain" : a.base().toString()) + ", expected " + expected.base()));
-            } else {
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.PRESENT, ""));
-            }
-        }
-        for (RuleSpec spec : specs) {
-            OptionalLong handle = view.handle(spec.rule());
-            found.add(new CheckItem(Kind.RULE, place.netnsName(), spec.describe(),
-                    handle.isPresent() ? Status.PRESENT : Status.MISSING,
-                    handle.isPresent() ? "handle " + Long.toUnsignedString(handle.getAsLong()) : ""));
-        }
-        return found;
     }
 
     /** A caller other than root may check only what is marked as added for it. */

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
@@ -84,8 +85,10 @@ public final class FcnetEngine implements AutoCloseable {
     private final Netns hostNetns;
     private final ConcurrentLinkedDeque<OpenNetns.Sockets> idle = new ConcurrentLinkedDeque<>();
     private final Set<OpenNetns.Sockets> sockets = ConcurrentHashMap.newKeySet();
-    /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
-    private final HostTables hostRules = new HostTables();
+    /** The copy of the host's fcnet tables, through which every host part is found, added and deleted. */
+    private final HostTables hostTables = new HostTables();
+    /** How networks' host parts are kept in the host's fcnet table. */
+    private final Ruleset ruleset = new FcnetRuleset();
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
     private final Coalescer<AddRequest, AddResult> adds = new Coalescer<>(
             requests -> addRequests(requests, BULK_PARALLELISM, OperationTrace.noProgress()), AddRequest::network,
@@ -268,7 +271,7 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<CheckReport> trace = checkTrace(OperationTrace.noProgress(), 1);
         trace.begin(0);
         try {
-            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options,
+            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, ruleset, hostTables, options,
                     this.options.forwarding()).run());
             trace.end(0, new Outcome.Done<>(report), 0);
             return report;
@@ -308,7 +311,7 @@ public final class FcnetEngine implements AutoCloseable {
         OpenNetns.Sockets s = acquire();
         boolean reusable = false;
         try {
-            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller, options.forwarding()).run();
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), ruleset, hostTables, caller, options.forwarding()).run();
             reusable = true;
             return found;
         } catch (FcnetException e) {
@@ -461,14 +464,16 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public AddOperation start(OpenNetns host, int index) {
                 AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
-                        options.forwarding(), hostRules, faults);
+                        options.forwarding(), ruleset, hostTables, faults);
                 op.prepare();
                 return op;
             }
 
             @Override
-            public void together(OpenNetns host, List<AddOperation> started) {
-                AddOperation.addHostRules(hostRules, host, started);
+            public List<Optional<FcnetException>> together(OpenNetns host, List<AddOperation> started) {
+                List<HostCommitter.Result<Ruleset.AddedPart>> parts = HostCommitter.commit(hostTables, host.nft,
+                        started.stream().map(AddOperation::layout).toList(), l -> l.family, ruleset::planAdds);
+                return taking(started, parts, AddOperation::takeHostPart);
             }
 
             @Override
@@ -484,25 +489,40 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * The three phases of a bulk Add or Delete: each network's own part up to the host's rules
-     * ({@link #start}), in parallel; the host's rules of all of them in few transactions
+     * The three phases of a bulk Add or Delete: each network's own part up to its host part
+     * ({@link #start}), in parallel; the host parts of all of them in few transactions
      * ({@link #together}: the kernel's cost of a commit grows with the rules in the table, so one
      * per network would not do for thousands); the rest of each ({@link #finish}), in parallel.
      */
     private interface Phases<O, R> {
-        /** Network {@code index}'s part before the host rules, with a host socket pair of its worker; throws when it failed. */
+        /** Network {@code index}'s part before its host part, with a host socket pair of its worker; throws when it failed. */
         O start(OpenNetns host, int index);
 
-        /** The host rules of every network started, in few transactions. */
-        void together(OpenNetns host, List<O> started);
+        /** The host parts of every network started, in few transactions: each one's failure, if it failed, in order. */
+        List<Optional<FcnetException>> together(OpenNetns host, List<O> started);
 
-        /** The rest of one network; throws when it, or its host rules, failed. */
+        /** The rest of one network; throws when it failed. */
         R finish(O op);
 
         /** How many steps a started operation has carried out, for the trace of one that failed. */
         default int stepsDone(O op) {
             return 0;
         }
+    }
+
+    /** Hands each operation its committed host part, in order: what {@code take} throws is that operation's failure. */
+    private static <O, H> List<Optional<FcnetException>> taking(List<O> ops, List<HostCommitter.Result<H>> parts,
+            BiConsumer<O, HostCommitter.Result<H>> take) {
+        List<Optional<FcnetException>> failures = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            try {
+                take.accept(ops.get(i), parts.get(i));
+                failures.add(Optional.empty());
+            } catch (FcnetException e) {
+                failures.add(Optional.of(e));
+            }
+        }
+        return failures;
     }
 
     private <O, R extends OperationResult> List<Outcome<R>> inThreePhases(List<FirecrackerNetwork> all, int parallelism,
@@ -517,9 +537,19 @@ public final class FcnetEngine implements AutoCloseable {
                 ops.set(i, phases.start(places[w], i));
                 return null;
             });
-            List<O> started = new ArrayList<>();
-            for (int i = 0; i < ops.size(); i++) if (outcomes[i] == null) started.add(ops.get(i));
-            if (!started.isEmpty()) phases.together(places[0], started);
+            List<Integer> started = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) if (outcomes[i] == null) started.add(i);
+            if (!started.isEmpty()) {
+                List<Optional<FcnetException>> failures = phases.together(places[0],
+                        started.stream().map(ops::get).toList());
+                for (int k = 0; k < started.size(); k++) {
+                    int i = started.get(k);
+                    failures.get(k).ifPresent(f -> {
+                        outcomes[i] = new Outcome.Failed<>(all.get(i), f);
+                        trace.end(i, outcomes[i], stepsDone.applyAsInt(i));
+                    });
+                }
+            }
             parallel(workers, all, outcomes, trace, stepsDone, (w, i) -> phases.finish(ops.get(i)));
         });
         return List.of(outcomes);
@@ -562,7 +592,7 @@ public final class FcnetEngine implements AutoCloseable {
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
         withPlaces(workers, places -> parallel(workers, all, outcomes, trace, i -> 0,
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], ruleset, hostTables, AddOptions.DEFAULT,
                         options.forwarding()).run()));
         return List.of(outcomes);
     }
@@ -620,14 +650,17 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public DeleteOperation start(OpenNetns host, int index) {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
-                        options.foreignObjects(), hostRules, graveyard);
+                        options.foreignObjects(), graveyard);
                 op.survey();
                 return op;
             }
 
             @Override
-            public void together(OpenNetns host, List<DeleteOperation> started) {
-                DeleteOperation.deleteHostRules(hostRules, host, started);
+            public List<Optional<FcnetException>> together(OpenNetns host, List<DeleteOperation> started) {
+                List<HostCommitter.Result<Ruleset.RemovedPart>> parts = HostCommitter.commit(hostTables, host.nft,
+                        started.stream().map(DeleteOperation::hostPart).toList(), p -> p.layout().family,
+                        ruleset::planDeletes);
+                return taking(started, parts, DeleteOperation::takeHostPart);
             }
 
             @Override
@@ -744,8 +777,8 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** The engine's copy of the host's fcnet tables; for tests. */
-    HostTables hostRules() {
-        return hostRules;
+    HostTables hostTables() {
+        return hostTables;
     }
 
     /** The link group of the links Deletes retired; for tests. */

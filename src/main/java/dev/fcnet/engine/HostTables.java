@@ -3,7 +3,7 @@ package dev.fcnet.engine;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
@@ -227,11 +227,11 @@ final class HostTables {
         FamilyCopy c = families.get(family);
         if (c != null) return c;
         int before = checkedGeneration();
-        boolean table = nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+        boolean table = nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetTable.TABLE));
         Map<String, Chain> chains = new HashMap<>();
         if (table) {
             for (Chain ch : nft.chains(family)) {
-                if (ch.table().equals(FcnetRules.TABLE)) chains.put(ch.name(), ch);
+                if (ch.table().equals(FcnetTable.TABLE)) chains.put(ch.name(), ch);
             }
         }
         dumps++;
@@ -248,7 +248,7 @@ final class HostTables {
         rules = new HashMap<>();
         if (c.chains.containsKey(chain)) {
             int before = checkedGeneration();
-            for (Rule r : nft.rules(family, FcnetRules.TABLE, chain)) add(rules, r.exprs(), r.handle());
+            for (Rule r : nft.rules(family, FcnetTable.TABLE, chain)) add(rules, r.exprs(), r.handle());
             dumps++;
             checkUnchanged(before);
         }

@@ -10,7 +10,7 @@ import dev.fcnet.engine.ListedNetwork.Type;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Cmp;
 import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.Immediate;
 import dev.fcnet.nft.Masq;
 import dev.fcnet.nft.Meta;
@@ -55,20 +55,22 @@ import java.util.stream.Stream;
  */
 final class ListOperation {
     private final OpenNetns host;
-    private final HostTables hostRules;
+    private final Ruleset ruleset;
+    private final HostTables hostTables;
     private final Caller caller;
     private final ForwardingPolicy forwarding;
     private final Map<Integer, Link> hostLinks = new HashMap<>();
     private final List<Fact> hostFacts;
     private final Set<Integer> claimed = new HashSet<>();
 
-    ListOperation(OpenNetns host, HostTables hostRules, Caller caller, ForwardingPolicy forwarding) {
+    ListOperation(OpenNetns host, Ruleset ruleset, HostTables hostTables, Caller caller, ForwardingPolicy forwarding) {
         this.host = host;
-        this.hostRules = hostRules;
+        this.ruleset = ruleset;
+        this.hostTables = hostTables;
         this.caller = caller;
         this.forwarding = forwarding;
         for (Link l : host.rtnl.links()) hostLinks.put(l.index(), l);
-        this.hostFacts = facts(host.nft, List.of(FcnetRules.POSTROUTING, FcnetRules.FILTER));
+        this.hostFacts = facts(host.nft, List.of(FcnetTable.POSTROUTING, FcnetTable.FILTER));
     }
 
     List<ListedNetwork> run() {
@@ -158,7 +160,7 @@ final class ListOperation {
                     }
                 }
             }
-            List<Fact> inner = facts(inside.nft(), List.of(FcnetRules.POSTROUTING, FcnetRules.PREROUTING));
+            List<Fact> inner = facts(inside.nft(), List.of(FcnetTable.POSTROUTING, FcnetTable.PREROUTING));
             String v2 = veth2.map(Link::name).orElse(null);
             Optional<Fact> snat = inner.stream().filter(f -> f.natType == NftConstants.NFT_NAT_SNAT && v2 != null
                     && v2.equals(f.oif) && f.saddr != null && veth2Ip.isPresent() && veth2Ip.get().address().equals(f.natTo))
@@ -195,7 +197,7 @@ final class ListOperation {
 
     private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<NetworkObject> parts) {
         boolean complete = network.isPresent()
-                && new CheckOperation(new Layout(network.get()), host, hostRules, AddOptions.DEFAULT, forwarding).run().isClean();
+                && new CheckOperation(new Layout(network.get()), host, ruleset, hostTables, AddOptions.DEFAULT, forwarding).run().isClean();
         return new ListedNetwork(id, type, uid, network, complete, parts);
     }
 
@@ -287,7 +289,7 @@ final class ListOperation {
         }
 
         NetworkObject part(Optional<String> netns) {
-            return new NetworkObject(Kind.RULE, netns, family + " " + FcnetRules.TABLE + " " + chain + " handle "
+            return new NetworkObject(Kind.RULE, netns, family + " " + FcnetTable.TABLE + " " + chain + " handle "
                     + Long.toUnsignedString(handle));
         }
 
@@ -310,13 +312,13 @@ final class ListOperation {
     private static List<Fact> facts(NftConnection nft, List<String> chains) {
         List<Fact> facts = new ArrayList<>();
         for (NftFamily family : List.of(NftFamily.IP, NftFamily.IP6, NftFamily.INET)) {
-            if (nft.tables(family).stream().noneMatch(t -> t.name().equals(FcnetRules.TABLE))) continue;
+            if (nft.tables(family).stream().noneMatch(t -> t.name().equals(FcnetTable.TABLE))) continue;
             Set<String> present = new HashSet<>();
             nft.chains(family).forEach(c -> {
-                if (c.table().equals(FcnetRules.TABLE)) present.add(c.name());
+                if (c.table().equals(FcnetTable.TABLE)) present.add(c.name());
             });
             for (String chain : chains) {
-                if (present.contains(chain)) nft.rules(family, FcnetRules.TABLE, chain).forEach(r -> facts.add(new Fact(r)));
+                if (present.contains(chain)) nft.rules(family, FcnetTable.TABLE, chain).forEach(r -> facts.add(new Fact(r)));
             }
         }
         return facts;

@@ -3,7 +3,7 @@ package dev.fcnet.engine;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
 import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
@@ -34,7 +34,7 @@ final class NarrowLookups {
 
             @Override
             public boolean tableExists() {
-                return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+                return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetTable.TABLE));
             }
 
             @Override
@@ -42,7 +42,7 @@ final class NarrowLookups {
                 if (chains == null) {
                     chains = new HashMap<>();
                     for (Chain c : place.nft.chains(family)) {
-                        if (c.table().equals(FcnetRules.TABLE)) chains.put(c.name(), c);
+                        if (c.table().equals(FcnetTable.TABLE)) chains.put(c.name(), c);
                     }
                 }
                 return Optional.ofNullable(chains.get(name));
@@ -50,7 +50,7 @@ final class NarrowLookups {
 
             @Override
             public OptionalLong handle(Rule rule) {
-                List<Rule> chain = rules.computeIfAbsent(rule.chain(), c -> place.nft.rules(family, FcnetRules.TABLE, c));
+                List<Rule> chain = rules.computeIfAbsent(rule.chain(), c -> place.nft.rules(family, FcnetTable.TABLE, c));
                 for (Rule r : chain) {
                     if (r.exprs().equals(rule.exprs())) return OptionalLong.of(r.handle());
                 }

@@ -390,7 +390,7 @@ final class AddOperation {
             switch (result) {
                 case HostCommitter.Result.Failed<Ruleset.AddedPart>(RuntimeException cause) -> throw cause;
                 case HostCommitter.Result.Done<Ruleset.AddedPart>(Ruleset.AddedPart part) -> {
-                    if (part.conflict()) throw ruleset.conflict(host, layout);
+                    if (part.conflict()) throw part.refusal(host);
                     rules.addAll(part.rules());
                 }
             }

@@ -88,7 +88,7 @@ public final class FcnetEngine implements AutoCloseable {
     /** The copy of the host's fcnet tables, through which every host part is found, added and deleted. */
     private final HostTables hostTables = new HostTables();
     /** How networks' host parts are kept in the host's fcnet table. */
-    private final Ruleset ruleset = new FcnetRuleset();
+    private final Ruleset ruleset;
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
     private final Coalescer<AddRequest, AddResult> adds = new Coalescer<>(
             requests -> addRequests(requests, BULK_PARALLELISM, OperationTrace.noProgress()), AddRequest::network,
@@ -100,6 +100,10 @@ public final class FcnetEngine implements AutoCloseable {
 
     private FcnetEngine(EngineOptions options, Netns hostNetns, Rtnl graveyardSocket) {
         this.options = options;
+        this.ruleset = switch (options.ruleset()) {
+            case FCNET -> new FcnetRuleset();
+            case SETS -> new SetsRuleset();
+        };
         this.hostNetns = hostNetns;
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {

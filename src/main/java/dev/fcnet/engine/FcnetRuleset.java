@@ -69,6 +69,22 @@ final class FcnetRuleset implements Ruleset {
 
     // ---- the host part: the network's rules
 
+    /**
+     * The refusal of a network whose masqueraded address (Simple: the guest's; Namespaced: veth2's)
+     * is masqueraded already, naming the link the host routes it to (the owner's tap or veth1)
+     * if there is one, else {@code what} is there.
+     */
+    static FcnetException masqueraded(OpenNetns host, Layout layout, String what) {
+        boolean simple = layout.namespaced.isEmpty();
+        InetAddress address = simple ? layout.network.guestIp().address() : layout.namespaced.get().veth2Ip().address();
+        String own = simple ? layout.network.tapName() : layout.namespaced.get().veth1Name();
+        String kind = simple ? "tap" : "veth";
+        String owner = NarrowLookups.linkRouting(host, address, own, simple ? "tun" : "veth").map(l -> "for " + kind + " " + l)
+                .orElse("on " + layout.network.ifaceName() + " " + what);
+        return new FcnetException(FcnetException.Kind.CONFLICT, (simple ? "guest " : "veth2 address ")
+                + IpInet.formatAddress(address) + " is already masqueraded " + owner, Step.CHECK, own, null);
+    }
+
     @Override
     public String describe(Layout layout) {
         return describe(layout.family, layout.hostChains, layout.hostRules);
@@ -91,6 +107,12 @@ final class FcnetRuleset implements Ruleset {
             List<RuleHandle> handles = new ArrayList<>();
             for (int i = 0; i < added.size(); i++) handles.add(layout.hostHandle(adding.get(i), added.get(i).handle()));
             return handles;
+        }
+
+        /** A Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
+        @Override
+        public FcnetException refusal(OpenNetns host) {
+            return masqueraded(host, layout, "(" + layout.hostRules.get(0).describe() + ")");
         }
 
         @Override
@@ -171,16 +193,6 @@ final class FcnetRuleset implements Ruleset {
         };
     }
 
-    /** The refusal of a Simple network whose guest is masqueraded already, naming the tap it is for if there is one. */
-    @Override
-    public FcnetException conflict(OpenNetns host, Layout layout) {
-        String guest = IpInet.formatAddress(layout.network.guestIp().address());
-        String owner = NarrowLookups.linkRouting(host, layout.network.guestIp().address(), layout.network.tapName(), "tun")
-                .map(t -> "for tap " + t).orElse("on " + layout.network.ifaceName() + " (" + layout.hostRules.get(0).describe() + ")");
-        return new FcnetException(FcnetException.Kind.CONFLICT, "guest " + guest + " is already masqueraded " + owner,
-                Step.CHECK, layout.network.tapName(), null);
-    }
-
     /**
      * Deletes, in one batch, every rule the copy shows with the content of a rule of a surveyed
      * Delete of one family: duplicates too, which earlier failures or hand-made rules may have
@@ -190,29 +202,34 @@ final class FcnetRuleset implements Ruleset {
     @Override
     public HostCommitter.Plan<RemovedPart> planDeletes(HostTables.Family copy, List<DeletingPart> parts) {
         NftBatch changes = new NftBatch();
-        List<RemovedPart> plans = new ArrayList<>();
         Set<Long> deleting = new HashSet<>();
-        for (DeletingPart part : parts) {
-            List<NetworkObject> removing = new ArrayList<>();
-            List<NetworkObject> gone = new ArrayList<>();
-            for (RuleSpec spec : part.layout().hostRules) {
-                String rule = spec.describe();
-                if (spec.chain().equals(FcnetTable.POSTROUTING) && part.owner().isPresent()) {
-                    gone.add(hostObject(Kind.RULE, rule + " (the one there is " + part.owner().get() + "'s)"));
-                    continue;
-                }
-                boolean found = false;
-                for (long handle : copy.handles(spec.rule())) {
-                    if (!deleting.add(handle)) continue;
-                    changes.deleteRule(spec.rule().withHandle(handle));
-                    removing.add(hostObject(Kind.RULE, rule + " handle " + Long.toUnsignedString(handle)));
-                    found = true;
-                }
-                if (!found) gone.add(hostObject(Kind.RULE, rule));
+        List<RemovedPart> removed = parts.stream().map(part -> deleteRules(copy, part, changes, deleting)).toList();
+        return HostCommitter.plan(changes, removed);
+    }
+
+    /**
+     * Adds to {@code changes} the deletion of every rule of {@code part} the copy shows, but those
+     * in {@code deleting} (an earlier Delete of the batch has them), to which its handles are added.
+     */
+    static RemovedPart deleteRules(HostTables.Family copy, DeletingPart part, NftBatch changes, Set<Long> deleting) {
+        List<NetworkObject> removing = new ArrayList<>();
+        List<NetworkObject> gone = new ArrayList<>();
+        for (RuleSpec spec : part.layout().hostRules) {
+            String rule = spec.describe();
+            if (spec.chain().equals(FcnetTable.POSTROUTING) && part.owner().isPresent()) {
+                gone.add(hostObject(Kind.RULE, rule + " (the one there is " + part.owner().get() + "'s)"));
+                continue;
             }
-            plans.add(new RemovedPart(removing, gone));
+            boolean found = false;
+            for (long handle : copy.handles(spec.rule())) {
+                if (!deleting.add(handle)) continue;
+                changes.deleteRule(spec.rule().withHandle(handle));
+                removing.add(hostObject(Kind.RULE, rule + " handle " + Long.toUnsignedString(handle)));
+                found = true;
+            }
+            if (!found) gone.add(hostObject(Kind.RULE, rule));
         }
-        return HostCommitter.plan(changes, plans);
+        return new RemovedPart(removing, gone);
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.NftSet;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.SetElement;
 import dev.fcnet.nft.Table;
 import dev.fcnet.sys.Errno;
 import java.util.Arrays;
@@ -101,6 +103,38 @@ final class HostTables {
             long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());
             return handles == null ? OptionalLong.empty() : OptionalLong.of(handles[0]);
         }
+
+        /** The names of the fcnet table's sets. */
+        Set<String> setNames() {
+            return Set.copyOf(setsCopy(family).keySet());
+        }
+
+        /** The fcnet table's set of that name. */
+        Optional<NftSet> set(String name) {
+            return Optional.ofNullable(setsCopy(family).get(name));
+        }
+
+        /**
+         * Whether each of {@code elements} is in {@code set}, in order, asked of the kernel (one
+         * GETSETELEM each, batched): the copy holds no elements, of which there may be tens of
+         * thousands. What is read is exact at the copy's generation, as the rest of the copy.
+         */
+        boolean[] present(NftSet set, List<SetElement> elements) {
+            if (elements.isEmpty() || set(set.name()).isEmpty()) return new boolean[elements.size()];
+            int before = checkedGeneration();
+            boolean[] present = nft.contains(set, elements);
+            checkUnchanged(before);
+            return present;
+        }
+
+        /** Every element of {@code set} (a dump: for the rare paths that must know a set is empty). */
+        List<SetElement> elements(NftSet set) {
+            if (set(set.name()).isEmpty()) return List.of();
+            int before = checkedGeneration();
+            List<SetElement> all = nft.elements(set);
+            checkUnchanged(before);
+            return all;
+        }
     }
 
     /** What the copy knows of one family's fcnet table. */
@@ -109,6 +143,8 @@ final class HostTables {
         final Map<String, Chain> chains;
         /** The rules of the chains copied so far: the handles of each expression list, in chain order. */
         final Map<String, Map<List<Expr>, long[]>> rules = new HashMap<>();
+        /** The table's sets (without their elements), once copied. */
+        Map<String, NftSet> sets;
 
         FamilyCopy(boolean tableExists, Map<String, Chain> chains) {
             this.tableExists = tableExists;
@@ -256,6 +292,20 @@ final class HostTables {
         return rules;
     }
 
+    private Map<String, NftSet> setsCopy(NftFamily family) {
+        FamilyCopy c = copy(family);
+        if (c.sets != null) return c.sets;
+        Map<String, NftSet> sets = new HashMap<>();
+        if (c.tableExists) {
+            int before = checkedGeneration();
+            for (NftSet set : nft.sets(family, FcnetTable.TABLE)) sets.put(set.name(), set);
+            dumps++;
+            checkUnchanged(before);
+        }
+        c.sets = sets;
+        return sets;
+    }
+
     /** The generation before copying more; the section starts over if it is not the copy's. */
     private int checkedGeneration() {
         int now = nft.generation();
@@ -282,7 +332,11 @@ final class HostTables {
             switch (change) {
                 case NftBatch.AddTable(Table t) -> {
                     FamilyCopy c = families.get(t.family());
-                    if (c != null && !c.tableExists) families.put(t.family(), new FamilyCopy(true, c.chains));
+                    if (c != null && !c.tableExists) {
+                        FamilyCopy made = new FamilyCopy(true, c.chains);
+                        made.sets = new HashMap<>(); // a new table has no sets but those the batch adds after it
+                        families.put(t.family(), made);
+                    }
                 }
                 case NftBatch.AddChain(Chain ch) -> {
                     FamilyCopy c = families.get(ch.family());
@@ -305,8 +359,18 @@ final class HostTables {
                         c.rules.remove(ch.name());
                     }
                 }
-                case NftBatch.DeleteTable(Table t, boolean ifEmpty) ->
-                        families.put(t.family(), new FamilyCopy(false, new HashMap<>()));
+                case NftBatch.DeleteTable(Table t, boolean ifEmpty) -> {
+                    FamilyCopy gone = new FamilyCopy(false, new HashMap<>());
+                    gone.sets = new HashMap<>();
+                    families.put(t.family(), gone);
+                }
+            }
+        }
+        // Elements are not copied; only the sets themselves.
+        for (NftBatch.SetChange change : changes.setChanges()) {
+            if (change instanceof NftBatch.AddSet(NftSet set)) {
+                FamilyCopy c = families.get(set.family());
+                if (c != null && c.sets != null) c.sets.putIfAbsent(set.name(), set);
             }
         }
     }

@@ -23,9 +23,6 @@ interface Ruleset {
      */
     HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts);
 
-    /** Why an Add whose part is present already is refused, naming the network it belongs to if it can be found. */
-    FcnetException conflict(OpenNetns host, Layout layout);
-
     /** Plans the removal of surveyed Deletes' host parts of one family: what each removes and what it finds missing. */
     HostCommitter.Plan<RemovedPart> planDeletes(HostTables.Family copy, List<DeletingPart> parts);
 
@@ -36,6 +33,9 @@ interface Ruleset {
     interface AddedPart {
         /** Whether the part was present already, so nothing of this Add's own was committed. */
         boolean conflict();
+
+        /** Why the Add is refused when {@link #conflict}: naming the network the part belongs to if it can be found. */
+        FcnetException refusal(OpenNetns host);
 
         /** The rules the Add reports in its result. */
         List<RuleHandle> rules();

@@ -38,8 +38,8 @@ class NftSetsKernelTest {
 
     /** Table, the two host chains, the sets (ids 1, 2, 3 in this transaction) and their rules. */
     static NftBatch section3bBatch(NftFamily f) {
-        NftBatch b = new NftBatch().addTable(FcnetRules.table(f)).addChain(FcnetRules.postroutingChain(f))
-                .addChain(FcnetRules.filterChain(f));
+        NftBatch b = new NftBatch().addTable(FcnetTable.table(f)).addChain(FcnetTable.postroutingChain(f))
+                .addChain(FcnetTable.filterChain(f));
         List<NftSet> sets = new ArrayList<>();
         int id = 1;
         for (String name : setNames(f)) {
@@ -84,7 +84,7 @@ class NftSetsKernelTest {
                 // Again: the table, chains and sets exist, so only the rules are added (twice now).
                 c.commit(section3bBatch(f));
                 assertEquals(2 * added.size(), c.rules(f, "fcnet", "postrouting").size() + c.rules(f, "fcnet", "filter").size());
-                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                c.commit(new NftBatch().deleteTable(FcnetTable.table(f)));
             }
         }
     }
@@ -130,7 +130,7 @@ class NftSetsKernelTest {
                 NetlinkException gone = assertThrows(NetlinkException.class,
                         () -> c.commit(new NftBatch().deleteElements(masq, List.of(m))));
                 assertEquals(Errno.ENOENT, gone.errno(), gone::getMessage);
-                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                c.commit(new NftBatch().deleteTable(FcnetTable.table(f)));
             }
         }
     }
@@ -142,7 +142,7 @@ class NftSetsKernelTest {
             SetElement e = SetElement.of("tap0", "eth0");
             NetlinkException noTable = assertThrows(NetlinkException.class, () -> c.contains(fwd, e));
             assertEquals(Errno.ENOENT, noTable.errno());
-            c.commit(new NftBatch().addTable(FcnetRules.table(NftFamily.IP)));
+            c.commit(new NftBatch().addTable(FcnetTable.table(NftFamily.IP)));
             NetlinkException noSet = assertThrows(NetlinkException.class, () -> c.contains(fwd, List.of(e, e)));
             assertEquals(Errno.ENOENT, noSet.errno());
             assertThrows(NetlinkException.class, () -> c.elements(fwd));

@@ -1,0 +1,134 @@
+package dev.fcnet.engine;
+
+import static dev.fcnet.engine.EngineFixture.netnsCommands;
+import static dev.fcnet.engine.EngineFixture.netnsPath;
+import static dev.fcnet.engine.EngineFixture.referenceRuleset;
+import static dev.fcnet.engine.EngineFixture.ruleset;
+import static dev.fcnet.engine.EngineFixture.setsHostCommands;
+import static dev.fcnet.engine.EngineFixture.snapshot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkType.Namespaced;
+import dev.fcnet.engine.CheckItem.Kind;
+import dev.fcnet.engine.CheckItem.Status;
+import dev.fcnet.engine.EngineFixture.Stack;
+import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.ScratchNetns;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The sets ruleset (DESIGN §3b), judged by {@code nft list ruleset}: Add makes exactly what the
+ * nft commands of §3b make (the sets and two fixed rules, and the network's elements; inside a
+ * netns §3's rules), Check finds it clean by element lookups, Delete leaves the sets and rules
+ * without the elements. Elements belong to one network; networks of both rulesets share a table.
+ */
+@KernelTest
+class EngineSetsTest {
+    static Stream<Arguments> networks() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Stack s : Stack.values()) {
+            cases.add(Arguments.of("simple " + s, s, false));
+            cases.add(Arguments.of("namespaced forwarded " + s, s, true));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void addCheckDelete(String name, Stack stack, boolean namespaced, ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork n = namespaced ? EngineFixture.namespaced(stack, host.name() + "-fc", 7, true)
+                : EngineFixture.simple(stack, "tap7", 7);
+        try (FcnetEngine engine = EngineFixture.setsEngine(host)) {
+            AddResult added = engine.add(n);
+            assertEquals(referenceRuleset(reference, setsHostCommands(n)), ruleset(host.path()), "host ruleset");
+            if (n.networkType() instanceof Namespaced ns) {
+                assertEquals(referenceRuleset(reference, netnsCommands(n)), ruleset(netnsPath(ns.netnsName())), "netns");
+                assertTrue(added.rules().stream().allMatch(r -> r.netns().isPresent()), added::toString);
+            } else {
+                assertEquals(List.of(), added.rules(), "no rule of its own");
+            }
+            CheckReport clean = engine.check(n);
+            assertTrue(clean.isClean(), clean::toString);
+            List<CheckItem> elements = clean.items().stream().filter(i -> i.kind() == Kind.SET_ELEMENT).toList();
+            assertEquals(namespaced ? 3 : 2, elements.size(), clean::toString);
+
+            engine.delete(n);
+            assertEquals(referenceRuleset(reference, setsHostCommands(n).subList(0, setsHostCommands(n).size()
+                    - elements.size())), ruleset(host.path()), "the sets and rules stay, without elements");
+            CheckReport after = engine.check(n);
+            for (CheckItem item : after.items()) {
+                if (item.kind() == Kind.SET_ELEMENT) assertEquals(Status.MISSING, item.status(), after::toString);
+            }
+            // The names and elements are free at once.
+            engine.add(n);
+            assertTrue(engine.check(n).isClean());
+            engine.delete(n);
+        }
+    }
+
+    @Test
+    void anElementPresentIsRefusedNamingItsOwnerAndChangesNothing(ScratchNetns host) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork a = EngineFixture.simple(Stack.V4, "tapA", 5);
+        FirecrackerNetwork b = EngineFixture.simple(Stack.V4, "tapB", 5);
+        try (FcnetEngine engine = EngineFixture.setsEngine(host)) {
+            engine.add(a);
+            String before = snapshot(host);
+            FcnetException e = assertThrows(FcnetException.class, () -> engine.add(b));
+            assertEquals(FcnetException.Kind.CONFLICT, e.kind(), e::getMessage);
+            assertTrue(e.getMessage().contains("guest 172.16.5.2 is already masqueraded for tap tapA"), e::getMessage);
+            assertEquals(before, snapshot(host));
+            // In one batch, the second is refused the same way.
+            engine.delete(a);
+            List<Outcome<AddResult>> both = engine.addAll(List.of(a, b));
+            assertTrue(both.get(0).ok(), both::toString);
+            FcnetException batched = ((Outcome.Failed<AddResult>) both.get(1)).failure();
+            assertEquals(FcnetException.Kind.CONFLICT, batched.kind());
+            assertTrue(engine.check(a).isClean());
+            engine.delete(a);
+        }
+    }
+
+    /**
+     * A network of each ruleset in one table: both check clean with a sets engine (the fcnet one by
+     * its rules), the fcnet one with an fcnet engine too, the listing finds both complete, and
+     * the sets engine deletes both.
+     */
+    @Test
+    void bothRulesetsShareOneTable(ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork byRules = EngineFixture.simple(Stack.V4, "tap1", 1);
+        FirecrackerNetwork bySets = EngineFixture.namespaced(Stack.V4, host.name() + "-fc", 2, false);
+        try (FcnetEngine fcnet = EngineFixture.engine(host); FcnetEngine sets = EngineFixture.setsEngine(host)) {
+            fcnet.add(byRules);
+            sets.add(bySets);
+            List<String> expected = new ArrayList<>(setsHostCommands(bySets));
+            expected.addAll(3, EngineFixture.hostRules(byRules));
+            assertEquals(referenceRuleset(reference, expected), ruleset(host.path()));
+            assertTrue(sets.check(byRules).isClean(), () -> sets.check(byRules).toString());
+            assertTrue(sets.check(bySets).isClean(), () -> sets.check(bySets).toString());
+            assertTrue(fcnet.check(byRules).isClean());
+            List<ListedNetwork> listed = fcnet.list(Caller.ROOT);
+            assertEquals(2, listed.size(), listed::toString);
+            assertTrue(listed.stream().allMatch(ListedNetwork::complete), listed::toString);
+            assertEquals(List.of(byRules, bySets).stream().map(Layout::id).sorted().toList(),
+                    listed.stream().map(l -> l.network().map(Layout::id).orElse("?")).sorted().toList());
+
+            sets.delete(byRules);
+            sets.delete(bySets);
+            List<String> left = new ArrayList<>(setsHostCommands(bySets));
+            left.removeIf(c -> c.startsWith("add element"));
+            assertEquals(referenceRuleset(reference, left), ruleset(host.path()));
+        }
+    }
+}

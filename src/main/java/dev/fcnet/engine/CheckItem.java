@@ -43,7 +43,7 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
         /** A named nftables set (DESIGN §3b). */
         SET,
         /** An element of a named set: a network's part of the sets ruleset (DESIGN §3b). */
-        SET_ELEMENT,
+        ELEMENT,
         /** An IP forwarding switch (a sysctl). */
         FORWARDING
     }

@@ -201,7 +201,7 @@ final class ListOperation {
 
     private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<NetworkObject> parts) {
         // A network of elements is checked as the sets ruleset's, whichever this engine's is.
-        Ruleset as = parts.stream().anyMatch(p -> p.kind() == Kind.SET_ELEMENT) ? SETS : ruleset;
+        Ruleset as = parts.stream().anyMatch(p -> p.kind() == Kind.ELEMENT) ? SETS : ruleset;
         boolean complete = network.isPresent()
                 && new CheckOperation(new Layout(network.get()), host, as, hostTables, AddOptions.DEFAULT, forwarding).run().isClean();
         return new ListedNetwork(id, type, uid, network, complete, parts);
@@ -298,7 +298,7 @@ final class ListOperation {
         /** An element of masq_v4, masq_v6 (an address and oifname, masqueraded) or fwd_pairs (iifname, oifname, accepted). */
         Fact(NftSet set, List<Object> key) {
             this.family = set.family();
-            this.kind = Kind.SET_ELEMENT;
+            this.kind = Kind.ELEMENT;
             boolean masq = !set.name().equals(SetsRuleset.FWD_PAIRS);
             this.object = family + " " + FcnetTable.TABLE + " " + set.name() + " { " + (masq
                     ? IpInet.formatAddress((InetAddress) key.get(0)) : "\"" + key.get(0) + "\"") + " . \"" + key.get(1) + "\" }";

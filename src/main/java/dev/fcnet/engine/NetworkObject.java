@@ -24,7 +24,7 @@ public record NetworkObject(CheckItem.Kind kind, Optional<String> netns, String 
     /** {@return the kind, the object and where it lives, e.g. {@code link tap0 (host netns)}, {@code netns fc1}} */
     @Override
     public String toString() {
-        String what = kind.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " " + object;
+        String what = kind.name().toLowerCase(Locale.ROOT) + " " + object;
         // A named netns is no object inside one.
         return kind == CheckItem.Kind.NETNS ? what : what + " (" + netns.map(n -> "netns " + n).orElse("host netns") + ")";
     }

@@ -315,7 +315,7 @@ final class SetsRuleset implements Ruleset {
     }
 
     private static NetworkObject element(String object) {
-        return new NetworkObject(Kind.SET_ELEMENT, Optional.empty(), object);
+        return new NetworkObject(Kind.ELEMENT, Optional.empty(), object);
     }
 
     // ---- Check
@@ -349,7 +349,7 @@ final class SetsRuleset implements Ruleset {
                     handle.isPresent() ? "handle " + Long.toUnsignedString(handle.getAsLong()) : ""));
         }
         for (Element e : own) {
-            items.add(new CheckItem(Kind.SET_ELEMENT, Optional.empty(), e.describe(), there.get(e) ? Status.PRESENT
+            items.add(new CheckItem(Kind.ELEMENT, Optional.empty(), e.describe(), there.get(e) ? Status.PRESENT
                     : Status.MISSING, ""));
         }
         return items;

@@ -59,7 +59,7 @@ class EngineSetsTest {
             }
             CheckReport clean = engine.check(n);
             assertTrue(clean.isClean(), clean::toString);
-            List<CheckItem> elements = clean.items().stream().filter(i -> i.kind() == Kind.SET_ELEMENT).toList();
+            List<CheckItem> elements = clean.items().stream().filter(i -> i.kind() == Kind.ELEMENT).toList();
             assertEquals(namespaced ? 3 : 2, elements.size(), clean::toString);
 
             engine.delete(n);
@@ -67,7 +67,7 @@ class EngineSetsTest {
                     - elements.size())), ruleset(host.path()), "the sets and rules stay, without elements");
             CheckReport after = engine.check(n);
             for (CheckItem item : after.items()) {
-                if (item.kind() == Kind.SET_ELEMENT) assertEquals(Status.MISSING, item.status(), after::toString);
+                if (item.kind() == Kind.ELEMENT) assertEquals(Status.MISSING, item.status(), after::toString);
             }
             // The names and elements are free at once.
             engine.add(n);

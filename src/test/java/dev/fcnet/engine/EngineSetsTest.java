@@ -76,6 +76,25 @@ class EngineSetsTest {
         }
     }
 
+    /** A bulk Add, Check and Delete of Simple networks and clones: every element in, every one out. */
+    @Test
+    void manyNetworksAtOnce(ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        List<FirecrackerNetwork> networks = new ArrayList<>();
+        for (int n = 1; n <= 6; n++) networks.add(EngineFixture.simple(Stack.V4, "tap" + n, n));
+        for (int n = 1; n <= 4; n++) networks.add(EngineFixture.clone(host.name(), n));
+        try (FcnetEngine engine = EngineFixture.setsEngine(host)) {
+            assertTrue(engine.addAll(networks).stream().allMatch(Outcome::ok));
+            assertEquals(referenceRuleset(reference, setsHostCommands(networks.toArray(FirecrackerNetwork[]::new))),
+                    ruleset(host.path()));
+            assertTrue(engine.checkAll(networks).stream().allMatch(o -> o.orThrow().isClean()));
+            assertTrue(engine.deleteAll(networks, DeleteMode.STRICT).stream().allMatch(Outcome::ok));
+            List<String> empty = setsHostCommands(networks.getFirst());
+            empty.removeIf(c -> c.startsWith("add element"));
+            assertEquals(referenceRuleset(reference, empty), ruleset(host.path()));
+        }
+    }
+
     @Test
     void anElementPresentIsRefusedNamingItsOwnerAndChangesNothing(ScratchNetns host) {
         EngineFixture.readyHost(host);

@@ -105,23 +105,10 @@ final class CheckOperation {
             }
             Optional<Link> veth1 = link(host, ns.veth1Name(), "veth");
             address(host, veth1, ns.veth1Name(), ns.veth1Ip());
-            OpenNetns in = inner == null ? OpenNetns.unreachable(name) : inner;
-            Optional<Link> veth2 = link(in, ns.veth2Name(), "veth");
-            address(in, veth2, ns.veth2Name(), ns.veth2Ip());
-            Optional<Link> tap = link(in, layout.network.tapName(), "tun");
-            address(in, tap, layout.network.tapName(), layout.network.tapIp());
-            InetAddress gateway = ns.veth1Ip().address();
-            route(in, anyAddress(gateway), 0, gateway, "default via " + IpInet.formatAddress(gateway));
             if (inner == null) {
-                for (Need need : Forwarding.netnsNeeds(layout)) items.add(missing(in, Kind.FORWARDING, need.describe()));
+                unreachable(name, ns);
             } else {
-                items.addAll(Forwarding.states(inner, Forwarding.netnsNeeds(layout), null));
-            }
-            if (inner == null) {
-                unreachableNft(in, layout.netnsChains, layout.netnsRules);
-            } else {
-                items.addAll(FcnetRuleset.check(NarrowLookups.dumped(inner, layout.family), inner, layout.family,
-                        layout.netnsChains, layout.netnsRules));
+                inside(inner, ns);
             }
             hostNft();
             layout.hostRoute.ifPresent(r -> route(host, r.destination(), r.prefixLength(), r.gateway(), r.describe()));
@@ -131,13 +118,37 @@ final class CheckOperation {
         }
     }
 
-    // ---- items; a null rtnl/nft in the place means its netns could not be looked at
+    /** What should be in the network's netns, looked at. */
+    private void inside(OpenNetns inner, Namespaced ns) {
+        Optional<Link> veth2 = link(inner, ns.veth2Name(), "veth");
+        address(inner, veth2, ns.veth2Name(), ns.veth2Ip());
+        Optional<Link> tap = link(inner, layout.network.tapName(), "tun");
+        address(inner, tap, layout.network.tapName(), layout.network.tapIp());
+        InetAddress gateway = ns.veth1Ip().address();
+        route(inner, anyAddress(gateway), 0, gateway, "default via " + IpInet.formatAddress(gateway));
+        items.addAll(Forwarding.states(inner, Forwarding.netnsNeeds(layout), null));
+        items.addAll(FcnetRuleset.check(NarrowLookups.dumped(inner, layout.family), inner, layout.family,
+                layout.netnsChains, layout.netnsRules));
+    }
+
+    /** What should be in the network's netns, which cannot be looked at: all missing, for {@link #netnsProblem}. */
+    private void unreachable(String name, Namespaced ns) {
+        Optional<String> where = Optional.of(name);
+        items.add(missing(where, Kind.LINK, ns.veth2Name()));
+        items.add(missing(where, Kind.ADDRESS, ns.veth2Ip() + " on " + ns.veth2Name()));
+        items.add(missing(where, Kind.LINK, layout.network.tapName()));
+        items.add(missing(where, Kind.ADDRESS, layout.network.tapIp() + " on " + layout.network.tapName()));
+        items.add(missing(where, Kind.ROUTE, "default via " + IpInet.formatAddress(ns.veth1Ip().address())));
+        for (Need need : Forwarding.netnsNeeds(layout)) items.add(missing(where, Kind.FORWARDING, need.describe()));
+        String table = layout.family + " " + FcnetTable.TABLE;
+        items.add(missing(where, Kind.TABLE, table));
+        for (Chain c : layout.netnsChains) items.add(missing(where, Kind.CHAIN, table + " " + c.name()));
+        for (RuleSpec s : layout.netnsRules) items.add(missing(where, Kind.RULE, s.describe()));
+    }
+
+    // ---- items
 
     private Optional<Link> link(OpenNetns place, String name, String kind) {
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.LINK, name));
-            return Optional.empty();
-        }
         Optional<Link> link = place.rtnl.link(name);
         link.ifPresent(l -> requireOwn(l.alias(), place.qualify("link " + name)));
         if (link.isEmpty()) {
@@ -172,10 +183,6 @@ final class CheckOperation {
 
     private void address(OpenNetns place, Optional<Link> link, String linkName, IpInet expected) {
         String object = expected + " on " + linkName;
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.ADDRESS, object));
-            return;
-        }
         if (link.isEmpty()) {
             items.add(new CheckItem(Kind.ADDRESS, place.netnsName(), object, Status.MISSING, "no link " + linkName));
             return;
@@ -209,10 +216,6 @@ final class CheckOperation {
     }
 
     private void route(OpenNetns place, InetAddress destination, int prefixLength, InetAddress gateway, String object) {
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.ROUTE, object));
-            return;
-        }
         Optional<Route> route = NarrowLookups.route(place, destination, prefixLength);
         if (route.isEmpty()) {
             items.add(new CheckItem(Kind.ROUTE, place.netnsName(), object, Status.MISSING, ""));
@@ -228,13 +231,6 @@ final class CheckOperation {
         items.addAll(hostTables.read(host.nft, layout.family, copy -> ruleset.check(copy, host, layout)));
     }
 
-    private void unreachableNft(OpenNetns place, List<Chain> chains, List<RuleSpec> specs) {
-        String table = layout.family + " " + FcnetTable.TABLE;
-        items.add(missing(place, Kind.TABLE, table));
-        for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
-        for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
-    }
-
     /** A caller other than root may check only what is marked as added for it. */
     private void requireOwn(Optional<String> alias, String object) {
         if (options.caller().isRoot()) return;
@@ -244,8 +240,8 @@ final class CheckOperation {
         });
     }
 
-    private CheckItem missing(OpenNetns place, Kind kind, String object) {
-        return new CheckItem(kind, place.netnsName(), object, Status.MISSING, netnsProblem);
+    private CheckItem missing(Optional<String> netns, Kind kind, String object) {
+        return new CheckItem(kind, netns, object, Status.MISSING, netnsProblem);
     }
 
     private static InetAddress anyAddress(InetAddress like) {

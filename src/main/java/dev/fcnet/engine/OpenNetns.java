@@ -46,26 +46,18 @@ final class OpenNetns {
         this.netnsName = netnsName;
         this.netns = netns;
         this.sockets = sockets;
-        this.rtnl = sockets == null ? null : sockets.rtnl();
-        this.nft = sockets == null ? null : sockets.nft();
+        this.rtnl = sockets.rtnl();
+        this.nft = sockets.nft();
     }
 
-    /**
-     * A stand-in for a network's netns that does not exist or cannot be opened, so Check can still
-     * list what should be in it: no handle, no sockets ({@link #rtnl} and {@link #nft} are null).
-     */
-    static OpenNetns unreachable(String netnsName) {
-        return new OpenNetns(Optional.of(netnsName), null, null);
-    }
-
-    /** Its sockets (null for {@link #unreachable}). */
+    /** Its sockets. */
     Sockets sockets() {
         return sockets;
     }
 
     /** For a network's netns, whose sockets live for one operation (they keep the netns alive). */
     void closeSockets() {
-        if (sockets != null) sockets.close();
+        sockets.close();
     }
 
     /** The named netns (a network's), or empty for the engine's host netns. */

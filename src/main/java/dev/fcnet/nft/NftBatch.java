@@ -8,8 +8,9 @@ import java.util.Objects;
 
 /**
  * The changes of one nf_tables transaction, in order; {@link NftConnection#commit} applies them
- * all or none. Adding a table or chain that exists (with the same hook) is not an error, so a
- * batch may always start with the table and chains it needs. Rules are appended to their chain.
+ * all or none. Adding a table, chain or set that exists (with the same hook, or key) is not an
+ * error, so a batch may always start with the table, chains and sets it needs. Rules are appended
+ * to their chain; set elements are added only where absent.
  */
 public final class NftBatch {
     /** One change of a batch, as added. */
@@ -73,24 +74,38 @@ public final class NftBatch {
     }
 
     /**
-     * Adds {@code elements} to {@code set} (its family, table, name and, when not 0, id) in one
-     * message with NLM_F_EXCL: an element already in the set fails the batch with EEXIST, so
-     * nothing of it is applied.
+     * Adds {@code elements} (1 to {@link #MAX_ELEMENTS}) to {@code set} (its family, table, name
+     * and, when not 0, id) in one message with NLM_F_EXCL: an element already in the set fails
+     * the batch with EEXIST, so nothing of it is applied.
      */
     public NftBatch addElements(NftSet set, List<SetElement> elements) {
-        ops.add(new AddElements(Objects.requireNonNull(set), nonEmpty(elements)));
+        ops.add(new AddElements(Objects.requireNonNull(set), checked(elements)));
         return this;
     }
 
-    /** Deletes {@code elements} from {@code set} in one message; one that is not there fails the batch with ENOENT. */
+    /**
+     * Deletes {@code elements} (1 to {@link #MAX_ELEMENTS}) from {@code set} in one message; one
+     * that is not there fails the batch with ENOENT.
+     */
     public NftBatch deleteElements(NftSet set, List<SetElement> elements) {
-        ops.add(new DeleteElements(Objects.requireNonNull(set), nonEmpty(elements)));
+        ops.add(new DeleteElements(Objects.requireNonNull(set), checked(elements)));
         return this;
     }
 
-    /** An element message without elements does nothing (a delete without the list would empty the set): a caller's slip. */
-    private static List<SetElement> nonEmpty(List<SetElement> elements) {
-        if (elements.isEmpty()) throw new IllegalArgumentException("no elements");
+    /**
+     * Elements of one add or delete at most: they go in one nested attribute, whose length field
+     * has 16 bits (1,024 keys of 32 bytes take some 45 KiB). More go in more changes.
+     */
+    public static final int MAX_ELEMENTS = 1024;
+
+    /**
+     * An element message without elements does nothing (a delete without the list would empty
+     * the set): a caller's slip, refused like a list too long for one message.
+     */
+    private static List<SetElement> checked(List<SetElement> elements) {
+        if (elements.isEmpty() || elements.size() > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(elements.size() + " elements in one change (1 to " + MAX_ELEMENTS + ")");
+        }
         return elements;
     }
 

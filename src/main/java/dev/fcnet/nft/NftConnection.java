@@ -28,8 +28,8 @@ import java.util.Optional;
  * nf_tables over one NETLINK_NETFILTER socket: transactions ({@link #commit}) and reads that ask
  * the kernel for exactly what they need (the rules of one chain, one rule by handle, the tables
  * or chains of one family, the sets of one table, one set element by key; never the whole
- * ruleset). Like its socket, it is bound to the network
- * namespace the socket was opened in. Calls are serialized (they share one message buffer).
+ * ruleset). Like its socket, it is bound to the network namespace the socket was opened in.
+ * Calls are serialized (they share one message buffer).
  */
 public final class NftConnection implements AutoCloseable {
     private final NetlinkSocket socket;
@@ -192,7 +192,9 @@ public final class NftConnection implements AutoCloseable {
     }
 
     /**
-     * The elements of {@code set} (its family, table and name), by key: a dump, for listing.
+     * The elements of {@code set} (its family, table and name), by key: a dump, for listing, and
+     * the cheapest way to check thousands of elements at once (a few microseconds per element,
+     * against some tens for {@link #contains(NftSet, List)}).
      *
      * @throws NetlinkException ENOENT when the set or its table does not exist
      */

@@ -71,8 +71,10 @@ import dev.fcnet.netlink.MessageBuilder;
 import dev.fcnet.netlink.MessageView;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -478,10 +480,30 @@ final class NftMessages {
             List<Object> parts = e.parts(types.get());
             for (int p = 0; p < parts.size(); p++) {
                 if (p > 0) s.append(" . ");
-                s.append(parts.get(p) instanceof InetAddress a ? a.getHostAddress() : "\"" + parts.get(p) + "\"");
+                s.append(parts.get(p) instanceof InetAddress a ? text(a) : "\"" + parts.get(p) + "\"");
             }
         }
         return s.append(" }").toString();
+    }
+
+    /** An address as nft prints it: IPv6 with its longest run of two or more zero groups as {@code ::} (RFC 5952). */
+    private static String text(InetAddress a) {
+        String full = a.getHostAddress(); // IPv6: eight groups, lower case, no leading zeros
+        if (!(a instanceof Inet6Address)) return full;
+        String[] g = full.split(":");
+        int bestAt = -1, bestLen = 1;
+        for (int i = 0; i < g.length; ) {
+            int j = i;
+            while (j < g.length && g[j].equals("0")) j++;
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        if (bestAt < 0) return full;
+        return String.join(":", Arrays.copyOfRange(g, 0, bestAt)) + "::"
+                + String.join(":", Arrays.copyOfRange(g, bestAt + bestLen, g.length));
     }
 
     private static void expect(MessageView m, int nftMsg) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sets-* made by golden/nft/capture.sh): each set added to each table family, its rule, an
  * element created (NLM_F_EXCL) and deleted, one element read by key, a set read by name and the
  * dump of a set's elements; byte for byte (sequence numbers masked, plus our NLM_F_ACK), and
- * nft's messages decoded into exactly the records we build.
+ * nft's messages decoded into exactly the records we build, which encode back to nft's bytes.
  */
 class NftSetsGoldenTest {
     /** FAMILY-SET: every set in every table family DESIGN §3b puts it in. */
@@ -97,7 +97,9 @@ class NftSetsGoldenTest {
         NftFixture fx = fixture(config, "set");
         assertBatch(fx, b -> NftMessages.newSet(b, set(config), nftFlags(fx)));
         assertEquals(nftFlags(fx) | NLM_F_ACK, NftMessages.NEWSET_FLAGS, "our flags: nft's plus ACK");
-        assertEquals(set(config), NftMessages.decodeSet(message(fx.batch(), 1)));
+        NftSet decoded = NftMessages.decodeSet(message(fx.batch(), 1));
+        assertEquals(set(config), decoded);
+        assertBatch(fx, b -> NftMessages.newSet(b, decoded, nftFlags(fx)));
     }
 
     @ParameterizedTest
@@ -107,7 +109,9 @@ class NftSetsGoldenTest {
         Rule rule = rule(set(config));
         assertBatch(fx, b -> NftMessages.newRule(b, rule, nftFlags(fx)));
         assertEquals(fx.debug(), rule.toString().strip());
-        assertEquals(rule, NftMessages.decodeRule(message(fx.batch(), 1)));
+        Rule decoded = NftMessages.decodeRule(message(fx.batch(), 1));
+        assertEquals(rule, decoded);
+        assertBatch(fx, b -> NftMessages.newRule(b, decoded, nftFlags(fx)));
     }
 
     @ParameterizedTest
@@ -117,7 +121,9 @@ class NftSetsGoldenTest {
         SetElement element = element(setName(config));
         assertBatch(fx, b -> NftMessages.newSetElems(b, set(config), List.of(element), nftFlags(fx)));
         assertEquals(nftFlags(fx) | NLM_F_ACK, NftMessages.NEWSETELEM_FLAGS, "nft's create: CREATE and EXCL");
-        assertEquals(List.of(element), NftMessages.decodeSetElems(message(fx.batch(), 1)));
+        List<SetElement> decoded = NftMessages.decodeSetElems(message(fx.batch(), 1));
+        assertEquals(List.of(element), decoded);
+        assertBatch(fx, b -> NftMessages.newSetElems(b, set(config), decoded, nftFlags(fx)));
         // nft --debug=netlink prints the set, then "element <key words>  : 0 [end]".
         assertEquals("element " + element + "  : 0 [end]", fx.debug().lines().toList().get(1).strip());
     }

@@ -121,10 +121,14 @@ class NftSetsKernelTest {
                 assertEquals(Errno.EEXIST, dup.errno(), dup::getMessage);
                 assertTrue(dup.getMessage().startsWith("NFT_MSG_NEWSETELEM " + masq.family() + " fcnet " + masq.name() + " { "),
                         dup::getMessage);
+                assertTrue(dup.getMessage().contains("(change 2 of 2, seq "), dup::getMessage);
+                assertTrue(dup.getMessage().contains("bad attribute NFTA_SET_ELEM_LIST_ELEMENTS element 1; batch not applied"),
+                        dup::getMessage);
                 assertFalse(c.contains(fwd, other), "the batch's first element was not added either");
 
                 c.commit(new NftBatch().deleteElements(fwd, List.of(in)).deleteElements(masq, List.of(m)));
                 assertEquals(List.of(out), c.elements(fwd));
+                assertFalse(ns.exec("nft", "list", "set", f.keyword(), "fcnet", "fwd_pairs").contains("\"eth0\" . \"veth1\""));
                 assertEquals(List.of(), c.elements(masq));
                 assertFalse(c.contains(masq, m));
                 NetlinkException gone = assertThrows(NetlinkException.class,
@@ -149,6 +153,116 @@ class NftSetsKernelTest {
             assertEquals(Optional.empty(), c.set(NftFamily.IP, "fcnet", "fwd_pairs"));
             assertEquals(List.of(), c.sets(NftFamily.IP, "fcnet"));
             assertEquals(List.of(), c.sets(NftFamily.IP, "nosuchtable"));
+        }
+    }
+
+    @Test
+    void aSetIsAddedOnceAndAnotherKeyUnderItsNameIsRefused(ScratchNetns ns) {
+        try (NftConnection c = connect(ns)) {
+            NftSet fwd = NftSetsGoldenTest.set(NftFamily.IP, "fwd_pairs");
+            c.commit(new NftBatch().addTable(FcnetRules.table(NftFamily.IP)).addSet(fwd)
+                    .addElements(fwd, List.of(SetElement.of("tap0", "eth0"))));
+            NftSet read = c.set(NftFamily.IP, "fcnet", "fwd_pairs").orElseThrow();
+            assertTrue(fwd.matches(read) && read.handle() != 0, read::toString);
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+
+            // Again with the same key: a no-op that keeps the set and its elements.
+            c.commit(new NftBatch().addSet(fwd));
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+            assertTrue(c.contains(fwd, SetElement.of("tap0", "eth0")));
+
+            NftSet other = NftSet.concat(NftFamily.IP, "fcnet", "fwd_pairs", 1, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
+            NetlinkException e = assertThrows(NetlinkException.class, () -> c.commit(new NftBatch().addSet(other)));
+            assertEquals(Errno.EEXIST, e.errno(), e::getMessage);
+            assertTrue(e.getMessage().startsWith("NFT_MSG_NEWSET ip fcnet fwd_pairs { type ipv4_addr . ifname; } id 1 (change 1 of 1"),
+                    e::getMessage);
+            assertEquals(List.of(read), c.sets(NftFamily.IP, "fcnet"));
+        }
+    }
+
+    static final String V4_ELEMENT = "172.16.0.2 . \"eth0\"";
+    static final String V6_ELEMENT = "fd00:16::2 . \"eth0\"";
+    static final String FWD_ELEMENT = "\"tap0\" . \"eth0\"";
+
+    @Test
+    void aRulesetLoadedByNftDecodesToOurRecordsAndListsLikeOurs(ScratchNetns ours, ScratchNetns theirs) {
+        try (NftConnection c = connect(ours); NftConnection t = connect(theirs)) {
+            for (NftFamily f : NftFamily.values()) {
+                // DESIGN §3b's text, as nft lists it, loaded by the nft tool.
+                String text = section3bText(f, f == NftFamily.IP6 ? null : V4_ELEMENT, f == NftFamily.IP ? null : V6_ELEMENT,
+                        FWD_ELEMENT);
+                nftLoad(theirs, text);
+                assertEquals(text, theirs.exec("nft", "list", "ruleset"));
+
+                NftBatch batch = section3bBatch(f);
+                List<NftSet> built = batch.setChanges().stream().map(ch -> ((NftBatch.AddSet) ch).set()).toList();
+                List<NftSet> read = t.sets(f, "fcnet");
+                assertEquals(built.size(), read.size(), read::toString);
+                for (int i = 0; i < built.size(); i++) {
+                    NftSet b = built.get(i), r = read.get(i);
+                    assertTrue(b.matches(r) && r.handle() != 0 && r.id() == 0, r::toString);
+                    assertEquals(b.userdata(), r.userdata(), "nft's userdata, as we write it: " + r);
+                    assertEquals(Optional.of(r), t.set(f, "fcnet", r.name()));
+                    SetElement e = NftSetsGoldenTest.element(r.name());
+                    assertEquals(List.of(e), t.elements(r));
+                    assertTrue(t.contains(r, e));
+                }
+                List<Rule> builtRules = batch.changes().stream().filter(NftBatch.AddRule.class::isInstance)
+                        .map(ch -> ((NftBatch.AddRule) ch).rule()).toList();
+                List<Rule> readRules = new ArrayList<>(t.rules(f, "fcnet", "postrouting"));
+                readRules.addAll(t.rules(f, "fcnet", "filter"));
+                assertEquals(builtRules.size(), readRules.size());
+                for (int i = 0; i < builtRules.size(); i++) {
+                    assertTrue(builtRules.get(i).matches(readRules.get(i)), readRules.get(i)::toString);
+                }
+
+                // The same made by our code lists the same, handles included.
+                c.commit(batch);
+                NftBatch elements = new NftBatch();
+                for (NftSet s : built) elements.addElements(s, List.of(NftSetsGoldenTest.element(s.name())));
+                c.commit(elements);
+                assertEquals(theirs.exec("nft", "-a", "list", "ruleset"), ours.exec("nft", "-a", "list", "ruleset"));
+                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                t.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+            }
+        }
+    }
+
+    @Test
+    void thousandsOfLookupsInOneCallAnswerEachElement(ScratchNetns ns) throws Exception {
+        int n = 5000;
+        try (NftConnection c = connect(ns)) {
+            c.commit(section3bBatch(NftFamily.IP));
+            NftSet masq = NftSetsGoldenTest.set(NftFamily.IP, "masq_v4");
+            List<SetElement> all = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                all.add(SetElement.of(InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) i}), "eth0"));
+            }
+            // Every other one present, in changes of at most MAX_ELEMENTS.
+            List<SetElement> even = new ArrayList<>();
+            for (int i = 0; i < n; i += 2) even.add(all.get(i));
+            for (int i = 0; i < even.size(); i += NftBatch.MAX_ELEMENTS) {
+                c.commit(new NftBatch().addElements(masq, even.subList(i, Math.min(even.size(), i + NftBatch.MAX_ELEMENTS))));
+            }
+            assertEquals(even.size(), c.elements(masq).size());
+
+            c.contains(masq, all); // warm up
+            long t0 = System.nanoTime();
+            boolean[] found = c.contains(masq, all);
+            long batched = System.nanoTime() - t0;
+            for (int i = 0; i < n; i++) assertEquals(i % 2 == 0, found[i], "element " + i);
+
+            t0 = System.nanoTime();
+            for (int i = 0; i < 500; i++) assertEquals(i % 2 == 0, c.contains(masq, all.get(i)));
+            long single = (System.nanoTime() - t0) / 500;
+            // Every one present: twice the replies (element and ack), still within the receive queue.
+            boolean[] allPresent = c.contains(masq, even);
+            for (boolean b : allPresent) assertTrue(b);
+            long d0 = System.nanoTime();
+            assertEquals(even.size(), c.elements(masq).size());
+            long dump = System.nanoTime() - d0;
+            System.out.printf("contains: %d lookups (half present) batched in %.1f ms (%.1f us each); one at a time %.1f us each;"
+                    + " dump of the %d elements %.1f ms%n", n, batched / 1e6, batched / 1e3 / n, single / 1e3, even.size(), dump / 1e6);
         }
     }
 }

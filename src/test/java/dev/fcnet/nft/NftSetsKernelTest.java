@@ -160,7 +160,7 @@ class NftSetsKernelTest {
     void aSetIsAddedOnceAndAnotherKeyUnderItsNameIsRefused(ScratchNetns ns) {
         try (NftConnection c = connect(ns)) {
             NftSet fwd = NftSetsGoldenTest.set(NftFamily.IP, "fwd_pairs");
-            c.commit(new NftBatch().addTable(FcnetRules.table(NftFamily.IP)).addSet(fwd)
+            c.commit(new NftBatch().addTable(FcnetTable.table(NftFamily.IP)).addSet(fwd)
                     .addElements(fwd, List.of(SetElement.of("tap0", "eth0"))));
             NftSet read = c.set(NftFamily.IP, "fcnet", "fwd_pairs").orElseThrow();
             assertTrue(fwd.matches(read) && read.handle() != 0, read::toString);
@@ -222,8 +222,8 @@ class NftSetsKernelTest {
                 for (NftSet s : built) elements.addElements(s, List.of(NftSetsGoldenTest.element(s.name())));
                 c.commit(elements);
                 assertEquals(theirs.exec("nft", "-a", "list", "ruleset"), ours.exec("nft", "-a", "list", "ruleset"));
-                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
-                t.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                c.commit(new NftBatch().deleteTable(FcnetTable.table(f)));
+                t.commit(new NftBatch().deleteTable(FcnetTable.table(f)));
             }
         }
     }

@@ -47,7 +47,8 @@ final class AddOperation {
     /** The engine's copy of the host's fcnet tables, through which the host part is undone. */
     private final HostTables hostTables;
     private final Ruleset ruleset;
-    private final UndoLog tx;
+    /** The steps carried out, with how to undo each. */
+    private final UndoLog steps;
     private final List<RuleHandle> rules = new ArrayList<>();
 
     AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, Ruleset ruleset,
@@ -60,7 +61,7 @@ final class AddOperation {
         this.policy = policy;
         this.ruleset = ruleset;
         this.hostTables = hostTables;
-        this.tx = new UndoLog("Add " + layout.id(), faults);
+        this.steps = new UndoLog("Add " + layout.id(), faults);
     }
 
     Layout layout() {
@@ -89,9 +90,9 @@ final class AddOperation {
 
     /** The steps after the host's part: the host route, host forwarding (ENABLE), and the result. */
     AddResult finish() {
-        layout.hostRoute.ifPresent(r -> tx.step(Step.ADD_ROUTE, host.qualify(r.describe()), () -> {
+        layout.hostRoute.ifPresent(r -> steps.step(Step.ADD_ROUTE, host.qualify(r.describe()), () -> {
             host.rtnl.addRoute(r.destination(), r.prefixLength(), r.gateway());
-            tx.onRollback("delete route " + r.describe(),
+            steps.onRollback("delete route " + r.describe(),
                     () -> host.rtnl.deleteRoute(r.destination(), r.prefixLength(), r.gateway()));
         }));
         if (policy == ForwardingPolicy.ENABLE) enableForwarding();
@@ -125,7 +126,7 @@ final class AddOperation {
 
     /** How many steps completed (undone ones included), for the operation's trace. */
     int stepsDone() {
-        return tx.completed();
+        return steps.completed();
     }
 
     // ---- before any change
@@ -200,13 +201,13 @@ final class AddOperation {
         Netns netns = null;
         Inside inside = null;
         try {
-            netns = tx.step(Step.CREATE_NETNS, name, Netns::createAnonymous);
+            netns = steps.step(Step.CREATE_NETNS, name, Netns::createAnonymous);
             Netns created = netns;
             inside = netns.call(() -> startInside(created, name));
             addInside(ns, netns, inside);
-            tx.step(Step.NAME_NETNS, name, () -> {
+            steps.step(Step.NAME_NETNS, name, () -> {
                 created.mountAs(name);
-                tx.onRollback("delete netns " + name, () -> Netns.delete(name));
+                steps.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
         } catch (FcnetException e) {
             if (e.step() == Step.NAME_NETNS && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
@@ -236,7 +237,7 @@ final class AddOperation {
      * sockets, its tap and, for IPv6, its netns-wide forwarding switch.
      */
     private Inside startInside(Netns netns, String name) {
-        OpenNetns inner = tx.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
+        OpenNetns inner = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
                 () -> new OpenNetns(Optional.of(name), netns, OpenNetns.Sockets.open()));
         Tap tap = null;
         try {
@@ -244,7 +245,7 @@ final class AddOperation {
             // The devices' IPv4 switches are set with their addresses (configure); the others here.
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
-                tx.step(Step.ENABLE_FORWARDING, inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                steps.step(Step.ENABLE_FORWARDING, inner.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
                         () -> needs.forEach(Forwarding::enableHere));
             }
             return new Inside(inner, tap);
@@ -258,18 +259,18 @@ final class AddOperation {
     private void addInside(Namespaced ns, Netns netns, Inside inside) {
         OpenNetns inner = inside.place();
         // The netns' mark: Delete can tell a netns the engine made from another one.
-        tx.step(Step.CONFIGURE_LINK, inner.qualify("lo") + ": alias " + mark + ", up", () -> {
+        steps.step(Step.CONFIGURE_LINK, inner.qualify("lo") + ": alias " + mark + ", up", () -> {
             Link lo = lookup(inner, "lo");
             inner.rtnl.send(new RtnlBatch().setAlias(lo, mark).setUp(lo, true));
         });
         Link tap = markAndPersist(inner, inside.tap());
         // Made from the host with veth2 in the new netns: should the netns die, veth2 takes veth1 along.
-        Link[] veths = tx.step(Step.CREATE_VETH_PAIR, host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
+        Link[] veths = steps.step(Step.CREATE_VETH_PAIR, host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
                     host.rtnl.createVeth(ns.veth1Name(), ns.veth2Name(), netns.fd());
                     // Deleting veth1 frees both names at once; the netns would free them only when it dies. Once
                     // the netns is unnamed again (a later undo) and closed, it may die first, taking veth1 along.
-                    tx.onRollback("delete link " + ns.veth1Name(), () -> {
+                    steps.onRollback("delete link " + ns.veth1Name(), () -> {
                         try {
                             host.rtnl.deleteLink(ns.veth1Name());
                         } catch (NetlinkException e) {
@@ -282,7 +283,7 @@ final class AddOperation {
         configure(inner, veths[1], ns.veth2Ip(), true);
         configure(inner, tap, network.tapIp(), false);
         InetAddress gateway = ns.veth1Ip().address();
-        tx.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
+        steps.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> inner.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
     }
@@ -297,7 +298,7 @@ final class AddOperation {
     private Tap openTap(OpenNetns place) {
         String name = network.tapName();
         try {
-            return tx.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
+            return steps.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
         } catch (FcnetException e) {
             if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
                 throw exists(name, name + " already exists in the " + place.label());
@@ -325,15 +326,15 @@ final class AddOperation {
      */
     private Link markAndPersist(OpenNetns place, Tap tap) {
         String name = tap.name();
-        Link link = tx.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
+        Link link = steps.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
             Link l = lookup(place, name);
             place.rtnl.setAlias(l, mark);
             return l;
         });
-        tx.step(Step.PERSIST_TAP, place.qualify(name), () -> {
+        steps.step(Step.PERSIST_TAP, place.qualify(name), () -> {
             tap.persist();
             // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
-            if (place == host) tx.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
+            if (place == host) steps.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
         });
         return link;
     }
@@ -350,7 +351,7 @@ final class AddOperation {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        tx.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+        steps.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
                 + (v4Only ? " no ipv6 link-local address," : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
                     RtnlBatch batch = new RtnlBatch();
@@ -366,7 +367,7 @@ final class AddOperation {
      * goes, with them, on rollback).
      */
     private void addNetnsRules(OpenNetns inner) {
-        tx.step(Step.ADD_RULES, inner.qualify(FcnetRuleset.describe(layout.family, layout.netnsChains, layout.netnsRules)), () -> {
+        steps.step(Step.ADD_RULES, inner.qualify(FcnetRuleset.describe(layout.family, layout.netnsChains, layout.netnsRules)), () -> {
             NftBatch batch = new NftBatch().addTable(FcnetTable.table(layout.family));
             layout.netnsChains.forEach(batch::addChain);
             layout.netnsRules.forEach(spec -> batch.addRule(spec.rule()));
@@ -384,9 +385,9 @@ final class AddOperation {
      */
     void takeHostPart(HostCommitter.Result<Ruleset.AddedPart> result) {
         if (result instanceof HostCommitter.Result.Done<Ruleset.AddedPart>(Ruleset.AddedPart part)) {
-            tx.onRollback(part.undoDescription(), () -> hostTables.change(host.nft, layout.family, part::undo));
+            steps.onRollback(part.undoDescription(), () -> hostTables.change(host.nft, layout.family, part::undo));
         }
-        tx.step(Step.ADD_RULES, host.qualify(ruleset.describe(layout)), () -> {
+        steps.step(Step.ADD_RULES, host.qualify(ruleset.describe(layout)), () -> {
             switch (result) {
                 case HostCommitter.Result.Failed<Ruleset.AddedPart>(RuntimeException cause) -> throw cause;
                 case HostCommitter.Result.Done<Ruleset.AddedPart>(Ruleset.AddedPart part) -> {
@@ -400,7 +401,7 @@ final class AddOperation {
     /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
-        tx.step(Step.ENABLE_FORWARDING, host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
+        steps.step(Step.ENABLE_FORWARDING, host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
             List<CheckItem> states = Forwarding.states(host, needs, null);
             for (int i = 0; i < needs.size(); i++) {
                 if (states.get(i).status() == Status.DIFFERENT) Forwarding.enable(host, needs.get(i));

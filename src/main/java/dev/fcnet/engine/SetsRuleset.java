@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The sets ruleset (DESIGN §3b): two fixed rules per family match named sets, and a network's
@@ -140,6 +141,13 @@ final class SetsRuleset implements Ruleset {
         return present;
     }
 
+    /** {@code keys} in changes of at most {@link NftBatch#MAX_ELEMENTS} each (one message's worth). */
+    private static void chunked(List<SetElement> keys, Consumer<List<SetElement>> change) {
+        for (int from = 0; from < keys.size(); from += NftBatch.MAX_ELEMENTS) {
+            change.accept(keys.subList(from, Math.min(keys.size(), from + NftBatch.MAX_ELEMENTS)));
+        }
+    }
+
     // ---- Add
 
     /**
@@ -191,7 +199,7 @@ final class SetsRuleset implements Ruleset {
             }
             Map<NftSet, List<SetElement>> bySet = new LinkedHashMap<>();
             for (Element e : adding) if (there.get(e)) bySet.computeIfAbsent(e.set(), s -> new ArrayList<>()).add(e.key());
-            bySet.forEach(changes::deleteElements);
+            bySet.forEach((set, keys) -> chunked(keys, part -> changes.deleteElements(set, part)));
             return () -> changes;
         }
     }
@@ -266,7 +274,7 @@ final class SetsRuleset implements Ruleset {
             }
             parts.add(new AddedElements(l, ok ? own : List.of(), i == 0 && createTable, conflicting, ruleConflict));
         }
-        adding.forEach(changes::addElements);
+        adding.forEach((set, keys) -> chunked(keys, part -> changes.addElements(set, part)));
         return HostCommitter.plan(changes, parts);
     }
 
@@ -310,7 +318,7 @@ final class SetsRuleset implements Ruleset {
             }
             removed.add(new RemovedPart(removing, gone));
         }
-        removingKeys.forEach(changes::deleteElements);
+        removingKeys.forEach((set, keys) -> chunked(keys, part -> changes.deleteElements(set, part)));
         return HostCommitter.plan(changes, removed);
     }
 

@@ -31,7 +31,9 @@ import java.util.function.Function;
  * read again what changed behind the engine's back; changes are committed on condition that the
  * generation is still the copy's (the kernel checks under its commit lock and refuses the batch
  * otherwise, and the section is then planned again on a fresh copy), after which the copy is
- * changed the same way. Chains are copied when first needed.
+ * changed the same way. Chains (and sets, without their elements) are copied when first needed;
+ * set elements, of which there may be tens of thousands, are looked up in the kernel one by one,
+ * under the same generation check.
  *
  * <p>Sections run one at a time (the kernel serialises the transactions of a netns anyway).
  */

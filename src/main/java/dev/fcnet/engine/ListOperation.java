@@ -51,9 +51,9 @@ import java.util.stream.Stream;
 /**
  * One listing: every network the engine made, found from the kernel's state alone. The marked
  * namespaces under /run/netns with what is inside them, the marked host links (taps of Simple
- * networks, veth1 of Namespaced ones) and the host's fcnet rules that name them; from these the
- * network's settings are read back where they are all there, and a Check of it tells whether it
- * is complete. Unlike the other operations it dumps whole link lists and chains: it is for
+ * networks, veth1 of Namespaced ones) and the host's fcnet rules (or, for networks of the sets
+ * ruleset, the set elements) that name them; from these the network's settings are read back
+ * where they are all there, and a Check of it tells whether it is complete. Unlike the other operations it dumps whole link lists and chains: it is for
  * operators, after a crash or before a reboot, not for a VMM's hot path. Changes nothing.
  */
 final class ListOperation {

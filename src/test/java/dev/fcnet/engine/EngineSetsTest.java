@@ -88,6 +88,10 @@ class EngineSetsTest {
             assertEquals(referenceRuleset(reference, setsHostCommands(networks.toArray(FirecrackerNetwork[]::new))),
                     ruleset(host.path()));
             assertTrue(engine.checkAll(networks).stream().allMatch(o -> o.orThrow().isClean()));
+            // Checks look elements up one by one: with the copy of tables, chains and sets made, no dump more.
+            int dumps = engine.hostTables().dumps();
+            assertTrue(engine.checkAll(networks).stream().allMatch(o -> o.orThrow().isClean()));
+            assertEquals(dumps, engine.hostTables().dumps());
             assertTrue(engine.deleteAll(networks, DeleteMode.STRICT).stream().allMatch(Outcome::ok));
             List<String> empty = setsHostCommands(networks.getFirst());
             empty.removeIf(c -> c.startsWith("add element"));

@@ -25,7 +25,13 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
         Objects.requireNonNull(ruleset, "ruleset");
     }
 
-    /** These components, with fcnet's ruleset. */
+    /**
+     * These components, with fcnet's ruleset.
+     *
+     * @param hostNetns the host netns; empty for the process's own
+     * @param forwarding what Add does about host IP forwarding
+     * @param foreignObjects whether Delete may remove links and namespaces the engine did not make
+     */
     public EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
         this(hostNetns, forwarding, foreignObjects, RulesetKind.FCNET);
     }

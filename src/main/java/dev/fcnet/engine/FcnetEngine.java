@@ -343,8 +343,8 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Deletes the network: its host rules, host route, tap or veth pair and netns. The fcnet table
-     * and chains stay.
+     * Deletes the network: its host rules (or set elements, {@link RulesetKind#SETS}), host route,
+     * tap or veth pair and netns. The fcnet table and chains (and sets) stay.
      *
      * <p>When it returns the network is gone as far as anyone can tell: its rules and route are
      * deleted, its names and addresses are free (the same network can be added again at once),
@@ -415,9 +415,9 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
-     * phases: each network up to its host rules, in parallel; the host rules of all of them in
-     * few transactions (the kernel's cost of a commit grows with the rules in the table, so one
-     * per network would not do for thousands); the rest of each, in parallel.
+     * phases: each network up to its host rules (or set elements), in parallel; those of all of
+     * them in few transactions (the kernel's cost of a commit grows with the rules in the table, so
+     * one per network would not do for thousands); the rest of each, in parallel.
      *
      * @param networks the networks
      * @param parallelism how many networks are worked on at once
@@ -604,7 +604,8 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Deletes every network as {@link #delete(FirecrackerNetwork, DeleteMode)} does,
      * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
-     * deleted. Their host rules go in few transactions, their retired links in few batches.
+     * deleted. Their host rules (or set elements) go in few transactions, their retired links in few
+     * batches.
      *
      * @param networks the networks
      * @param mode whether each network must exist in full

@@ -4,6 +4,7 @@ import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
 import dev.fcnet.nft.FcnetTable;
+import dev.fcnet.nft.Lookup;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
@@ -114,6 +115,19 @@ final class HostTables {
         /** The fcnet table's set of that name. */
         Optional<NftSet> set(String name) {
             return Optional.ofNullable(setsCopy(family).get(name));
+        }
+
+        /** How many rules of the table's chains look up set {@code name} (the kernel refuses to delete a set in use). */
+        int lookups(String name) {
+            int n = 0;
+            for (String chain : chainNames()) {
+                for (Map.Entry<List<Expr>, long[]> rule : chainCopy(family, chain).entrySet()) {
+                    if (rule.getKey().stream().anyMatch(e -> e instanceof Lookup l && l.set().equals(name))) {
+                        n += rule.getValue().length;
+                    }
+                }
+            }
+            return n;
         }
 
         /**
@@ -370,9 +384,17 @@ final class HostTables {
         }
         // Elements are not copied; only the sets themselves.
         for (NftBatch.SetChange change : changes.setChanges()) {
-            if (change instanceof NftBatch.AddSet(NftSet set)) {
-                FamilyCopy c = families.get(set.family());
-                if (c != null && c.sets != null) c.sets.putIfAbsent(set.name(), set);
+            switch (change) {
+                case NftBatch.AddSet(NftSet set) -> {
+                    FamilyCopy c = families.get(set.family());
+                    if (c != null && c.sets != null) c.sets.putIfAbsent(set.name(), set);
+                }
+                case NftBatch.DeleteSet(NftSet set) -> {
+                    FamilyCopy c = families.get(set.family());
+                    if (c != null && c.sets != null) c.sets.remove(set.name());
+                }
+                case NftBatch.AddElements a -> {}
+                case NftBatch.DeleteElements d -> {}
             }
         }
     }

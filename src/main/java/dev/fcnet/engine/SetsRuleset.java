@@ -5,6 +5,7 @@ import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.nft.FcnetTable;
+import dev.fcnet.nft.Lookup;
 import dev.fcnet.nft.Masq;
 import dev.fcnet.nft.Matches;
 import dev.fcnet.nft.NftBatch;
@@ -152,10 +153,11 @@ final class SetsRuleset implements Ruleset {
 
     /**
      * One Add's elements, and what it made for all when it was the first of its batch: the
-     * table, chains, sets and fixed rules (undone only when nothing else is in them by then).
+     * table, chains, sets and fixed rules (with their handles once added), undone only when
+     * nothing else is in them by then.
      */
-    private record AddedElements(Layout layout, List<Element> adding, boolean createdTable, Optional<Element> conflicting,
-            boolean ruleConflict) implements AddedPart {
+    private record AddedElements(Layout layout, List<Element> adding, boolean createdTable, List<NftSet> createdSets,
+            List<Rule> createdRules, Optional<Element> conflicting, boolean ruleConflict) implements AddedPart {
         @Override
         public boolean conflict() {
             return conflicting.isPresent() || ruleConflict;
@@ -181,13 +183,16 @@ final class SetsRuleset implements Ruleset {
 
         @Override
         public String undoDescription() {
-            return "delete elements " + adding.stream().map(Element::text).toList() + (createdTable ? " and the table made" : "");
+            return "delete elements " + adding.stream().map(Element::text).toList() + (createdTable ? " and the table made"
+                    : createdSets.isEmpty() && createdRules.isEmpty() ? "" : " and the sets and rules made");
         }
 
         /**
          * Deletes the elements added that are still there; the table this Add made goes whole
-         * when nothing but its chains, sets and fixed rules and these elements is in it (another
-         * network may have put its part in meanwhile: then the shared parts stay).
+         * when nothing but its chains, sets and fixed rules and these elements is in it. Else the
+         * fixed rules, then the sets, this Add made go when unused: no element left but these,
+         * no other rule looking the set up (another network may have put its part in meanwhile:
+         * then the shared parts stay).
          */
         @Override
         public HostTables.Plan undo(HostTables.Family copy) {
@@ -200,6 +205,22 @@ final class SetsRuleset implements Ruleset {
             Map<NftSet, List<SetElement>> bySet = new LinkedHashMap<>();
             for (Element e : adding) if (there.get(e)) bySet.computeIfAbsent(e.set(), s -> new ArrayList<>()).add(e.key());
             bySet.forEach((set, keys) -> chunked(keys, part -> changes.deleteElements(set, part)));
+            if (createdSets.isEmpty() && createdRules.isEmpty()) return () -> changes;
+            Set<String> unused = new HashSet<>();
+            for (FixedSet s : fixedSets(layout.family)) {
+                List<SetElement> deleting = bySet.getOrDefault(s.set(), List.of());
+                if (copy.set(s.set().name()).isPresent() && deleting.containsAll(copy.elements(s.set()))) {
+                    unused.add(s.set().name());
+                }
+            }
+            List<Rule> rulesGoing = createdRules.stream().filter(r -> copy.contains(r) && r.exprs().stream()
+                    .anyMatch(e -> e instanceof Lookup l && unused.contains(l.set()))).toList();
+            rulesGoing.forEach(changes::deleteRule);
+            for (NftSet set : createdSets) {
+                long ownLookups = rulesGoing.stream().filter(r -> r.exprs().stream()
+                        .anyMatch(e -> e instanceof Lookup l && l.set().equals(set.name()))).count();
+                if (unused.contains(set.name()) && copy.lookups(set.name()) == ownLookups) changes.deleteSet(set);
+            }
             return () -> changes;
         }
     }
@@ -242,10 +263,14 @@ final class SetsRuleset implements Ruleset {
             first.hostChains.forEach(changes::addChain);
         }
         int setId = 0;
+        List<NftSet> createdSets = new ArrayList<>();
         for (FixedSet s : fixed) {
             // The kernel wants a set's transaction id in NEWSET (nft counts from 1); rules find the set by name.
             setId++;
-            if (!copy.set(s.set().name()).map(s.set()::matches).orElse(false)) changes.addSet(withId(s.set(), setId));
+            if (!copy.set(s.set().name()).map(s.set()::matches).orElse(false)) {
+                changes.addSet(withId(s.set(), setId));
+                createdSets.add(s.set());
+            }
         }
         for (FixedSet s : fixed) {
             if (copy.handle(s.rule().rule()).isEmpty()) changes.addRule(s.rule().rule());
@@ -260,7 +285,7 @@ final class SetsRuleset implements Ruleset {
         Map<Element, Boolean> there = present(copy, all);
         Set<Element> taken = new HashSet<>();
         Map<NftSet, List<SetElement>> adding = new LinkedHashMap<>();
-        List<AddedPart> parts = new ArrayList<>();
+        List<AddedElements> parts = new ArrayList<>();
         for (int i = 0; i < layouts.size(); i++) {
             Layout l = layouts.get(i);
             List<Element> own = perLayout.get(i);
@@ -272,10 +297,26 @@ final class SetsRuleset implements Ruleset {
                 taken.addAll(own);
                 for (Element e : own) adding.computeIfAbsent(e.set(), s -> new ArrayList<>()).add(e.key());
             }
-            parts.add(new AddedElements(l, ok ? own : List.of(), i == 0 && createTable, conflicting, ruleConflict));
+            parts.add(new AddedElements(l, ok ? own : List.of(), i == 0 && createTable, i == 0 ? List.copyOf(createdSets)
+                    : List.of(), List.of(), conflicting, ruleConflict));
         }
         adding.forEach((set, keys) -> chunked(keys, part -> changes.addElements(set, part)));
-        return HostCommitter.plan(changes, parts);
+        return new HostCommitter.Plan<>() {
+            @Override
+            public NftBatch changes() {
+                return changes;
+            }
+
+            /** The rules added are the fixed rules, made by the batch's first Add, which undoes them if it fails. */
+            @Override
+            public List<AddedPart> results(List<Rule> added) {
+                List<AddedPart> results = new ArrayList<>(parts);
+                AddedElements first = parts.get(0);
+                results.set(0, new AddedElements(first.layout(), first.adding(), first.createdTable(), first.createdSets(),
+                        List.copyOf(added), first.conflicting(), first.ruleConflict()));
+                return results;
+            }
+        };
     }
 
     // ---- Delete

@@ -121,6 +121,45 @@ class EngineAddFailureTest {
         }
     }
 
+    static Stream<Arguments> besideAnFcnetNetwork() {
+        return Stream.of(Arguments.of("simple V4", Stack.V4, false), Arguments.of("simple V6", Stack.V6, false),
+                Arguments.of("namespaced forwarded DUAL_V4", Stack.DUAL_V4, true));
+    }
+
+    /**
+     * A sets Add failing at any step, on a host whose fcnet table holds a network of the fcnet
+     * ruleset: the sets and fixed rules the Add made go with its elements (the table, chains and
+     * the other's rules stay), so that {@code nft list ruleset} prints what it printed before.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("besideAnFcnetNetwork")
+    void aSetsAddFailingBesideAnFcnetNetworkLeavesTheRulesetAsItWas(String name, Stack stack, boolean namespaced,
+            ScratchNetns host) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork n = network(host, stack, namespaced);
+        List<Step> steps = steps(host, n, false, RulesetKind.SETS);
+        try (FcnetEngine fcnet = engine(host, false, RulesetKind.FCNET)) {
+            fcnet.add(EngineFixture.simple(stack, "tap5", 5), OPTIONS);
+        }
+        awaitNoCarrier(host, "tap5");
+        String ruleset = EngineFixture.ruleset(host.path());
+        String before = snapshot(host);
+        try (FcnetEngine engine = engine(host, false, RulesetKind.SETS)) {
+            for (Step failing : steps) {
+                engine.faults((step, object) -> {
+                    if (new Step(step, object).equals(failing)) throw new Vanished(failing);
+                });
+                FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n, OPTIONS), failing::toString);
+                assertTrue(!e.getMessage().contains("ROLLBACK INCOMPLETE"), e::getMessage);
+                assertEquals(ruleset, EngineFixture.ruleset(host.path()), () -> "after failing " + failing + ": " + e);
+                assertEquals(before, snapshot(host), () -> "after failing " + failing + ": " + e);
+            }
+            engine.faults(FaultInjector.NONE);
+            engine.add(n, OPTIONS);
+            assertTrue(engine.check(n, OPTIONS).isClean());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void cutShortAtAnyStepLeavesOnlyMarkedLinksAndNamespaces(String name, Stack stack, boolean namespaced,
@@ -166,6 +205,14 @@ class EngineAddFailureTest {
             // Everything but the other's netns is as before; that one is untouched (only lo, down).
             Tools.run("ip", "netns", "delete", host.name() + "-fc");
             assertEquals(before, snapshot(host));
+        }
+    }
+
+    /** Until the tap's carrier is off: the kernel turns it off a moment after the engine closed the tap's fd. */
+    private static void awaitNoCarrier(ScratchNetns host, String tap) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Tools.run("ip", "-n", host.name(), "link", "show", tap).contains("NO-CARRIER") && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 

@@ -16,9 +16,11 @@ import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.EngineFixture.Stack;
 import dev.fcnet.testing.KernelTest;
+import dev.fcnet.testing.Nsenter;
 import dev.fcnet.testing.ScratchNetns;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -119,6 +121,54 @@ class EngineSetsTest {
             assertEquals(FcnetException.Kind.CONFLICT, batched.kind());
             assertTrue(engine.check(a).isClean());
             engine.delete(a);
+        }
+    }
+
+    /**
+     * A sets Add that made the sets and fixed rules (in a table an fcnet-ruleset network made)
+     * and then fails undoes only its elements while another network's are in the sets: one
+     * added by another engine meanwhile, or one of the same batch. The ruleset is then that of
+     * the fcnet network and the other network, as the nft commands make it.
+     */
+    @Test
+    void aFailedAddKeepsTheSetsItMadeThatOthersUse(ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork byRules = EngineFixture.simple(Stack.V4, "tap1", 1);
+        FirecrackerNetwork failing = EngineFixture.simple(Stack.V4, "tapA", 5);
+        FirecrackerNetwork other = EngineFixture.simple(Stack.V4, "tapB", 6);
+        List<String> expected = new ArrayList<>(setsHostCommands(other));
+        expected.addAll(3, EngineFixture.hostRules(byRules));
+        String both = referenceRuleset(reference, expected);
+        try (FcnetEngine fcnet = EngineFixture.engine(host); FcnetEngine sets = EngineFixture.setsEngine(host);
+                FcnetEngine meanwhile = EngineFixture.setsEngine(host)) {
+            fcnet.add(byRules);
+            // The other network comes while the failing Add's host part is committed, before the Add fails.
+            sets.faults((step, object) -> {
+                if (step.equals("add rules") && object.contains("fcnet (")) {
+                    meanwhile.add(other);
+                    throw new IllegalStateException("injected failure after another network was added");
+                }
+            });
+            assertThrows(FcnetException.class, () -> sets.add(failing));
+            assertEquals(both, ruleset(host.path()));
+            assertTrue(sets.check(other).isClean(), () -> sets.check(other).toString());
+            sets.faults(FaultInjector.NONE);
+            sets.delete(other);
+            meanwhile.delete(byRules);
+            Nsenter.run(host.path(), "nft", "flush", "ruleset");
+            fcnet.add(byRules);
+
+            // In one batch: the first Add makes the sets and rules, and fails; the second keeps them.
+            AtomicInteger hostParts = new AtomicInteger();
+            sets.faults((step, object) -> {
+                if (step.equals("add rules") && object.contains("fcnet (") && hostParts.getAndIncrement() == 0) {
+                    throw new IllegalStateException("injected failure of the batch's first Add");
+                }
+            });
+            List<Outcome<AddResult>> outcomes = sets.addAll(List.of(failing, other));
+            assertTrue(!outcomes.get(0).ok() && outcomes.get(1).ok(), outcomes::toString);
+            assertEquals(both, ruleset(host.path()));
+            assertTrue(sets.check(other).isClean(), () -> sets.check(other).toString());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ForeignObjects;
 import dev.fcnet.engine.ForwardingPolicy;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.protocol.LineReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,11 +52,13 @@ public final class Main {
     sealed interface Command {}
 
     record Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
-            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, int pool) implements Command {
+            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset,
+            int pool) implements Command {
         /** Without a clone pool. */
         Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
-                Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding) {
-            this(socket, uid, gid, password, allowForeign, idleTimeout, logLevel, maxConnections, enableForwarding, 0);
+                Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset) {
+            this(socket, uid, gid, password, allowForeign, idleTimeout, logLevel, maxConnections, enableForwarding, ruleset,
+                    0);
         }
     }
 
@@ -115,6 +118,7 @@ public final class Main {
             engine = FcnetEngine.open(EngineOptions.defaults()
                     .withForeignObjects(s.allowForeign() ? ForeignObjects.ALLOW : ForeignObjects.REFUSE)
                     .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN)
+                    .withRuleset(s.ruleset())
                     .withPool(s.pool()));
         } catch (FcnetException e) {
             err.println("fcnetd: " + e.getMessage());
@@ -145,6 +149,7 @@ public final class Main {
                 + owner(s) + (s.password().isPresent() ? ", password required" : "")
                 + (s.allowForeign() ? ", may delete links and namespaces fcnet did not create" : "")
                 + (s.enableForwarding() ? ", enables forwarding" : "")
+                + (s.ruleset() == RulesetKind.SETS ? ", sets ruleset" : "")
                 + (s.pool() > 0 ? ", clone pool of " + s.pool() : "") + ", at most " + s.maxConnections()
                 + " connections)");
         try {
@@ -186,6 +191,7 @@ public final class Main {
         Duration idleTimeout = null;
         Level logLevel = null;
         boolean threads = false;
+        RulesetKind ruleset = null;
         String socket = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -217,6 +223,7 @@ public final class Main {
                 case "-t", "--threads" -> "--threads";
                 case "-L", "--log-level" -> "--log-level";
                 case "--idle-timeout" -> "--idle-timeout";
+                case "--ruleset" -> "--ruleset";
                 case "--pool" -> "--pool";
                 default -> throw new UsageException("unknown option " + flag);
             };
@@ -237,6 +244,7 @@ public final class Main {
                 case "--pool" -> pool >= 0;
                 case "--threads" -> threads;
                 case "--log-level" -> logLevel != null;
+                case "--ruleset" -> ruleset != null;
                 default -> idleTimeout != null;
             };
             if (twice) throw new UsageException(name + " is given twice");
@@ -251,6 +259,11 @@ public final class Main {
                     threads = true;
                 }
                 case "--log-level" -> logLevel = logLevel(value);
+                case "--ruleset" -> ruleset = switch (value) {
+                    case "fcnet" -> RulesetKind.FCNET;
+                    case "sets" -> RulesetKind.SETS;
+                    default -> throw new UsageException("--ruleset: invalid value \"" + value + "\"; expected fcnet or sets");
+                };
                 case "--pool" -> pool = (int) number(name, value, 0, 100_000);
                 default -> idleTimeout = Duration.ofSeconds(number(name, value, 1, 86_400));
             }
@@ -268,7 +281,8 @@ public final class Main {
         }
         return new Serve(path, uid, gid, password, allowForeign,
                 idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout, logLevel == null ? Level.INFO : logLevel,
-                maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding, Math.max(0, pool));
+                maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding,
+                ruleset == null ? RulesetKind.FCNET : ruleset, Math.max(0, pool));
     }
 
     /** {@link #MAX_CONNECTIONS}, or a quarter of the fd limit if fewer: the engine needs fds too. */
@@ -377,6 +391,9 @@ public final class Main {
                                          [default: 256, or a quarter of the open-file limit if fewer]
                   --idle-timeout <SECS>  Disconnect a client that sends no complete line for this long
                                          [default: 300]
+                  --ruleset <RULESET>    fcnet: each network gets host rules of its own; sets: its elements of
+                                         named sets that two fixed rules match, so that Add and Delete cost
+                                         the same with thousands of networks on the host [default: fcnet]
               -L, --log-level <LEVEL>    trace, debug, info, warn or error [default: info]; logs go to stderr
               -t, --threads <N>          Accepted for compatibility and ignored: each connection has its own
                                          virtual thread

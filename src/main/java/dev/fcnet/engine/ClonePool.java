@@ -5,7 +5,7 @@ import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -147,7 +147,7 @@ final class ClonePool implements AutoCloseable {
      * the tap, looked up under their new names; {@code attached} gets the tap's handle, which the
      * caller keeps until the tap is up (as a made tap is set up while its creator holds it).
      */
-    static Link[] claim(Place host, Place inner, PoolSlot slot, Link hostEnd, Namespaced ns, String tapName, String mark,
+    static Link[] claim(OpenNetns host, OpenNetns inner, PoolSlot slot, Link hostEnd, Namespaced ns, String tapName, String mark,
             TapOptions tapOptions, Tap[] attached) {
         Rtnl in = inner.rtnl;
         Link tap = link(inner, slot.tap());
@@ -188,7 +188,7 @@ final class ClonePool implements AutoCloseable {
      * (other links in it, not marked, or a tap with a group, which the kernel cannot unset); when
      * a step fails, the network is destroyed instead (true: it is gone either way).
      */
-    boolean recycle(Place host, Layout layout, Link veth1) {
+    boolean recycle(OpenNetns host, Layout layout, Link veth1) {
         Namespaced ns = layout.namespaced.orElseThrow();
         if (Mark.parse(veth1.alias()).isEmpty() || !reserve()) return false;
         PoolSlot slot = PoolSlot.random();
@@ -275,10 +275,10 @@ final class ClonePool implements AutoCloseable {
     private void resetInside(Layout layout, PoolSlot slot) {
         Namespaced ns = layout.namespaced.orElseThrow();
         boolean v4Only = layout.network.ipStack() == FirecrackerIpStack.V4;
-        try (Place.Sockets s = Place.Sockets.open()) {
+        try (OpenNetns.Sockets s = OpenNetns.Sockets.open()) {
             Rtnl in = s.rtnl();
             try {
-                s.nft().commit(new NftBatch().deleteTable(FcnetRules.table(layout.family)));
+                s.nft().commit(new NftBatch().deleteTable(FcnetTable.table(layout.family)));
             } catch (NetlinkException e) {
                 if (e.errno() != Errno.ENOENT) throw e;
             }
@@ -635,7 +635,7 @@ final class ClonePool implements AutoCloseable {
         LIVE.remove(engineId);
     }
 
-    private static Link link(Place place, String name) {
+    private static Link link(OpenNetns place, String name) {
         return place.rtnl.link(name).orElseThrow(() -> new IllegalStateException(
                 "link " + name + " is missing from the " + place.label()));
     }

@@ -13,27 +13,51 @@ import java.util.Optional;
  * @param forwarding what Add does about host IP forwarding; see {@link ForwardingPolicy}
  * @param foreignObjects whether Delete may remove links and namespaces the engine did not make;
  *     see {@link ForeignObjects}
+ * @param ruleset how networks' parts are kept in the host's fcnet table; see {@link RulesetKind}
  * @param pool how many prepared clone slots the engine keeps for Namespaced Adds (DESIGN §4b); 0, the
  *     default, for none; see {@link #withPool}
  */
 public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects,
-        int pool) {
+        RulesetKind ruleset, int pool) {
     /** Requires every component, and a pool size of 0 or more. */
     public EngineOptions {
         Objects.requireNonNull(hostNetns, "hostNetns");
         Objects.requireNonNull(forwarding, "forwarding");
         Objects.requireNonNull(foreignObjects, "foreignObjects");
+        Objects.requireNonNull(ruleset, "ruleset");
         if (pool < 0) throw new IllegalArgumentException("pool size " + pool + " < 0");
     }
 
-    /** These components, without a clone pool. */
-    public EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
-        this(hostNetns, forwarding, foreignObjects, 0);
+    /**
+     * These components, without a clone pool.
+     *
+     * @param hostNetns the host netns; empty for the process's own
+     * @param forwarding what Add does about host IP forwarding
+     * @param foreignObjects whether Delete may remove links and namespaces the engine did not make
+     * @param ruleset how networks' parts are kept in the host's fcnet table
+     */
+    public EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects,
+            RulesetKind ruleset) {
+        this(hostNetns, forwarding, foreignObjects, ruleset, 0);
     }
 
-    /** {@return the process's own netns as host, {@link ForwardingPolicy#WARN}, {@link ForeignObjects#ALLOW}} */
+    /**
+     * These components, with fcnet's ruleset.
+     *
+     * @param hostNetns the host netns; empty for the process's own
+     * @param forwarding what Add does about host IP forwarding
+     * @param foreignObjects whether Delete may remove links and namespaces the engine did not make
+     */
+    public EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwarding, ForeignObjects foreignObjects) {
+        this(hostNetns, forwarding, foreignObjects, RulesetKind.FCNET, 0);
+    }
+
+    /**
+     * {@return the process's own netns as host, {@link ForwardingPolicy#WARN}, {@link ForeignObjects#ALLOW},
+     * {@link RulesetKind#FCNET}}
+     */
     public static EngineOptions defaults() {
-        return new EngineOptions(Optional.empty(), ForwardingPolicy.WARN, ForeignObjects.ALLOW);
+        return new EngineOptions(Optional.empty(), ForwardingPolicy.WARN, ForeignObjects.ALLOW, RulesetKind.FCNET, 0);
     }
 
     /**
@@ -43,7 +67,7 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that host netns
      */
     public EngineOptions withHostNetns(Path path) {
-        return new EngineOptions(Optional.of(path), forwarding, foreignObjects, pool);
+        return new EngineOptions(Optional.of(path), forwarding, foreignObjects, ruleset, pool);
     }
 
     /**
@@ -53,7 +77,7 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that policy
      */
     public EngineOptions withForwarding(ForwardingPolicy policy) {
-        return new EngineOptions(hostNetns, policy, foreignObjects, pool);
+        return new EngineOptions(hostNetns, policy, foreignObjects, ruleset, pool);
     }
 
     /**
@@ -63,7 +87,17 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that rule
      */
     public EngineOptions withForeignObjects(ForeignObjects foreign) {
-        return new EngineOptions(hostNetns, forwarding, foreign, pool);
+        return new EngineOptions(hostNetns, forwarding, foreign, ruleset, pool);
+    }
+
+    /**
+     * Another ruleset.
+     *
+     * @param kind how networks' parts are kept in the host's fcnet table
+     * @return these options with that ruleset
+     */
+    public EngineOptions withRuleset(RulesetKind kind) {
+        return new EngineOptions(hostNetns, forwarding, foreignObjects, kind, pool);
     }
 
     /**
@@ -78,6 +112,6 @@ public record EngineOptions(Optional<Path> hostNetns, ForwardingPolicy forwardin
      * @return these options with that pool size
      */
     public EngineOptions withPool(int size) {
-        return new EngineOptions(hostNetns, forwarding, foreignObjects, size);
+        return new EngineOptions(hostNetns, forwarding, foreignObjects, ruleset, size);
     }
 }

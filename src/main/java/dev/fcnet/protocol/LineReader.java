@@ -99,6 +99,10 @@ public final class LineReader {
 
     /** Strict UTF-8: malformed input is an error, not U+FFFD. */
     public static String decode(byte[] bytes) throws CharacterCodingException {
+        // ASCII, as JSON requests are, needs no decoder (one per call otherwise).
+        boolean ascii = true;
+        for (byte x : bytes) ascii &= x >= 0;
+        if (ascii) return new String(bytes, StandardCharsets.US_ASCII);
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
     }

@@ -27,6 +27,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.ResourceBundle;
@@ -61,8 +63,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #pairedAdd} and {@link #pairedDelete}: the same comparison within one invocation,
  *       which a busy machine disturbs far less: an Add (Delete) of one network by the engine and of
  *       another through the daemon, in alternating order, each timed alone; the auxiliary
- *       counters are each iteration's mean per call ({@code engineUs}, {@code daemonUs}) and
- *       their difference ({@code daemonMinusEngineUs}), the daemon's cost per request;</li>
+ *       counters are each iteration's median per call ({@code engineUs}, {@code daemonUs}) and
+ *       the median of the pairs' differences ({@code daemonMinusEngineUs}), the daemon's cost per
+ *       request;</li>
  *   <li>{@link #protocol}: the same Add request, served by a daemon whose service answers OK at
  *       once: everything the daemon and its client do for a request but the engine's work
  *       (client's JSON, socket round trip, parse, log line, answer);</li>
@@ -302,31 +305,47 @@ public class DaemonBench {
         }
     }
 
-    /** Each iteration's mean time per call of {@link #pairedAdd} or {@link #pairedDelete}, by way, and their difference. */
+    /**
+     * Each iteration's median time per call of {@link #pairedAdd} or {@link #pairedDelete}, by
+     * way, and the median of the pairs' differences: medians, as a busy machine preempts a call
+     * now and then for milliseconds, which would swamp a mean difference of microseconds. JMH
+     * adds EVENTS counters up over the iterations: read the iterations' lines.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Paired {
         public double engineUs, daemonUs, daemonMinusEngineUs;
-        private long engineNanos, daemonNanos, pairs;
+        private final List<Long> engine = new ArrayList<>();
+        private final List<Long> daemon = new ArrayList<>();
+        private final List<Long> difference = new ArrayList<>();
 
         @Setup(Level.Iteration)
         public void reset() {
-            engineNanos = daemonNanos = pairs = 0;
+            engine.clear();
+            daemon.clear();
+            difference.clear();
             engineUs = daemonUs = daemonMinusEngineUs = 0;
         }
 
         /** The engine's call goes first in every other pair, so neither way always follows the other. */
         boolean engineFirst() {
-            return pairs % 2 == 0;
+            return engine.size() % 2 == 0;
         }
 
-        void record(long engine, long daemon) {
-            engineNanos += engine;
-            daemonNanos += daemon;
-            pairs++;
-            engineUs = engineNanos / 1e3 / pairs;
-            daemonUs = daemonNanos / 1e3 / pairs;
-            daemonMinusEngineUs = daemonUs - engineUs;
+        void record(long engineNanos, long daemonNanos) {
+            engine.add(engineNanos);
+            daemon.add(daemonNanos);
+            difference.add(daemonNanos - engineNanos);
+            engineUs = median(engine);
+            daemonUs = median(daemon);
+            daemonMinusEngineUs = median(difference);
+        }
+
+        private static double median(List<Long> nanos) {
+            List<Long> sorted = new ArrayList<>(nanos);
+            Collections.sort(sorted);
+            int n = sorted.size();
+            return (n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0) / 1e3;
         }
     }
 

@@ -7,7 +7,6 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.protocol.LineReader;
-import dev.fcnet.protocol.Protocol;
 import dev.fcnet.protocol.LineReader.LineTooLongException;
 import static dev.fcnet.protocol.Protocol.MAX_LINE;
 
@@ -24,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -378,13 +378,7 @@ public final class FcnetdServer implements AutoCloseable {
                 } else if (end - start == 1) {
                     if (requests[start] != null) answers[start] = handle(requests[start]);
                 } else {
-                    // One virtual thread each: the engine batches what arrives together.
-                    List<Thread> threads = new ArrayList<>();
-                    for (int i = start; i < end; i++) {
-                        int k = i;
-                        if (requests[k] != null) threads.add(Thread.ofVirtual().start(() -> answers[k] = handle(requests[k])));
-                    }
-                    for (Thread t : threads) Protocol.joinUninterruptibly(t);
+                    runTogether(requests, start, end, answers);
                 }
                 start = end;
             }
@@ -394,8 +388,45 @@ public final class FcnetdServer implements AutoCloseable {
         /** Runs one request; returns the answer. */
         private String handle(FcnetdRequest request) {
             long start = System.nanoTime();
+            NetworkService.Result result;
             try {
-                NetworkService.Answer answer = service.run(peer, request);
+                result = NetworkService.Result.of(service.run(peer, request));
+            } catch (OperationFailedException e) {
+                result = NetworkService.Result.of(e);
+            } catch (RuntimeException e) {
+                result = new NetworkService.Result(null, null, e);
+            }
+            return answer(request, result, start);
+        }
+
+        /**
+         * Runs the valid requests of {@code requests[start..end)}, a run that may go at once, through
+         * the service's {@link NetworkService#runAll} (the engine's bulk operations); fills in their answers.
+         */
+        private void runTogether(FcnetdRequest[] requests, int start, int end, String[] answers) {
+            List<Integer> indexes = new ArrayList<>();
+            List<FcnetdRequest> run = new ArrayList<>();
+            for (int i = start; i < end; i++) {
+                if (requests[i] == null) continue;
+                indexes.add(i);
+                run.add(requests[i]);
+            }
+            if (run.isEmpty()) return;
+            long began = System.nanoTime();
+            List<NetworkService.Result> results;
+            try {
+                results = service.runAll(peer, run);
+            } catch (RuntimeException e) {
+                NetworkService.Result failed = new NetworkService.Result(null, null, e);
+                results = Collections.nCopies(run.size(), failed);
+            }
+            for (int j = 0; j < run.size(); j++) answers[indexes.get(j)] = answer(run.get(j), results.get(j), began);
+        }
+
+        /** A request's answer line, logged with how long it took since {@code start}. */
+        private String answer(FcnetdRequest request, NetworkService.Result result, long start) {
+            if (result.answer() != null) {
+                NetworkService.Answer answer = result.answer();
                 if (answer.warnings().isEmpty()) {
                     // Built only when logged: a request's line is its main cost at the default level.
                     if (log.isLoggable(Level.INFO)) log.log(Level.INFO, what(request) + ": OK in " + millis(start));
@@ -403,13 +434,14 @@ public final class FcnetdServer implements AutoCloseable {
                     log.log(Level.WARNING, what(request) + ": OK in " + millis(start) + "; " + oneLine(String.join("; ", answer.warnings())));
                 }
                 return oneLine(answer.line());
-            } catch (OperationFailedException e) {
+            }
+            if (result.failure() != null) {
+                OperationFailedException e = result.failure();
                 log.log(Level.WARNING, what(request) + ": failed in " + millis(start) + ": " + oneLine(e.getMessage()));
                 return request.detail() ? e.toJson() : oneLine(e.getMessage());
-            } catch (RuntimeException e) {
-                log.log(Level.ERROR, what(request) + ": internal error", e);
-                return oneLine("internal error: " + e);
             }
+            log.log(Level.ERROR, what(request) + ": internal error", result.error());
+            return oneLine("internal error: " + result.error());
         }
 
         /** A request in the log: whose it was, where it matters (networks belong to the uid that added them). */

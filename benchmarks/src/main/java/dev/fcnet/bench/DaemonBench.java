@@ -71,7 +71,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (client's JSON, socket round trip, parse, log line, answer);</li>
  *   <li>{@link #echo}: the kernel's floor for that: a line of the same length written over a Unix
  *       socket to a thread that answers {@code OK\n} (blocking reads and writes, platform threads).
- *       {@code protocol - echo} is what the daemon adds to the socket round trip itself.</li>
+ *       {@code protocol - echo} is what the daemon adds to the socket round trip itself. With
+ *       {@code workUs=1000} the answering thread first works for a millisecond, as long as an
+ *       Add: {@code echo - 1000 us} is then the round trip of a client that blocked that long,
+ *       the floor of {@code daemonAdd - engineAdd}.</li>
  * </ul>
  *
  * <p>Both ways share one engine, on the scratch host netns of {@link SimpleBench}, warmed up by
@@ -218,6 +221,14 @@ public class DaemonBench {
      */
     @State(Scope.Benchmark)
     public static class Echo {
+        /**
+         * Microseconds the answering thread works (spins) before it answers: 0 for the bare
+         * round trip; 1000, about an Add's time, for one whose client has blocked meanwhile (its
+         * CPU may have gone idle, and waking it costs more, as the daemon's clients pay).
+         */
+        @Param({"0", "1000"})
+        public int workUs;
+
         ServerSocketChannel listener;
         Thread answering;
         SocketChannel client;
@@ -234,7 +245,7 @@ public class DaemonBench {
             byte[] bytes = (new FcnetdRequest(FirecrackerNetworkOperation.Add, new SimpleNet(1).network()).withDetail(true)
                     .toJson() + "\n").getBytes(StandardCharsets.UTF_8);
             line = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-            for (int i = 0; i < WARM_UP_PROTOCOL; i++) roundTrip();
+            for (int i = 0; i < WARM_UP_PROTOCOL / (1 + workUs / 10); i++) roundTrip();
         }
 
         private void answer() {
@@ -245,6 +256,7 @@ public class DaemonBench {
                     // One line per round trip: answer when the buffer ends in a newline.
                     if (in.position() > 0 && in.get(in.position() - 1) == '\n') {
                         in.clear();
+                        for (long end = System.nanoTime() + workUs * 1000L; System.nanoTime() < end; ) Thread.onSpinWait();
                         ok.rewind();
                         while (ok.hasRemaining()) c.write(ok);
                     }

@@ -89,6 +89,8 @@ sets_fixtures() {
     S4="add set ip fcnet masq_v4 { type ipv4_addr . ifname; }"
     capture_send "sets-ip-getset" 3 "list set ip fcnet masq_v4" "add table ip fcnet" "$S4"
     capture_send "sets-ip-dump-elements" 4 "list set ip fcnet masq_v4" "add table ip fcnet" "$S4"
+    # An Add's undo deletes the sets it made: NFT_MSG_DELSET by family, table and name.
+    capture "sets-ip-delete-set" "delete set ip fcnet masq_v4" "add table ip fcnet" "$S4"
 }
 
 # rules FAMILYNAME FAMILY L3 GUEST VETH2ADDR FORWARDED: the rule shapes of DESIGN §3.

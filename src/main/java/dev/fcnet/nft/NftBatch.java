@@ -42,6 +42,9 @@ public final class NftBatch {
         }
     }
 
+    /** Deletes the set by family, table and name. */
+    public record DeleteSet(NftSet set) implements SetChange {}
+
     public record DeleteRule(Rule rule) implements Change {}
 
     /** {@code ifEmpty}: only while the chain holds no rules. */
@@ -107,6 +110,15 @@ public final class NftBatch {
             throw new IllegalArgumentException(elements.size() + " elements in one change (1 to " + MAX_ELEMENTS + ")");
         }
         return elements;
+    }
+
+    /**
+     * Deletes {@code set} (found by family, table and name) with its elements; while a rule looks
+     * it up the kernel refuses the batch with EBUSY.
+     */
+    public NftBatch deleteSet(NftSet set) {
+        ops.add(new DeleteSet(Objects.requireNonNull(set)));
+        return this;
     }
 
     /** Appends {@code rule} (its handle, if any, is ignored); commit returns it with the handle the kernel gave it. */
@@ -186,6 +198,7 @@ public final class NftBatch {
                 case AddSet(NftSet s) -> NftMessages.newSet(b, s, NftMessages.NEWSET_FLAGS);
                 case AddElements(NftSet s, List<SetElement> e) -> NftMessages.newSetElems(b, s, e, NftMessages.NEWSETELEM_FLAGS);
                 case DeleteElements(NftSet s, List<SetElement> e) -> NftMessages.delSetElems(b, s, e, NftMessages.DELETE_FLAGS);
+                case DeleteSet(NftSet s) -> NftMessages.delSet(b, s, NftMessages.DELETE_FLAGS);
                 case DeleteRule(Rule r) -> NftMessages.delRule(b, r.family(), r.table(), r.chain(), r.handle(),
                         NftMessages.DELETE_FLAGS);
                 case DeleteChain(Chain c, boolean ifEmpty) -> NftMessages.delChain(b, c, deleteFlags(ifEmpty));

@@ -233,12 +233,9 @@ public final class NftConnection implements AutoCloseable {
                 NftMessages.getSetElem(builder, set, elements.get(end++));
             }
             int first = start;
-            try {
-                socket.request(builder, (index, reply) -> present[first + index] = true);
-            } catch (NetlinkException e) {
-                requireAbsent(e, elementsAt);
-                for (Throwable other : e.getSuppressed()) requireAbsent((NetlinkException) other, elementsAt);
-            }
+            // An absent element is an answer, not a failure: no exception is built for it.
+            socket.request(builder, (index, reply) -> present[first + index] = true,
+                    (index, errno, offset) -> elementMissing(errno, offset, elementsAt));
             start = end;
         }
         return present;
@@ -255,14 +252,11 @@ public final class NftConnection implements AutoCloseable {
     }
 
     /**
-     * Passes when {@code e} is the kernel's ENOENT for a missing element (its extended ack
-     * blames the element list, or is absent); else the set, the table or something else failed,
-     * and {@code e} is thrown.
+     * Whether an error answer is the kernel's ENOENT for a missing element (its extended ack
+     * blames the element list, or is absent); else the set, the table or something else failed.
      */
-    private static void requireAbsent(NetlinkException e, int elementsAt) {
-        boolean elementMissing = e.errno() == Errno.ENOENT && e.getCause() == null
-                && (e.extAckOffset() < 0 || e.extAckOffset() >= elementsAt);
-        if (!elementMissing) throw e;
+    private static boolean elementMissing(int errno, int extAckOffset, int elementsAt) {
+        return errno == Errno.ENOENT && (extAckOffset < 0 || extAckOffset >= elementsAt);
     }
 
     /** Closes the socket. */

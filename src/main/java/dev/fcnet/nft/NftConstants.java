@@ -67,6 +67,7 @@ public final class NftConstants {
     public static final int NFT_MSG_DELRULE = 8;
     public static final int NFT_MSG_NEWSET = 9;
     public static final int NFT_MSG_GETSET = 10;
+    public static final int NFT_MSG_DELSET = 11;
     public static final int NFT_MSG_NEWSETELEM = 12;
     public static final int NFT_MSG_GETSETELEM = 13;
     public static final int NFT_MSG_DELSETELEM = 14;

@@ -49,6 +49,7 @@ import static dev.fcnet.nft.NftConstants.NFTA_TABLE_HANDLE;
 import static dev.fcnet.nft.NftConstants.NFTA_TABLE_NAME;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELCHAIN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELRULE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELSET;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELSETELEM;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELTABLE;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETSET;
@@ -352,6 +353,14 @@ final class NftMessages {
         b.putU32Be(NFTA_SET_KEY_LEN, s.keyLen());
         if (s.id() != 0) b.putU32Be(NFTA_SET_ID, s.id());
         if (!s.userdata().isEmpty()) b.putBytes(NFTA_SET_USERDATA, s.userdata().bytes());
+        b.end();
+    }
+
+    /** Deletes a set by family, table and name, as nft does (its elements go with it; a set a rule uses is EBUSY). */
+    static void delSet(MessageBuilder b, NftSet s, int flags) {
+        begin(b, NFT_MSG_DELSET, flags, s.family(), "NFT_MSG_DELSET " + s.family() + " " + s.table() + " " + s.name());
+        b.putString(NFTA_SET_TABLE, s.table());
+        b.putString(NFTA_SET_NAME, s.name());
         b.end();
     }
 

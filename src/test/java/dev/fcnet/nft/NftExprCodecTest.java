@@ -159,11 +159,11 @@ class NftExprCodecTest {
     void buildersRejectWhatNftWouldReject() {
         var v6 = NftGoldenTest.addr("fd00::1");
         var v4 = NftGoldenTest.addr("10.0.0.1");
-        assertThrows(IllegalArgumentException.class, () -> FcnetRules.masquerade(NftFamily.IP, v6, "eth0"));
-        assertThrows(IllegalArgumentException.class, () -> FcnetRules.masquerade(NftFamily.IP6, v4, "eth0"));
-        assertThrows(IllegalArgumentException.class, () -> FcnetRules.snat(NftFamily.INET, "veth0", v4, v6));
-        assertThrows(IllegalArgumentException.class, () -> FcnetRules.acceptInOut(NftFamily.IP, "sixteen-chars-xx", "eth0"));
-        assertThrows(IllegalArgumentException.class, () -> FcnetRules.acceptInOut(NftFamily.IP, "", "eth0"));
+        assertThrows(IllegalArgumentException.class, () -> ShapeRules.masquerade(NftFamily.IP, v6, "eth0"));
+        assertThrows(IllegalArgumentException.class, () -> ShapeRules.masquerade(NftFamily.IP6, v4, "eth0"));
+        assertThrows(IllegalArgumentException.class, () -> ShapeRules.snat(NftFamily.INET, "veth0", v4, v6));
+        assertThrows(IllegalArgumentException.class, () -> ShapeRules.acceptInOut(NftFamily.IP, "sixteen-chars-xx", "eth0"));
+        assertThrows(IllegalArgumentException.class, () -> ShapeRules.acceptInOut(NftFamily.IP, "", "eth0"));
         assertThrows(IllegalArgumentException.class, () -> new Verdict(NFT_JUMP, null));
     }
 

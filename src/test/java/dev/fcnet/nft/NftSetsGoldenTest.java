@@ -150,6 +150,25 @@ class NftSetsGoldenTest {
         assertRequest(NftFixture.load("sets-ip-dump-elements"), b -> NftMessages.dumpSetElems(b, masq));
     }
 
+    /** {@code nft delete set ip fcnet masq_v4}: NFT_MSG_DELSET by table and name; a batch's deleteSet sends it with our NLM_F_ACK. */
+    @Test
+    void deleteSetEqualsNfts() {
+        NftFixture fx = NftFixture.load("sets-ip-delete-set");
+        NftSet masq = set(NftFamily.IP, "masq_v4");
+        assertBatch(fx, b -> NftMessages.delSet(b, masq, nftFlags(fx)));
+        assertEquals(nftFlags(fx) | NLM_F_ACK, NftMessages.DELETE_FLAGS);
+        MessageBuilder ours = new MessageBuilder();
+        new NftBatch().deleteSet(masq).encode(ours);
+        byte[] nfts = fx.batch().clone();
+        nfts[nftMessageOffset(nfts) + 6] |= NLM_F_ACK; // nlmsg_flags of the DELSET, low byte
+        assertEquals(hex(maskSeqAndPort(nfts)), hex(maskSeqAndPort(ours.toByteArray())));
+    }
+
+    /** Where the message after BATCH_BEGIN starts: BATCH_BEGIN's nlmsg_len. */
+    private static int nftMessageOffset(byte[] batch) {
+        return (batch[0] & 0xff) | (batch[1] & 0xff) << 8;
+    }
+
     /**
      * A request nft sent alone (not in a batch), with the same flags as ours: equal with seq and
      * port masked, and the padding after nft's string attributes zeroed (nft leaves stale bytes there).

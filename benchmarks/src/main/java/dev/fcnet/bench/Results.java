@@ -80,6 +80,10 @@ public final class Results {
             if (b.get("params") instanceof JsonObject p && p.get("into") instanceof JsonString into) {
                 key = name[name.length - 2] + "." + into.value();
             }
+            // PoolBench's bursts run with and without a pool.
+            if (b.get("params") instanceof JsonObject p && p.get("pooled") instanceof JsonString pooled) {
+                key += pooled.value().equals("true") ? ":pool" : ":none";
+            }
             JsonObject primary = (JsonObject) b.get("primaryMetric");
             if (name[name.length - 2].equals("FleetBench")) {
                 readFleet(name[name.length - 1], b, primary);
@@ -192,6 +196,7 @@ public final class Results {
         }
         fleet(s);
         nftCommit(s);
+        pool(s);
         codec(s);
         return s.toString();
     }
@@ -388,6 +393,44 @@ public final class Results {
             s.append(" |\n");
         }
         s.append('\n');
+    }
+
+    /** The "Clone pool (issue 16)" section, when PoolBench ran. */
+    private void pool(StringBuilder s) {
+        if (scores.keySet().stream().noneMatch(k -> k.startsWith("PoolBench."))) return;
+        s.append("## Clone pool (issue 16)\n\n");
+        s.append("`PoolBench`, single shot; burst: all clones at once, ms per burst; sequential: ms per call, ")
+                .append(PoolBench.BURST).append(" calls one after the other from a ready pool.\n\n");
+        s.append("| figure | no pool | pool | no pool ÷ pool |\n|---|---:|---:|---:|\n");
+        for (String way : List.of("burstDaemonAdd", "burstEngineAdd")) {
+            Optional<Score> none = poolScore(way + ":none", -1);
+            Optional<Score> pool = poolScore(way + ":pool", -1);
+            s.append("| ").append(way).append(" | ").append(none.map(Results::meanError).orElse("–")).append(" | ")
+                    .append(pool.map(Results::meanError).orElse("–")).append(" | ")
+                    .append(none.flatMap(n -> pool.map(p -> times(n.mean() / p.mean()))).orElse("–")).append(" |\n");
+        }
+        s.append("\n| figure | present | ms per call |\n|---|---:|---:|\n");
+        for (String op : List.of("sequentialAdd", "sequentialDelete")) {
+            Map<Integer, Score> m = scores.getOrDefault("PoolBench." + op, Map.of());
+            m.forEach((present, sc) -> s.append("| ").append(op).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", present)).append(" | ").append(meanError(sc)).append(" |\n"));
+        }
+        s.append("\n| goal (issue 16) | measured | met |\n|---|---|---|\n");
+        goal(s, "burst of clone Adds through the daemon (4 connections) with a ready pool ≥ 5× faster than without",
+                poolScore("burstDaemonAdd:none", -1).flatMap(n -> poolScore("burstDaemonAdd:pool", -1).map(p -> n.mean() / p.mean())),
+                5, false);
+        for (String op : List.of("sequentialAdd", "sequentialDelete")) {
+            TreeSet<Integer> presents = new TreeSet<>(scores.getOrDefault("PoolBench." + op, Map.of()).keySet());
+            if (presents.isEmpty() || !presents.contains(0) || presents.last() == 0) continue;
+            int most = presents.last();
+            goal(s, op + " with " + String.format(Locale.ROOT, "%,d", most) + " present ≤ 1.2× with 0",
+                    poolScore(op, most).flatMap(h -> poolScore(op, 0).map(l -> h.mean() / l.mean())), 1.2, true);
+        }
+        s.append('\n');
+    }
+
+    private Optional<Score> poolScore(String key, int present) {
+        return Optional.ofNullable(scores.get("PoolBench." + key)).map(m -> m.get(present));
     }
 
     private void codec(StringBuilder s) {

@@ -393,7 +393,9 @@ public class FleetBench {
         f.deleteMs = millis(t2, t3) / nets.size();
     }
 
+    /** Processes only, so less warm-up than the engine; its process per netns makes it the longest cycle. */
     @Benchmark
+    @Warmup(iterations = 0)
     public void floor(Host host, FloorFigures f) {
         int n = host.clones;
         int group = Kernel.PRESENT_GROUP + 1;

@@ -6,6 +6,7 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
@@ -54,6 +55,13 @@ public class SimpleBench {
     public static class Host {
         @Param({"0", "1000", "10000"})
         public int present;
+        /**
+         * The engine's ruleset (issue 15): {@code fcnet} (DESIGN §3) or {@code sets} (§3b). With
+         * {@code sets} only the floor and ours mean anything: the present networks and the
+         * floor's are set elements, e.g. {@code bin/bench 'SimpleBench.add(Floor|Ours)' -p ruleset=sets}.
+         */
+        @Param({"fcnet"})
+        public String ruleset;
 
         HostNetns h;
         private int nextId;
@@ -62,7 +70,16 @@ public class SimpleBench {
         @Setup(Level.Trial)
         public void setUp() {
             h = HostNetns.create();
-            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+            if (sets()) {
+                h.tools.feed(Kernel.SETS, "nft", "-f", "-");
+                // In chunks: one nft transaction of 50,000 elements is more than nft sends at once.
+                List<SimpleNet> nets = fresh(present);
+                for (int from = 0; from < nets.size(); from += 10_000) {
+                    Kernel.addSimpleBulkSets(h, nets.subList(from, Math.min(nets.size(), from + 10_000)), Kernel.PRESENT_GROUP);
+                }
+            } else {
+                Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+            }
         }
 
         /** Synchronously, so the destruction of thousands of taps does not run into the next benchmark's JVM. */
@@ -74,6 +91,15 @@ public class SimpleBench {
 
         SimpleNet fresh() {
             return new SimpleNet(nextId++);
+        }
+
+        boolean sets() {
+            return ruleset.equals("sets");
+        }
+
+        EngineOptions options() {
+            EngineOptions o = EngineOptions.defaults().withHostNetns(h.path());
+            return sets() ? o.withRuleset(RulesetKind.SETS) : o;
         }
 
         List<SimpleNet> fresh(int count) {
@@ -175,7 +201,8 @@ public class SimpleBench {
 
         @TearDown(Level.Invocation)
         public void remove(Host host) {
-            Kernel.removeSimpleBulk(host.h, nets, group);
+            if (host.sets()) Kernel.removeSimpleBulkSets(host.h, nets, group);
+            else Kernel.removeSimpleBulk(host.h, nets, group);
         }
     }
 
@@ -250,7 +277,7 @@ public class SimpleBench {
 
         @Setup(Level.Trial)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(host.options());
             EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
@@ -275,7 +302,8 @@ public class SimpleBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addFloor(NewBatch b, Host host) {
-        Kernel.addSimpleBulk(host.h, b.nets, b.group);
+        if (host.sets()) Kernel.addSimpleBulkSets(host.h, b.nets, b.group);
+        else Kernel.addSimpleBulk(host.h, b.nets, b.group);
     }
 
     @Benchmark

@@ -17,6 +17,7 @@ import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Route;
+import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.rtnl.RtnlConstants;
 import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.sys.Errno;
@@ -419,14 +420,21 @@ final class AddOperation {
      * network uses IPv6, and the kernel's work for every such address — duplicate address
      * detection, router solicitations, a route per device — grows with the number of links),
      * and in a network's netns, with the IPv4 forwarding the network needs of the link.
+     * A V4 network's host link has IPv6 turned off altogether first: even without an address,
+     * a link that goes up gets a multicast route in the host's one IPv6 table, and every link
+     * up and down walks that table (benchmarks/RESULTS.md, "IPv6 off host links").
      */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
         steps.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
-                + (v4Only ? " no ipv6 link-local address," : "") + (forward ? " ipv4 forwarding," : "") + " " + address
+                + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
+                    if (v4Only && place == host) place.inside(() -> {
+                        Rtnl.disableIpv6(link.name());
+                        return null;
+                    });
                     RtnlBatch batch = new RtnlBatch();
                     if (setMark) batch.setAlias(link, mark);
                     if (v4Only) batch.addrGenModeNone(link);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -314,6 +315,26 @@ public final class Rtnl implements AutoCloseable {
         Path file = Path.of("/proc/sys/net", family.sysctlDir(), "conf", device, "forwarding");
         try {
             Files.writeString(file, on ? "1" : "0");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * Turns IPv6 off for {@code device} ({@code net.ipv6.conf.DEVICE.disable_ipv6=1}): no
+     * addresses, no routes, not even the multicast route every device gets when it goes up.
+     * rtnetlink cannot set it (the kernel takes IFLA_INET6_CONF only as part of an address
+     * generation mode change, and then ignores it), so this writes /proc/sys/net, which belongs
+     * to the namespace of the thread that opens it (see {@link #setForwarding}). Nothing to do
+     * when the kernel has no IPv6.
+     */
+    public static void disableIpv6(String device) {
+        Names.require(Names.Kind.LINK, "device name", device); // part of a /proc path: no '/', ".", ".."
+        Path file = Path.of("/proc/sys/net/ipv6/conf", device, "disable_ipv6");
+        try {
+            Files.writeString(file, "1");
+        } catch (NoSuchFileException e) {
+            if (Files.exists(Path.of("/proc/sys/net/ipv6"))) throw new UncheckedIOException("cannot write " + file, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

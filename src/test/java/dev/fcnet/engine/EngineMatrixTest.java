@@ -143,6 +143,15 @@ class EngineMatrixTest {
             assertEquals(2, added.rules().size());
             assertLinkUp(host.name(), n.tapName(), "tun", n.tapIp());
         }
+        // A V4 network's host link has IPv6 off: no address and no route, not even the multicast route a link
+        // that is up gets (veth1 is up with a carrier: without disable_ipv6 it would have ff00::/8).
+        String hostLink = n.networkType() instanceof Namespaced ns ? ns.veth1Name() : n.tapName();
+        boolean v4 = n.ipStack() == dev.fcnet.FirecrackerIpStack.V4;
+        if (v4) {
+            assertEquals("[]", host.ipJson("-6", "route", "show", "table", "all", "dev", hostLink).strip(), hostLink);
+            assertEquals("[]", host.ipJson("-6", "addr", "show", "dev", hostLink).strip(), hostLink);
+        }
+        assertEquals(v4 ? "1" : "0", EngineFixture.sysctl(host.path(), "net.ipv6.conf." + hostLink + ".disable_ipv6"), hostLink);
     }
 
     /**

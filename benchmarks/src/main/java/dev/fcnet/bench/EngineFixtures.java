@@ -2,6 +2,9 @@ package dev.fcnet.bench;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.Outcome;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -42,5 +45,27 @@ final class EngineFixtures {
     static void addForDelete(FcnetEngine engine, FirecrackerNetwork network) {
         engine.awaitDestruction();
         engine.add(network);
+    }
+
+    /**
+     * Before a timed sustained Delete: once earlier Deletes' links are destroyed, adds
+     * {@code count} networks (in one bulk call; what is timed is their deletion).
+     */
+    static List<FirecrackerNetwork> addBatchForDelete(FcnetEngine engine, Supplier<FirecrackerNetwork> fresh, int count) {
+        engine.awaitDestruction();
+        List<FirecrackerNetwork> networks = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) networks.add(fresh.get());
+        engine.addAll(networks).forEach(Outcome::orThrow);
+        return networks;
+    }
+
+    /**
+     * The sustained Delete (DESIGN §7): {@code networks} deleted back to back, one call each,
+     * and then the destruction of their links awaited, so that the deferred work the single
+     * Delete leaves behind is inside the timed region.
+     */
+    static void deleteSustained(FcnetEngine engine, List<FirecrackerNetwork> networks) {
+        for (FirecrackerNetwork network : networks) engine.delete(network);
+        engine.awaitDestruction();
     }
 }

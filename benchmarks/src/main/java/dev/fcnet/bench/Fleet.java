@@ -46,6 +46,50 @@ final class Fleet {
         return all;
     }
 
+    // ---- the kernel floor of FleetBench: the same links, namespaces, addresses and routes with iproute2 in batches
+
+    /** Clone {@code n}'s veth ends' addresses: the first (host) and second (netns) of its /30 of 10.64.0.0/10. */
+    private static String vethIp(int n, int end) {
+        int block = n * 4;
+        return "10.64." + (block >> 8) + "." + ((block & 255) + end);
+    }
+
+    /**
+     * The host side of clones 1 to {@code count} for one {@code ip -batch}: netns add, veth pair
+     * with its peer made in the netns (host end in link {@code group}), host address, up, and the
+     * route of the forwarded guest IP.
+     */
+    static String floorHostBatch(int count, int group) {
+        StringBuilder s = new StringBuilder(count * 220);
+        for (int n = 1; n <= count; n++) {
+            s.append("netns add c").append(n).append('\n');
+            s.append("link add vh").append(n).append(" group ").append(group).append(" type veth peer name vg").append(n)
+                    .append(" netns c").append(n).append('\n');
+            s.append("addr add ").append(vethIp(n, 1)).append("/30 dev vh").append(n).append('\n');
+            s.append("link set dev vh").append(n).append(" up\n");
+            s.append("route add 192.168.").append(n / 256).append('.').append(n % 256).append(" via ").append(vethIp(n, 2))
+                    .append(" dev vh").append(n).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** The inside of clone {@code n}, for one {@code ip -batch} in its netns: veth address and up, tap0 with address and up, default route. */
+    static String floorInnerBatch(int n) {
+        return "addr add " + vethIp(n, 2) + "/30 dev vg" + n + "\n"
+                + "link set dev vg" + n + " up\n"
+                + "tuntap add dev tap0 mode tap\n"
+                + "addr add 172.16.0.1/24 dev tap0\n"
+                + "link set dev tap0 up\n"
+                + "route add default via " + vethIp(n, 1) + "\n";
+    }
+
+    /** Deletion of clones 1 to {@code count} for one {@code ip -batch}: the host ends by their group, then every netns. */
+    static String floorDeleteBatch(int count, int group) {
+        StringBuilder s = new StringBuilder(count * 16).append("link del group ").append(group).append('\n');
+        for (int n = 1; n <= count; n++) s.append("netns del c").append(n).append('\n');
+        return s.toString();
+    }
+
     /** Heap in use after a full collection, in bytes. */
     static long heapAfterGc() {
         System.gc();

@@ -85,6 +85,43 @@ final class Kernel {
         deleteRules(h.nft, rules);
     }
 
+    // ---- Simple, sets ruleset (DESIGN §3b)
+
+    /** The sets of DESIGN §3b for ip tables and their two fixed rules, as nft text (loaded once per host). */
+    static final String SETS = """
+            add set ip fcnet masq_v4 { type ipv4_addr . ifname; }
+            add set ip fcnet fwd_pairs { type ifname . ifname; }
+            add rule ip fcnet postrouting ip saddr . oifname @masq_v4 masquerade
+            add rule ip fcnet filter iifname . oifname @fwd_pairs accept
+            """;
+
+    /** {@code add} or {@code delete} the networks' elements of both sets, as nft text. */
+    static String simpleElements(String verb, List<SimpleNet> nets) {
+        StringBuilder masq = new StringBuilder(verb).append(" element ip fcnet masq_v4 { ");
+        StringBuilder fwd = new StringBuilder(verb).append(" element ip fcnet fwd_pairs { ");
+        for (int i = 0; i < nets.size(); i++) {
+            SimpleNet n = nets.get(i);
+            String sep = i == 0 ? "" : ", ";
+            masq.append(sep).append(n.guest()).append(" . \"").append(SimpleNet.IFACE).append('"');
+            fwd.append(sep).append('"').append(n.tap()).append("\" . \"").append(SimpleNet.IFACE).append('"');
+        }
+        return masq.append(" }\n").append(fwd).append(" }\n").toString();
+    }
+
+    /** The kernel-floor way with the sets ruleset: one {@code ip -batch} and one {@code nft -f} adding the elements. */
+    static void addSimpleBulkSets(HostNetns h, List<SimpleNet> nets, int group) {
+        if (nets.isEmpty()) return;
+        h.tools.feed(simpleIpBatch(nets, group), "ip", "-batch", "-");
+        h.tools.feed(simpleElements("add", nets), "nft", "-f", "-");
+    }
+
+    /** Removes networks made by {@link #addSimpleBulkSets}: one {@code ip link del group}, one nft transaction. */
+    static void removeSimpleBulkSets(HostNetns h, List<SimpleNet> nets, int group) {
+        if (nets.isEmpty()) return;
+        h.tools.run("ip", "link", "del", "group", Integer.toString(group));
+        h.tools.feed(simpleElements("delete", nets), "nft", "-f", "-");
+    }
+
     // ---- Namespaced
 
     /**

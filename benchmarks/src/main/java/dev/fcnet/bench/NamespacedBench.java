@@ -145,6 +145,20 @@ public class NamespacedBench {
         }
     }
 
+    /**
+     * {@link #FLOOR_BATCH} networks the engine makes (in bulk) before its timed sustained Delete,
+     * as many as the floor deletes per invocation ({@link EngineFixtures#addBatchForDelete}).
+     */
+    @State(Scope.Thread)
+    public static class EngineOldBatch {
+        List<FirecrackerNetwork> networks;
+
+        @Setup(Level.Invocation)
+        public void make(Host host, Engine e) {
+            networks = EngineFixtures.addBatchForDelete(e.engine, () -> host.fresh().network(), FLOOR_BATCH);
+        }
+    }
+
     /** {@link #FLOOR_BATCH} networks that do not exist yet, their host veth ends in a link group of their own. */
     @State(Scope.Thread)
     public static class NewBatch {
@@ -261,6 +275,16 @@ public class NamespacedBench {
     @Benchmark
     public DeleteResult deleteOurs(EngineOldNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.delete(n.network));
+    }
+
+    /**
+     * Sustained Delete (DESIGN §7): {@link #FLOOR_BATCH} single Deletes back to back and the
+     * destruction of their links, nothing excluded; against {@link #deleteFloor}, per network.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteSustainedOurs(EngineOldBatch b, Engine e) {
+        EngineFixtures.deleteSustained(e.engine, b.networks);
     }
 
     // ---- Check

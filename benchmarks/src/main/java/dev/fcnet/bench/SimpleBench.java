@@ -6,9 +6,13 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.RulesetKind;
+import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.rtnl.Link;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,6 +55,13 @@ public class SimpleBench {
     public static class Host {
         @Param({"0", "1000", "10000"})
         public int present;
+        /**
+         * The engine's ruleset (issue 15): {@code fcnet} (DESIGN §3) or {@code sets} (§3b). With
+         * {@code sets} only the floor and ours mean anything: the present networks and the
+         * floor's are set elements, e.g. {@code bin/bench 'SimpleBench.add(Floor|Ours)' -p ruleset=sets}.
+         */
+        @Param({"fcnet"})
+        public String ruleset;
 
         HostNetns h;
         private int nextId;
@@ -59,7 +70,16 @@ public class SimpleBench {
         @Setup(Level.Trial)
         public void setUp() {
             h = HostNetns.create();
-            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+            if (sets()) {
+                h.tools.feed(Kernel.SETS, "nft", "-f", "-");
+                // In chunks: one nft transaction of 50,000 elements is more than nft sends at once.
+                List<SimpleNet> nets = fresh(present);
+                for (int from = 0; from < nets.size(); from += 10_000) {
+                    Kernel.addSimpleBulkSets(h, nets.subList(from, Math.min(nets.size(), from + 10_000)), Kernel.PRESENT_GROUP);
+                }
+            } else {
+                Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+            }
         }
 
         /** Synchronously, so the destruction of thousands of taps does not run into the next benchmark's JVM. */
@@ -71,6 +91,15 @@ public class SimpleBench {
 
         SimpleNet fresh() {
             return new SimpleNet(nextId++);
+        }
+
+        boolean sets() {
+            return ruleset.equals("sets");
+        }
+
+        EngineOptions options() {
+            EngineOptions o = EngineOptions.defaults().withHostNetns(h.path());
+            return sets() ? o.withRuleset(RulesetKind.SETS) : o;
         }
 
         List<SimpleNet> fresh(int count) {
@@ -144,6 +173,20 @@ public class SimpleBench {
         }
     }
 
+    /**
+     * {@link #FLOOR_BATCH} networks the engine makes (in bulk) before its timed sustained Delete,
+     * as many as the floor deletes per invocation ({@link EngineFixtures#addBatchForDelete}).
+     */
+    @State(Scope.Thread)
+    public static class EngineOldBatch {
+        List<FirecrackerNetwork> networks;
+
+        @Setup(Level.Invocation)
+        public void make(Host host, Engine e) {
+            networks = EngineFixtures.addBatchForDelete(e.engine, () -> host.fresh().network(), FLOOR_BATCH);
+        }
+    }
+
     /** {@link #FLOOR_BATCH} networks that do not exist yet, in a link group of their own. */
     @State(Scope.Thread)
     public static class NewBatch {
@@ -158,7 +201,8 @@ public class SimpleBench {
 
         @TearDown(Level.Invocation)
         public void remove(Host host) {
-            Kernel.removeSimpleBulk(host.h, nets, group);
+            if (host.sets()) Kernel.removeSimpleBulkSets(host.h, nets, group);
+            else Kernel.removeSimpleBulk(host.h, nets, group);
         }
     }
 
@@ -179,6 +223,35 @@ public class SimpleBench {
                 rules.add(n.forward());
             }
             deleteRules = Floor.deleteRulesText(Kernel.handles(host.h.nft, rules), rules);
+        }
+    }
+
+    /**
+     * {@link #FLOOR_BATCH} networks made in bulk, for the serial floor: the handles of each one's
+     * rules known, and a link group of its own to retire them into.
+     */
+    @State(Scope.Thread)
+    public static class OldSerialBatch {
+        List<SimpleNet> nets;
+        List<NftBatch> deleteRules;
+        int retiredGroup;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+            Kernel.addSimpleBulk(host.h, nets, host.group());
+            List<Rule> rules = new ArrayList<>();
+            for (SimpleNet n : nets) {
+                rules.add(n.masquerade());
+                rules.add(n.forward());
+            }
+            Map<Rule, Long> handles = Kernel.handles(host.h.nft, rules);
+            deleteRules = new ArrayList<>(nets.size());
+            for (SimpleNet n : nets) {
+                deleteRules.add(new NftBatch().deleteRule(n.masquerade().withHandle(handles.get(n.masquerade())))
+                        .deleteRule(n.forward().withHandle(handles.get(n.forward()))));
+            }
+            retiredGroup = host.group();
         }
     }
 
@@ -204,7 +277,7 @@ public class SimpleBench {
 
         @Setup(Level.Trial)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(host.options());
             EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
@@ -229,7 +302,8 @@ public class SimpleBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addFloor(NewBatch b, Host host) {
-        Kernel.addSimpleBulk(host.h, b.nets, b.group);
+        if (host.sets()) Kernel.addSimpleBulkSets(host.h, b.nets, b.group);
+        else Kernel.addSimpleBulk(host.h, b.nets, b.group);
     }
 
     @Benchmark
@@ -258,6 +332,36 @@ public class SimpleBench {
     @Benchmark
     public DeleteResult deleteOurs(EngineOldNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.delete(n.network));
+    }
+
+    /**
+     * Sustained Delete (DESIGN §7): {@link #FLOOR_BATCH} single Deletes back to back and the
+     * destruction of their links, nothing excluded; against {@link #deleteFloor}, per network.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteSustainedOurs(EngineOldBatch b, Engine e) {
+        EngineFixtures.deleteSustained(e.engine, b.networks);
+    }
+
+    /**
+     * The kernel work of {@link #deleteSustainedOurs} with no library around it, network by
+     * network (nothing shared between networks, as back-to-back single Deletes cannot share it):
+     * per network the link looked up by name, retired as the engine retires it (address removed,
+     * down, renamed, moved to a group: one request) and its two rules deleted by known handles
+     * (one nft transaction); then the group destroyed in one request. It shows what of the
+     * sustained Delete's distance to the batched {@link #deleteFloor} is the kernel's.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteSerialFloor(OldSerialBatch b, Host host) {
+        for (int i = 0; i < b.nets.size(); i++) {
+            SimpleNet n = b.nets.get(i);
+            Link link = host.h.rtnl.link(n.tap()).orElseThrow();
+            host.h.rtnl.retire(link, n.tapIp(), SimpleNet.PREFIX, "fcg" + link.index(), b.retiredGroup);
+            host.h.nft.commit(b.deleteRules.get(i));
+        }
+        host.h.rtnl.deleteGroup(b.retiredGroup);
     }
 
     // ---- Check

@@ -7,6 +7,7 @@ import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.IpInet;
 import dev.fcnet.TapOwner;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
  * {@code =}. Extensions: {@code --json FILE|-} reads the network instead of flags and subcommand;
  * {@code --boot-arg} prints the guest's boot argument and performs no operation;
  * {@code --enable-forwarding} (Add) and {@code --idempotent} (Delete) are the explicit opt-ins of
- * DESIGN §3–4; {@code --tap-uid}/{@code --tap-gid} (Add, Check) name the tap's owner.
+ * DESIGN §3–4; {@code --tap-uid}/{@code --tap-gid} (Add, Check) name the tap's owner;
+ * {@code --ruleset fcnet|sets} chooses the host's ruleset (DESIGN §3b).
  */
 final class CommandLine {
     private CommandLine() {}
@@ -46,9 +48,16 @@ final class CommandLine {
      *     traffic needs instead of only warning that it is off
      * @param idempotent {@code --idempotent}: Delete removes whatever part of the network exists
      * @param tapOwner {@code --tap-uid}/{@code --tap-gid}: who Add lets open the tap, and Check expects
+     * @param ruleset {@code --ruleset}: how the network's host part is kept (Add), looked for (Check)
+     *     and removed (Delete)
      */
     record Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
-                   boolean idempotent, Optional<TapOwner> tapOwner, boolean json) implements Command {
+                   boolean idempotent, Optional<TapOwner> tapOwner, boolean json, RulesetKind ruleset) implements Command {
+        Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation, boolean enableForwarding,
+                boolean idempotent, Optional<TapOwner> tapOwner, boolean json) {
+            this(network, operation, enableForwarding, idempotent, tapOwner, json, RulesetKind.FCNET);
+        }
+
         Perform(FirecrackerNetwork network, FirecrackerNetworkOperation operation) {
             this(network, operation, false, false);
         }
@@ -59,7 +68,10 @@ final class CommandLine {
         }
     }
 
-    /** {@code --list}: every network the engine made on this host; {@code json}: {@code --output json}. */
+    /**
+     * {@code --list}: every network the engine made on this host (of either ruleset); {@code json}:
+     * {@code --output json}.
+     */
     record ListNetworks(boolean json) implements Command {}
 
     record PrintBootArg(FirecrackerNetwork network) implements Command {}
@@ -95,6 +107,7 @@ final class CommandLine {
         TAP_UID("--tap-uid", true),
         TAP_GID("--tap-gid", true),
         OUTPUT("--output", true),
+        RULESET("--ruleset", true),
         JSON("--json", true),
         NETNS("--netns", false),
         VETH1("--veth1", false),
@@ -214,9 +227,10 @@ final class CommandLine {
         }
 
         boolean json = json(values[Opt.OUTPUT.ordinal()]);
+        RulesetKind ruleset = ruleset(values[Opt.RULESET.ordinal()]);
         if (list) {
             for (Opt o : Opt.values()) {
-                if (o != Opt.OUTPUT && values[o.ordinal()] != null) {
+                if (o != Opt.OUTPUT && o != Opt.RULESET && values[o.ordinal()] != null) {
                     throw new UsageException("--list takes no network; " + o.flag + " cannot be combined with it");
                 }
             }
@@ -246,7 +260,14 @@ final class CommandLine {
         FirecrackerNetwork network = values[Opt.JSON.ordinal()] != null
                 ? fromJson(values, subcommand, stdin) : fromFlags(values, subcommand);
         return operation == null ? new PrintBootArg(network)
-                : new Perform(network, operation, enableForwarding, idempotent, tapOwner, json);
+                : new Perform(network, operation, enableForwarding, idempotent, tapOwner, json, ruleset);
+    }
+
+    /** {@code --ruleset fcnet|sets} [default: fcnet]. */
+    private static RulesetKind ruleset(String value) throws UsageException {
+        if (value == null || value.equals("fcnet")) return RulesetKind.FCNET;
+        if (value.equals("sets")) return RulesetKind.SETS;
+        throw new UsageException("--ruleset: invalid value " + Json.quote(value) + "; expected fcnet or sets");
     }
 
     /** {@code --output text|json}: whether results and failures are printed as JSON. */
@@ -367,7 +388,8 @@ final class CommandLine {
     private static FirecrackerNetwork fromJson(String[] values, String subcommand, InputStream stdin)
             throws UsageException {
         for (Opt o : Opt.values()) {
-            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && o != Opt.OUTPUT && values[o.ordinal()] != null) {
+            if (o != Opt.JSON && o != Opt.TAP_UID && o != Opt.TAP_GID && o != Opt.OUTPUT && o != Opt.RULESET
+                    && values[o.ordinal()] != null) {
                 throw new UsageException("--json replaces the network flags; " + o.flag + " cannot be combined with it");
             }
         }

@@ -67,7 +67,8 @@ public final class Main {
         }
         // instanceof rather than a pattern switch: a type switch costs a bootstrap at JVM start.
         if (command instanceof Perform p) {
-            EngineOptions chosen = p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options;
+            EngineOptions chosen = (p.enableForwarding() ? options.withForwarding(ForwardingPolicy.ENABLE) : options)
+                    .withRuleset(p.ruleset());
             AddOptions addOptions = p.tapOwner().map(AddOptions.DEFAULT::withTapOwner).orElse(AddOptions.DEFAULT);
             return perform(p.network(), p.operation(), p.idempotent() ? DeleteMode.IDEMPOTENT : DeleteMode.STRICT,
                     addOptions, chosen, p.json(), out, err);
@@ -219,6 +220,9 @@ public final class Main {
                                        its parts, whether it is complete, its settings when known
                   --output <FORMAT>    text or json: the Check report, the listing, Add's warnings and
                                        failures (kind, step, object, errno) as one JSON line [default: text]
+                  --ruleset <RULESET>  fcnet: the network's own host rules; sets: its elements of named sets
+                                       matched by two fixed rules, for hosts with thousands of networks. Check
+                                       and Delete of sets also take networks added with fcnet [default: fcnet]
                   --completion bash    Print a bash completion script, e.g.
                                        source <(fcnet --completion bash)
               -h, --help               Print this help
@@ -253,6 +257,7 @@ public final class Main {
                     --json|--nft-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                     --completion) COMPREPLY=($(compgen -W "bash" -- "$cur")); return ;;
                     --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+                    --ruleset) COMPREPLY=($(compgen -W "fcnet sets" -- "$cur")); return ;;
                     --guest-ip|--iface|--tap|--tap-ip|--netns|--veth1|--veth2|--veth1-ip|--veth2-ip|--forwarded-guest-ip)
                         return ;;
                 esac
@@ -265,7 +270,7 @@ public final class Main {
                     simple) ;;
                     *) COMPREPLY=($(compgen -W "-A --add -D --del -C --check --nft-path --ip-stack --guest-ip --iface
                         --tap --tap-ip --tap-uid --tap-gid --enable-forwarding --idempotent --json --boot-arg --list
-                        --output --completion -h --help
+                        --output --ruleset --completion -h --help
                         -V --version simple namespaced" -- "$cur")) ;;
                 esac
             }

@@ -5,6 +5,7 @@ import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ForeignObjects;
 import dev.fcnet.engine.ForwardingPolicy;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.protocol.LineReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,7 +52,8 @@ public final class Main {
     sealed interface Command {}
 
     record Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
-            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding) implements Command {}
+            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset)
+            implements Command {}
 
     record Help() implements Command {}
 
@@ -108,7 +110,8 @@ public final class Main {
         try {
             engine = FcnetEngine.open(EngineOptions.defaults()
                     .withForeignObjects(s.allowForeign() ? ForeignObjects.ALLOW : ForeignObjects.REFUSE)
-                    .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN));
+                    .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN)
+                    .withRuleset(s.ruleset()));
         } catch (FcnetException e) {
             err.println("fcnetd: " + e.getMessage());
             try {
@@ -136,7 +139,8 @@ public final class Main {
         log.log(Level.INFO, "listening on " + socket.path() + " (mode " + (s.gid().isPresent() ? "0660" : "0600")
                 + owner(s) + (s.password().isPresent() ? ", password required" : "")
                 + (s.allowForeign() ? ", may delete links and namespaces fcnet did not create" : "")
-                + (s.enableForwarding() ? ", enables forwarding" : "") + ", at most " + s.maxConnections()
+                + (s.enableForwarding() ? ", enables forwarding" : "")
+                + (s.ruleset() == RulesetKind.SETS ? ", sets ruleset" : "") + ", at most " + s.maxConnections()
                 + " connections)");
         try {
             server.serve();
@@ -176,6 +180,7 @@ public final class Main {
         Duration idleTimeout = null;
         Level logLevel = null;
         boolean threads = false;
+        RulesetKind ruleset = null;
         String socket = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -207,6 +212,7 @@ public final class Main {
                 case "-t", "--threads" -> "--threads";
                 case "-L", "--log-level" -> "--log-level";
                 case "--idle-timeout" -> "--idle-timeout";
+                case "--ruleset" -> "--ruleset";
                 default -> throw new UsageException("unknown option " + flag);
             };
             String value;
@@ -225,6 +231,7 @@ public final class Main {
                 case "--max-connections" -> maxConnections != 0;
                 case "--threads" -> threads;
                 case "--log-level" -> logLevel != null;
+                case "--ruleset" -> ruleset != null;
                 default -> idleTimeout != null;
             };
             if (twice) throw new UsageException(name + " is given twice");
@@ -239,6 +246,11 @@ public final class Main {
                     threads = true;
                 }
                 case "--log-level" -> logLevel = logLevel(value);
+                case "--ruleset" -> ruleset = switch (value) {
+                    case "fcnet" -> RulesetKind.FCNET;
+                    case "sets" -> RulesetKind.SETS;
+                    default -> throw new UsageException("--ruleset: invalid value \"" + value + "\"; expected fcnet or sets");
+                };
                 default -> idleTimeout = Duration.ofSeconds(number(name, value, 1, 86_400));
             }
         }
@@ -255,7 +267,8 @@ public final class Main {
         }
         return new Serve(path, uid, gid, password, allowForeign,
                 idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout, logLevel == null ? Level.INFO : logLevel,
-                maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding);
+                maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding,
+                ruleset == null ? RulesetKind.FCNET : ruleset);
     }
 
     /** {@link #MAX_CONNECTIONS}, or a quarter of the fd limit if fewer: the engine needs fds too. */
@@ -361,6 +374,9 @@ public final class Main {
                                          [default: 256, or a quarter of the open-file limit if fewer]
                   --idle-timeout <SECS>  Disconnect a client that sends no complete line for this long
                                          [default: 300]
+                  --ruleset <RULESET>    fcnet: each network gets host rules of its own; sets: its elements of
+                                         named sets that two fixed rules match, so that Add and Delete cost
+                                         the same with thousands of networks on the host [default: fcnet]
               -L, --log-level <LEVEL>    trace, debug, info, warn or error [default: info]; logs go to stderr
               -t, --threads <N>          Accepted for compatibility and ignored: each connection has its own
                                          virtual thread

@@ -40,6 +40,10 @@ public record CheckItem(Kind kind, Optional<String> netns, String object, Status
         CHAIN,
         /** An nftables rule. */
         RULE,
+        /** A named nftables set (DESIGN §3b). */
+        SET,
+        /** An element of a named set: a network's part of the sets ruleset (DESIGN §3b). */
+        ELEMENT,
         /** An IP forwarding switch (a sysctl). */
         FORWARDING
     }

@@ -10,7 +10,7 @@ import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.rtnl.Address;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 
 /**
  * One Check: every object of the network looked up by name (links), by one chain's dump (rules)
@@ -33,8 +32,9 @@ import java.util.OptionalLong;
  */
 final class CheckOperation {
     private final Layout layout;
-    private final Place host;
-    private final HostRules hostRules;
+    private final OpenNetns host;
+    private final Ruleset ruleset;
+    private final HostTables hostTables;
     /** The caller and tap owner the network is expected to have been added with. */
     private final AddOptions options;
     /** Host forwarding that is off counts against the network unless the engine only warns about it. */
@@ -43,10 +43,12 @@ final class CheckOperation {
     /** Why the objects inside a namespaced network's netns could not be looked at; null when they could. */
     private String netnsProblem;
 
-    CheckOperation(Layout layout, Place host, HostRules hostRules, AddOptions options, ForwardingPolicy policy) {
+    CheckOperation(Layout layout, OpenNetns host, Ruleset ruleset, HostTables hostTables, AddOptions options,
+            ForwardingPolicy policy) {
         this.layout = layout;
         this.host = host;
-        this.hostRules = hostRules;
+        this.ruleset = ruleset;
+        this.hostTables = hostTables;
         this.options = options;
         this.policy = policy;
     }
@@ -80,7 +82,7 @@ final class CheckOperation {
     private void checkNamespaced(Namespaced ns) {
         String name = ns.netnsName();
         Netns netns = null;
-        Place inner = null;
+        OpenNetns inner = null;
         try {
             if (!Netns.exists(name)) {
                 items.add(new CheckItem(Kind.NETNS, Optional.empty(), name, Status.MISSING, ""));
@@ -97,28 +99,16 @@ final class CheckOperation {
                 }
             }
             if (netns != null) {
-                inner = new Place(Optional.of(name), netns, netns.call(Place.Sockets::open));
+                inner = new OpenNetns(Optional.of(name), netns, netns.call(OpenNetns.Sockets::open));
                 // The netns' mark is on its lo.
                 if (!options.caller().isRoot()) requireOwn(inner.rtnl.link("lo").flatMap(Link::alias), "netns " + name);
             }
             Optional<Link> veth1 = link(host, ns.veth1Name(), "veth");
             address(host, veth1, ns.veth1Name(), ns.veth1Ip());
-            Place in = inner == null ? Place.unreachable(name) : inner;
-            Optional<Link> veth2 = link(in, ns.veth2Name(), "veth");
-            address(in, veth2, ns.veth2Name(), ns.veth2Ip());
-            Optional<Link> tap = link(in, layout.network.tapName(), "tun");
-            address(in, tap, layout.network.tapName(), layout.network.tapIp());
-            InetAddress gateway = ns.veth1Ip().address();
-            route(in, anyAddress(gateway), 0, gateway, "default via " + IpInet.formatAddress(gateway));
             if (inner == null) {
-                for (Need need : Forwarding.netnsNeeds(layout)) items.add(missing(in, Kind.FORWARDING, need.describe()));
+                unreachable(name, ns);
             } else {
-                items.addAll(Forwarding.states(inner, Forwarding.netnsNeeds(layout), null));
-            }
-            if (inner == null) {
-                unreachableNft(in, layout.netnsChains, layout.netnsRules);
-            } else {
-                items.addAll(nft(inner, Lookups.dumped(inner, layout.family), layout.netnsChains, layout.netnsRules));
+                inside(inner, ns);
             }
             hostNft();
             layout.hostRoute.ifPresent(r -> route(host, r.destination(), r.prefixLength(), r.gateway(), r.describe()));
@@ -128,13 +118,37 @@ final class CheckOperation {
         }
     }
 
-    // ---- items; a null rtnl/nft in the place means its netns could not be looked at
+    /** What should be in the network's netns, looked at. */
+    private void inside(OpenNetns inner, Namespaced ns) {
+        Optional<Link> veth2 = link(inner, ns.veth2Name(), "veth");
+        address(inner, veth2, ns.veth2Name(), ns.veth2Ip());
+        Optional<Link> tap = link(inner, layout.network.tapName(), "tun");
+        address(inner, tap, layout.network.tapName(), layout.network.tapIp());
+        InetAddress gateway = ns.veth1Ip().address();
+        route(inner, anyAddress(gateway), 0, gateway, "default via " + IpInet.formatAddress(gateway));
+        items.addAll(Forwarding.states(inner, Forwarding.netnsNeeds(layout), null));
+        items.addAll(FcnetRuleset.check(NarrowLookups.dumped(inner, layout.family), inner, layout.family,
+                layout.netnsChains, layout.netnsRules));
+    }
 
-    private Optional<Link> link(Place place, String name, String kind) {
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.LINK, name));
-            return Optional.empty();
-        }
+    /** What should be in the network's netns, which cannot be looked at: all missing, for {@link #netnsProblem}. */
+    private void unreachable(String name, Namespaced ns) {
+        Optional<String> where = Optional.of(name);
+        items.add(missing(where, Kind.LINK, ns.veth2Name()));
+        items.add(missing(where, Kind.ADDRESS, ns.veth2Ip() + " on " + ns.veth2Name()));
+        items.add(missing(where, Kind.LINK, layout.network.tapName()));
+        items.add(missing(where, Kind.ADDRESS, layout.network.tapIp() + " on " + layout.network.tapName()));
+        items.add(missing(where, Kind.ROUTE, "default via " + IpInet.formatAddress(ns.veth1Ip().address())));
+        for (Need need : Forwarding.netnsNeeds(layout)) items.add(missing(where, Kind.FORWARDING, need.describe()));
+        String table = layout.family + " " + FcnetTable.TABLE;
+        items.add(missing(where, Kind.TABLE, table));
+        for (Chain c : layout.netnsChains) items.add(missing(where, Kind.CHAIN, table + " " + c.name()));
+        for (RuleSpec s : layout.netnsRules) items.add(missing(where, Kind.RULE, s.describe()));
+    }
+
+    // ---- items
+
+    private Optional<Link> link(OpenNetns place, String name, String kind) {
         Optional<Link> link = place.rtnl.link(name);
         link.ifPresent(l -> requireOwn(l.alias(), place.qualify("link " + name)));
         if (link.isEmpty()) {
@@ -167,12 +181,8 @@ final class CheckOperation {
         return s.isEmpty() ? "none" : s;
     }
 
-    private void address(Place place, Optional<Link> link, String linkName, IpInet expected) {
+    private void address(OpenNetns place, Optional<Link> link, String linkName, IpInet expected) {
         String object = expected + " on " + linkName;
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.ADDRESS, object));
-            return;
-        }
         if (link.isEmpty()) {
             items.add(new CheckItem(Kind.ADDRESS, place.netnsName(), object, Status.MISSING, "no link " + linkName));
             return;
@@ -205,12 +215,8 @@ final class CheckOperation {
         items.add(new CheckItem(Kind.ADDRESS, place.netnsName(), object, status, detail));
     }
 
-    private void route(Place place, InetAddress destination, int prefixLength, InetAddress gateway, String object) {
-        if (place.rtnl == null) {
-            items.add(missing(place, Kind.ROUTE, object));
-            return;
-        }
-        Optional<Route> route = Lookups.route(place, destination, prefixLength);
+    private void route(OpenNetns place, InetAddress destination, int prefixLength, InetAddress gateway, String object) {
+        Optional<Route> route = NarrowLookups.route(place, destination, prefixLength);
         if (route.isEmpty()) {
             items.add(new CheckItem(Kind.ROUTE, place.netnsName(), object, Status.MISSING, ""));
         } else if (!route.get().gateway().equals(Optional.of(gateway))) {
@@ -220,43 +226,9 @@ final class CheckOperation {
         }
     }
 
-    /** The host's table, chains and rules, from the engine's copy (exact: read at the current generation). */
+    /** The network's host part, from the engine's copy of the host's tables (exact: read at the current generation). */
     private void hostNft() {
-        items.addAll(hostRules.read(host.nft, layout.family, copy -> nft(host, copy, layout.hostChains, layout.hostRules)));
-    }
-
-    private void unreachableNft(Place place, List<Chain> chains, List<RuleSpec> specs) {
-        String table = layout.family + " " + FcnetRules.TABLE;
-        items.add(missing(place, Kind.TABLE, table));
-        for (Chain c : chains) items.add(missing(place, Kind.CHAIN, table + " " + c.name()));
-        for (RuleSpec s : specs) items.add(missing(place, Kind.RULE, s.describe()));
-    }
-
-    private List<CheckItem> nft(Place place, TableView view, List<Chain> chains, List<RuleSpec> specs) {
-        List<CheckItem> found = new ArrayList<>();
-        String table = layout.family + " " + FcnetRules.TABLE;
-        boolean tablePresent = view.tableExists();
-        found.add(new CheckItem(Kind.TABLE, place.netnsName(), table, tablePresent ? Status.PRESENT : Status.MISSING, ""));
-        for (Chain expected : chains) {
-            Optional<Chain> actual = tablePresent ? view.chain(expected.name()) : Optional.empty();
-            String object = table + " " + expected.name();
-            if (actual.isEmpty()) {
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.MISSING, ""));
-            } else if (!expected.matches(actual.get())) {
-                Chain a = actual.get();
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.DIFFERENT,
-                        (a.base() == null ? "a regular chain" : a.base().toString()) + ", expected " + expected.base()));
-            } else {
-                found.add(new CheckItem(Kind.CHAIN, place.netnsName(), object, Status.PRESENT, ""));
-            }
-        }
-        for (RuleSpec spec : specs) {
-            OptionalLong handle = view.handle(spec.rule());
-            found.add(new CheckItem(Kind.RULE, place.netnsName(), spec.describe(),
-                    handle.isPresent() ? Status.PRESENT : Status.MISSING,
-                    handle.isPresent() ? "handle " + Long.toUnsignedString(handle.getAsLong()) : ""));
-        }
-        return found;
+        items.addAll(hostTables.read(host.nft, layout.family, copy -> ruleset.check(copy, host, layout)));
     }
 
     /** A caller other than root may check only what is marked as added for it. */
@@ -268,11 +240,11 @@ final class CheckOperation {
         });
     }
 
-    private CheckItem missing(Place place, Kind kind, String object) {
-        return new CheckItem(kind, place.netnsName(), object, Status.MISSING, netnsProblem);
+    private CheckItem missing(Optional<String> netns, Kind kind, String object) {
+        return new CheckItem(kind, netns, object, Status.MISSING, netnsProblem);
     }
 
     private static InetAddress anyAddress(InetAddress like) {
-        return Lookups.anyAddress(IpFamily.of(like));
+        return NarrowLookups.anyAddress(IpFamily.of(like));
     }
 }

@@ -42,7 +42,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
     /** {@return one line per {@link CheckItem.Status#WARNING} item: what is off and how to turn it on} */
     public List<String> warnings() {
         return items.stream().filter(i -> i.status() == CheckItem.Status.WARNING)
-                .map(i -> "Check " + Networks.id(network) + ": " + i.object() + " in the "
+                .map(i -> "Check " + Layout.id(network) + ": " + i.object() + " in the "
                         + i.netns().map(n -> "netns " + n).orElse("host netns") + ": " + i.detail())
                 .toList();
     }
@@ -57,11 +57,11 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
     public CheckReport requireClean() {
         if (isClean()) return this;
         List<CheckItem> problems = problems();
-        StringBuilder s = new StringBuilder("Check ").append(Networks.id(network)).append(": ")
+        StringBuilder s = new StringBuilder("Check ").append(Layout.id(network)).append(": ")
                 .append(problems.size()).append(problems.size() == 1 ? " problem" : " problems");
         for (CheckItem i : problems) s.append("; ").append(i.status()).append(' ').append(i.kind()).append(' ')
                 .append(i.object()).append(i.detail().isEmpty() ? "" : " (" + i.detail() + ")");
-        throw new FcnetException(FcnetException.Kind.INCOMPLETE, s.toString(), Step.CHECK, Networks.id(network), null);
+        throw new FcnetException(FcnetException.Kind.INCOMPLETE, s.toString(), Step.CHECK, Layout.id(network), null);
     }
 
     /**
@@ -72,7 +72,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
      */
     public String toJson() {
         Map<String, JsonValue> o = new LinkedHashMap<>();
-        o.put("network", new JsonString(Networks.id(network)));
+        o.put("network", new JsonString(Layout.id(network)));
         o.put("clean", new JsonBoolean(isClean()));
         o.put("items", new JsonArray(items.stream().<JsonValue>map(i -> {
             Map<String, JsonValue> m = new LinkedHashMap<>();
@@ -95,7 +95,7 @@ public record CheckReport(FirecrackerNetwork network, List<CheckItem> items) imp
     /** One line per item (see {@link CheckItem#toString()}), after a summary line. */
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder("Check ").append(Networks.id(network)).append(": ")
+        StringBuilder s = new StringBuilder("Check ").append(Layout.id(network)).append(": ")
                 .append(summary());
         for (CheckItem i : items) s.append('\n').append(i);
         return s.toString();

@@ -121,7 +121,7 @@ final class Coalescer<Q, R extends OperationResult> {
         List<Request<Q, R>> later = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (Request<Q, R> r; (r = waiting.pollFirst()) != null; ) {
-            (ids.add(Networks.id(network.apply(r.request))) ? batch : later).add(r);
+            (ids.add(Layout.id(network.apply(r.request))) ? batch : later).add(r);
         }
         for (Request<Q, R> r : later.reversed()) waiting.addFirst(r);
         lastBatch = batch.size();

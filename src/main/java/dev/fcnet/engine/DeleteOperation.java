@@ -5,29 +5,21 @@ import dev.fcnet.engine.FcnetException.Step;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
-import dev.fcnet.engine.Layout.RuleSpec;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
-import dev.fcnet.nft.FcnetRules;
-import dev.fcnet.nft.NftBatch;
-import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.sys.SysException;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
- * One Delete: the network's host rules (found by content in the engine's copy of the host's fcnet
- * tables, every copy of each, and deleted in one transaction), its host route, its tap or veth1
+ * One Delete: the network's host part (removed by the {@link HostCommitter} with those of other
+ * Deletes, as the engine's {@link Ruleset} says), its host route, its tap or veth1
  * and its netns, which takes everything inside with it. The link is retired to the
  * {@link Graveyard} rather than destroyed (its name and address are free and it is down when
  * Delete returns; the kernel's slow device destruction happens behind, batched); retiring veth1
@@ -45,11 +37,10 @@ final class DeleteOperation {
 
     private final Layout layout;
     private final Caller caller;
-    private final Place host;
+    private final OpenNetns host;
     private final DeleteMode mode;
     /** Whether links and a netns without the engine's mark may be removed: only for root, when the engine allows it. */
     private final boolean foreignAllowed;
-    private final HostRules hostRules;
     private final Graveyard graveyard;
     private final List<Part> parts = new ArrayList<>();
     private final List<NetworkObject> missing = new ArrayList<>();
@@ -58,116 +49,50 @@ final class DeleteOperation {
      * masqueraded address (guest, veth2) to instead, whose network that masquerade rule then is.
      */
     private Optional<String> masqueradeOwner = Optional.empty();
-    /** Set by a bulk Delete's rules section: what it deleted of this network's rules. */
-    private RulesPlan rules;
-    private FcnetException refusal;
+    /** What the committer removed of the network's host part ({@link #takeHostPart}). */
+    private Ruleset.RemovedPart hostPart;
 
-    DeleteOperation(Layout layout, Caller caller, Place host, DeleteMode mode, ForeignObjects foreign, HostRules hostRules,
+    DeleteOperation(Layout layout, Caller caller, OpenNetns host, DeleteMode mode, ForeignObjects foreign,
             Graveyard graveyard) {
         this.layout = layout;
         this.caller = caller;
         this.host = host;
         this.mode = mode;
         this.foreignAllowed = caller.isRoot() && foreign == ForeignObjects.ALLOW;
-        this.hostRules = hostRules;
         this.graveyard = graveyard;
     }
 
-    /** What the rules section found of one Delete: the rules it deletes and those that were missing. */
-    private record RulesPlan(List<NetworkObject> removing, List<NetworkObject> missing) {}
-
-    /** The rules of Deletes in one batch. */
-    private record Batch(NftBatch changes, Map<DeleteOperation, RulesPlan> plans) implements HostRules.Plan {}
-
-    /**
-     * Deletes, in one batch, every rule the copy shows with the content of a rule of a surveyed
-     * Delete of one family: duplicates too, which earlier failures or hand-made rules may have
-     * left. A rule two Deletes of the batch both match is deleted by the first; the second finds
-     * it missing, as if it ran after.
-     */
-    private static Batch plan(HostRules.Family copy, List<DeleteOperation> ops) {
-        NftBatch changes = new NftBatch();
-        Map<DeleteOperation, RulesPlan> plans = new HashMap<>();
-        Set<Long> deleting = new HashSet<>();
-        for (DeleteOperation op : ops) {
-            List<NetworkObject> removing = new ArrayList<>();
-            List<NetworkObject> gone = new ArrayList<>();
-            for (RuleSpec spec : op.layout.hostRules) {
-                String rule = spec.describe();
-                if (spec.chain().equals(FcnetRules.POSTROUTING) && op.masqueradeOwner.isPresent()) {
-                    gone.add(op.hostObject(Kind.RULE, rule + " (the one there is " + op.masqueradeOwner.get() + "'s)"));
-                    continue;
-                }
-                boolean found = false;
-                for (long handle : copy.handles(spec.rule())) {
-                    if (!deleting.add(handle)) continue;
-                    changes.deleteRule(spec.rule().withHandle(handle));
-                    removing.add(op.hostObject(Kind.RULE, rule + " handle " + Long.toUnsignedString(handle)));
-                    found = true;
-                }
-                if (!found) gone.add(op.hostObject(Kind.RULE, rule));
-            }
-            plans.put(op, new RulesPlan(removing, gone));
-        }
-        return new Batch(changes, plans);
+    /** This Delete's host part, as the committer takes it. */
+    Ruleset.DeletingPart hostPart() {
+        return new Ruleset.DeletingPart(layout, masqueradeOwner);
     }
 
-    private FcnetException rulesFailed(RuntimeException e) {
-        String object = host.qualify(layout.family + " " + FcnetRules.TABLE);
-        return new FcnetException("Delete " + layout.id() + ": step \"delete rules\" (" + object + ") failed: " + e.getMessage(),
-                Step.DELETE_RULES, object, e);
-    }
-
-    /**
-     * The rules of many surveyed Deletes in few transactions, one per family and
-     * {@link AddOperation#SHARED_COMMIT} networks (each commit costs the kernel time growing with
-     * the rules in the table); a batch the kernel refuses is retried one Delete at a time. Each
-     * Delete then {@link #finish}es, or throws why its rules could not be deleted (then nothing of
-     * it was).
-     */
-    static void deleteHostRules(HostRules hostRules, Place host, List<DeleteOperation> ops) {
-        Map<NftFamily, List<DeleteOperation>> byFamily = new EnumMap<>(NftFamily.class);
-        for (DeleteOperation op : ops) byFamily.computeIfAbsent(op.layout.family, f -> new ArrayList<>()).add(op);
-        for (Map.Entry<NftFamily, List<DeleteOperation>> family : byFamily.entrySet()) {
-            List<DeleteOperation> all = family.getValue();
-            for (int from = 0; from < all.size(); from += AddOperation.SHARED_COMMIT) {
-                List<DeleteOperation> chunk = all.subList(from, Math.min(all.size(), from + AddOperation.SHARED_COMMIT));
-                if (chunk.size() > 1) {
-                    try {
-                        hostRules.change(host.nft, family.getKey(), copy -> plan(copy, chunk)).plan().plans()
-                                .forEach((op, rules) -> op.rules = rules);
-                        continue;
-                    } catch (RuntimeException e) {
-                        // Refused as a whole: one at a time, below.
-                    }
-                }
-                for (DeleteOperation op : chunk) {
-                    try {
-                        op.rules = hostRules.change(op.host.nft, family.getKey(), copy -> plan(copy, List.of(op))).plan()
-                                .plans().get(op);
-                    } catch (RuntimeException f) {
-                        op.refusal = op.rulesFailed(f);
-                    }
-                }
+    /** This Delete's host part as the committer removed it, or throws why it could not (then nothing of it was). */
+    void takeHostPart(HostCommitter.Result<Ruleset.RemovedPart> result) {
+        switch (result) {
+            case HostCommitter.Result.Done<Ruleset.RemovedPart>(Ruleset.RemovedPart part) -> hostPart = part;
+            case HostCommitter.Result.Failed<Ruleset.RemovedPart>(RuntimeException e) -> {
+                String object = host.qualify(layout.family + " " + FcnetTable.TABLE);
+                throw new FcnetException("Delete " + layout.id() + ": step \"delete rules\" (" + object + ") failed: "
+                        + e.getMessage(), Step.DELETE_RULES, object, e);
             }
         }
     }
 
     /**
-     * The last phase of a bulk Delete, after {@link #deleteHostRules}: removes the route, link and
-     * netns (every removal is tried), or throws why the rules could not be deleted. A strict Delete
+     * The last phase of a Delete, after its host part was removed ({@link #takeHostPart}): removes
+     * the route, link and netns (every removal is tried). A strict Delete
      * of a network that was not there at all, or only in part, fails: "does not exist" (nothing
      * was there to change) or "was incomplete", naming what was missing, after removing the rest.
      */
     DeleteResult finish() {
-        if (refusal != null) throw refusal;
         String id = layout.id();
-        if (mode == DeleteMode.STRICT && parts.isEmpty() && rules.removing().isEmpty()) {
+        if (mode == DeleteMode.STRICT && parts.isEmpty() && hostPart.removing().isEmpty()) {
             throw new FcnetException(FcnetException.Kind.NOT_FOUND, "Delete " + id + ": network " + id
                     + " does not exist; nothing was deleted", Step.CHECK, id, null);
         }
-        List<NetworkObject> removed = new ArrayList<>(rules.removing());
-        List<NetworkObject> absent = new ArrayList<>(rules.missing());
+        List<NetworkObject> removed = new ArrayList<>(hostPart.removing());
+        List<NetworkObject> absent = new ArrayList<>(hostPart.missing());
         absent.addAll(missing);
         FcnetException failure = null;
         for (Part part : parts) {
@@ -205,17 +130,17 @@ final class DeleteOperation {
         if (layout.namespaced.isEmpty()) {
             String tap = layout.network.tapName();
             own = link(tap, "tun", layout.network.tapIp());
-            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
+            if (own.isEmpty()) masqueradeOwner = NarrowLookups.linkRouting(host, layout.network.guestIp().address(), tap, "tun");
         } else {
             Namespaced ns = layout.namespaced.get();
             own = link(ns.veth1Name(), "veth", ns.veth1Ip());
-            if (own.isEmpty()) masqueradeOwner = Lookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
+            if (own.isEmpty()) masqueradeOwner = NarrowLookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
             netns(ns.netnsName());
         }
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
             // Through veth1 only: through another link, it is that network's route.
-            boolean present = own.isPresent() && Lookups.route(host, r).filter(found -> found.gateway()
+            boolean present = own.isPresent() && NarrowLookups.route(host, r).filter(found -> found.gateway()
                     .equals(Optional.of(r.gateway())) && found.outputIndex().equals(OptionalInt.of(own.get().index())))
                     .isPresent();
             NetworkObject description = hostObject(Kind.ROUTE, r.describe());

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
@@ -82,10 +83,12 @@ public final class FcnetEngine implements AutoCloseable {
     private final EngineOptions options;
     /** The host netns when the options name one; null for the calling thread's own. */
     private final Netns hostNetns;
-    private final ConcurrentLinkedDeque<Place.Sockets> idle = new ConcurrentLinkedDeque<>();
-    private final Set<Place.Sockets> sockets = ConcurrentHashMap.newKeySet();
-    /** The copy of the host's fcnet tables, through which every host rule is found, added and deleted. */
-    private final HostRules hostRules = new HostRules();
+    private final ConcurrentLinkedDeque<OpenNetns.Sockets> idle = new ConcurrentLinkedDeque<>();
+    private final Set<OpenNetns.Sockets> sockets = ConcurrentHashMap.newKeySet();
+    /** The copy of the host's fcnet tables, through which every host part is found, added and deleted. */
+    private final HostTables hostTables = new HostTables();
+    /** How networks' host parts are kept in the host's fcnet table. */
+    private final Ruleset ruleset;
     /** Adds, and Deletes of each mode, that threads ask for at once go together as bulk operations. */
     private final Coalescer<AddRequest, AddResult> adds = new Coalescer<>(
             requests -> addRequests(requests, BULK_PARALLELISM, OperationTrace.noProgress()), AddRequest::network,
@@ -97,6 +100,10 @@ public final class FcnetEngine implements AutoCloseable {
 
     private FcnetEngine(EngineOptions options, Netns hostNetns, Rtnl graveyardSocket) {
         this.options = options;
+        this.ruleset = switch (options.ruleset()) {
+            case FCNET -> new FcnetRuleset();
+            case SETS -> new SetsRuleset();
+        };
         this.hostNetns = hostNetns;
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {
@@ -268,7 +275,7 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<CheckReport> trace = checkTrace(OperationTrace.noProgress(), 1);
         trace.begin(0);
         try {
-            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, hostRules, options,
+            CheckReport report = withHost("Check", layout, host -> new CheckOperation(layout, host, ruleset, hostTables, options,
                     this.options.forwarding()).run());
             trace.end(0, new Outcome.Done<>(report), 0);
             return report;
@@ -305,10 +312,10 @@ public final class FcnetEngine implements AutoCloseable {
      */
     public List<ListedNetwork> list(Caller caller) {
         Objects.requireNonNull(caller, "caller");
-        Place.Sockets s = acquire();
+        OpenNetns.Sockets s = acquire();
         boolean reusable = false;
         try {
-            List<ListedNetwork> found = new ListOperation(hostPlace(s), hostRules, caller, options.forwarding()).run();
+            List<ListedNetwork> found = new ListOperation(hostPlace(s), ruleset, hostTables, caller, options.forwarding()).run();
             reusable = true;
             return found;
         } catch (FcnetException e) {
@@ -336,8 +343,8 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * Deletes the network: its host rules, host route, tap or veth pair and netns. The fcnet table
-     * and chains stay.
+     * Deletes the network: its host rules (or set elements, {@link RulesetKind#SETS}), host route,
+     * tap or veth pair and netns. The fcnet table and chains (and sets) stay.
      *
      * <p>When it returns the network is gone as far as anyone can tell: its rules and route are
      * deleted, its names and addresses are free (the same network can be added again at once),
@@ -408,9 +415,9 @@ public final class FcnetEngine implements AutoCloseable {
 
     /**
      * {@link #addAll(List)} with at most {@code parallelism} networks added at once. In three
-     * phases: each network up to its host rules, in parallel; the host rules of all of them in
-     * few transactions (the kernel's cost of a commit grows with the rules in the table, so one
-     * per network would not do for thousands); the rest of each, in parallel.
+     * phases: each network up to its host rules (or set elements), in parallel; those of all of
+     * them in few transactions (the kernel's cost of a commit grows with the rules in the table, so
+     * one per network would not do for thousands); the rest of each, in parallel.
      *
      * @param networks the networks
      * @param parallelism how many networks are worked on at once
@@ -459,16 +466,18 @@ public final class FcnetEngine implements AutoCloseable {
         graveyard.sweepOnce();
         return inThreePhases(all, parallelism, trace, new Phases<AddOperation, AddResult>() {
             @Override
-            public AddOperation start(Place host, int index) {
+            public AddOperation start(OpenNetns host, int index) {
                 AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
-                        options.forwarding(), hostRules, faults);
+                        options.forwarding(), ruleset, hostTables, faults);
                 op.prepare();
                 return op;
             }
 
             @Override
-            public void together(Place host, List<AddOperation> started) {
-                AddOperation.addHostRules(hostRules, host, started);
+            public List<Optional<FcnetException>> together(OpenNetns host, List<AddOperation> started) {
+                List<HostCommitter.Result<Ruleset.AddedPart>> parts = HostCommitter.commit(hostTables, host.nft,
+                        started.stream().map(AddOperation::layout).toList(), l -> l.family, ruleset::planAdds);
+                return taking(started, parts, AddOperation::takeHostPart);
             }
 
             @Override
@@ -484,25 +493,40 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /**
-     * The three phases of a bulk Add or Delete: each network's own part up to the host's rules
-     * ({@link #start}), in parallel; the host's rules of all of them in few transactions
+     * The three phases of a bulk Add or Delete: each network's own part up to its host part
+     * ({@link #start}), in parallel; the host parts of all of them in few transactions
      * ({@link #together}: the kernel's cost of a commit grows with the rules in the table, so one
      * per network would not do for thousands); the rest of each ({@link #finish}), in parallel.
      */
     private interface Phases<O, R> {
-        /** Network {@code index}'s part before the host rules, with a host socket pair of its worker; throws when it failed. */
-        O start(Place host, int index);
+        /** Network {@code index}'s part before its host part, with a host socket pair of its worker; throws when it failed. */
+        O start(OpenNetns host, int index);
 
-        /** The host rules of every network started, in few transactions. */
-        void together(Place host, List<O> started);
+        /** The host parts of every network started, in few transactions: each one's failure, if it failed, in order. */
+        List<Optional<FcnetException>> together(OpenNetns host, List<O> started);
 
-        /** The rest of one network; throws when it, or its host rules, failed. */
+        /** The rest of one network; throws when it failed. */
         R finish(O op);
 
         /** How many steps a started operation has carried out, for the trace of one that failed. */
         default int stepsDone(O op) {
             return 0;
         }
+    }
+
+    /** Hands each operation its committed host part, in order: what {@code take} throws is that operation's failure. */
+    private static <O, H> List<Optional<FcnetException>> taking(List<O> ops, List<HostCommitter.Result<H>> parts,
+            BiConsumer<O, HostCommitter.Result<H>> take) {
+        List<Optional<FcnetException>> failures = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            try {
+                take.accept(ops.get(i), parts.get(i));
+                failures.add(Optional.empty());
+            } catch (FcnetException e) {
+                failures.add(Optional.of(e));
+            }
+        }
+        return failures;
     }
 
     private <O, R extends OperationResult> List<Outcome<R>> inThreePhases(List<FirecrackerNetwork> all, int parallelism,
@@ -517,9 +541,19 @@ public final class FcnetEngine implements AutoCloseable {
                 ops.set(i, phases.start(places[w], i));
                 return null;
             });
-            List<O> started = new ArrayList<>();
-            for (int i = 0; i < ops.size(); i++) if (outcomes[i] == null) started.add(ops.get(i));
-            if (!started.isEmpty()) phases.together(places[0], started);
+            List<Integer> started = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) if (outcomes[i] == null) started.add(i);
+            if (!started.isEmpty()) {
+                List<Optional<FcnetException>> failures = phases.together(places[0],
+                        started.stream().map(ops::get).toList());
+                for (int k = 0; k < started.size(); k++) {
+                    int i = started.get(k);
+                    failures.get(k).ifPresent(f -> {
+                        outcomes[i] = new Outcome.Failed<>(all.get(i), f);
+                        trace.end(i, outcomes[i], stepsDone.applyAsInt(i));
+                    });
+                }
+            }
             parallel(workers, all, outcomes, trace, stepsDone, (w, i) -> phases.finish(ops.get(i)));
         });
         return List.of(outcomes);
@@ -562,7 +596,7 @@ public final class FcnetEngine implements AutoCloseable {
         Outcome<CheckReport>[] outcomes = new Outcome[all.size()];
         OperationTrace<CheckReport> trace = checkTrace(Objects.requireNonNull(progress, "progress"), all.size());
         withPlaces(workers, places -> parallel(workers, all, outcomes, trace, i -> 0,
-                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], hostRules, AddOptions.DEFAULT,
+                (w, i) -> new CheckOperation(new Layout(all.get(i)), places[w], ruleset, hostTables, AddOptions.DEFAULT,
                         options.forwarding()).run()));
         return List.of(outcomes);
     }
@@ -570,7 +604,8 @@ public final class FcnetEngine implements AutoCloseable {
     /**
      * Deletes every network as {@link #delete(FirecrackerNetwork, DeleteMode)} does,
      * {@link #BULK_PARALLELISM} at a time; one that fails does not keep the others from being
-     * deleted. Their host rules go in few transactions, their retired links in few batches.
+     * deleted. Their host rules (or set elements) go in few transactions, their retired links in few
+     * batches.
      *
      * @param networks the networks
      * @param mode whether each network must exist in full
@@ -618,16 +653,19 @@ public final class FcnetEngine implements AutoCloseable {
         OperationTrace<DeleteResult> trace = new OperationTrace<>("Delete", r -> r.removed().size(), Objects.requireNonNull(progress, "progress"), all.size());
         return inThreePhases(all, parallelism, trace, new Phases<DeleteOperation, DeleteResult>() {
             @Override
-            public DeleteOperation start(Place host, int index) {
+            public DeleteOperation start(OpenNetns host, int index) {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
-                        options.foreignObjects(), hostRules, graveyard);
+                        options.foreignObjects(), graveyard);
                 op.survey();
                 return op;
             }
 
             @Override
-            public void together(Place host, List<DeleteOperation> started) {
-                DeleteOperation.deleteHostRules(hostRules, host, started);
+            public List<Optional<FcnetException>> together(OpenNetns host, List<DeleteOperation> started) {
+                List<HostCommitter.Result<Ruleset.RemovedPart>> parts = HostCommitter.commit(hostTables, host.nft,
+                        started.stream().map(DeleteOperation::hostPart).toList(), p -> p.layout().family,
+                        ruleset::planDeletes);
+                return taking(started, parts, DeleteOperation::takeHostPart);
             }
 
             @Override
@@ -649,13 +687,13 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** Runs {@code body} with {@code count} socket pairs of the host netns (one per worker), as places. */
-    private void withPlaces(int count, Consumer<Place[]> body) {
-        Place[] places = new Place[count];
+    private void withPlaces(int count, Consumer<OpenNetns[]> body) {
+        OpenNetns[] places = new OpenNetns[count];
         try {
             for (int i = 0; i < count; i++) places[i] = hostPlace(acquire());
             body.accept(places);
         } finally {
-            for (Place p : places) if (p != null) release(p.sockets(), true);
+            for (OpenNetns p : places) if (p != null) release(p.sockets(), true);
         }
     }
 
@@ -744,8 +782,8 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     /** The engine's copy of the host's fcnet tables; for tests. */
-    HostRules hostRules() {
-        return hostRules;
+    HostTables hostTables() {
+        return hostTables;
     }
 
     /** The link group of the links Deletes retired; for tests. */
@@ -776,8 +814,8 @@ public final class FcnetEngine implements AutoCloseable {
      * {@link FcnetException} too. A pair whose operation failed in another way (e.g. a reply that
      * could not be parsed) is closed rather than reused.
      */
-    private <T> T withHost(String name, Layout layout, Function<Place, T> operation) {
-        Place.Sockets s = acquire();
+    private <T> T withHost(String name, Layout layout, Function<OpenNetns, T> operation) {
+        OpenNetns.Sockets s = acquire();
         boolean reusable = false;
         try {
             T result = operation.apply(hostPlace(s));
@@ -795,23 +833,23 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     private static FcnetException lookupFailed(String name, FirecrackerNetwork network, RuntimeException e) {
-        String id = Networks.id(network);
+        String id = Layout.id(network);
         return new FcnetException(name + " " + id + ": " + e.getMessage(), Step.LOOK_UP, id, e);
     }
 
-    private Place hostPlace(Place.Sockets s) {
-        return new Place(Optional.empty(), hostNetns, s);
+    private OpenNetns hostPlace(OpenNetns.Sockets s) {
+        return new OpenNetns(Optional.empty(), hostNetns, s);
     }
 
     /** A socket pair of the host netns from the pool, or a new one. */
-    private Place.Sockets acquire() {
+    private OpenNetns.Sockets acquire() {
         if (closed) throw new IllegalStateException("engine is closed");
-        Place.Sockets s = idle.pollFirst();
+        OpenNetns.Sockets s = idle.pollFirst();
         return s != null ? s : openHostSockets();
     }
 
     /** Back to the pool, or closed when its operation failed in a way that may have left it unusable. */
-    private void release(Place.Sockets s, boolean reusable) {
+    private void release(OpenNetns.Sockets s, boolean reusable) {
         if (reusable && !closed) {
             idle.offerFirst(s);
             if (closed) drain();
@@ -821,10 +859,10 @@ public final class FcnetEngine implements AutoCloseable {
         }
     }
 
-    private Place.Sockets openHostSockets() {
-        Place.Sockets s;
+    private OpenNetns.Sockets openHostSockets() {
+        OpenNetns.Sockets s;
         try {
-            s = hostNetns == null ? Place.Sockets.open() : hostNetns.call(Place.Sockets::open);
+            s = hostNetns == null ? OpenNetns.Sockets.open() : hostNetns.call(OpenNetns.Sockets::open);
         } catch (SysException e) {
             throw new FcnetException("cannot open netlink sockets in the host netns: " + e.getMessage(),
                     Step.OPEN_SOCKETS, "host netns", e);
@@ -834,7 +872,7 @@ public final class FcnetEngine implements AutoCloseable {
     }
 
     private void drain() {
-        for (Place.Sockets s; (s = idle.pollFirst()) != null; ) {
+        for (OpenNetns.Sockets s; (s = idle.pollFirst()) != null; ) {
             sockets.remove(s);
             s.close();
         }

@@ -65,7 +65,7 @@ final class Forwarding {
      * datagram, and their IPv4 switches come with them. {@code creating} names the device Add is
      * about to create, which will inherit conf/default; null after Add.
      */
-    static List<CheckItem> states(Place place, List<Need> needs, String creating) {
+    static List<CheckItem> states(OpenNetns place, List<Need> needs, String creating) {
         List<String> devices = needs.stream().map(Need::device).filter(d -> !d.equals(Need.ALL)).distinct().toList();
         Map<String, Optional<Link>> links = new HashMap<>();
         List<Optional<Link>> found = place.rtnl.links(devices);
@@ -75,7 +75,7 @@ final class Forwarding {
         return items;
     }
 
-    private static CheckItem state(Place place, Need need, String creating, Optional<Link> link) {
+    private static CheckItem state(OpenNetns place, Need need, String creating, Optional<Link> link) {
         boolean on;
         String detail;
         if (need.device().equals(Need.ALL)) {
@@ -100,7 +100,7 @@ final class Forwarding {
      * Turns the switch on: a device's IPv4 switch over rtnetlink, the others by writing
      * /proc/sys/net, which belongs to the netns of the thread that opens it.
      */
-    static void enable(Place place, Need need) {
+    static void enable(OpenNetns place, Need need) {
         if (need.isIpv4Device()) {
             Link link = place.rtnl.link(need.device()).orElseThrow(() -> new IllegalStateException(
                     "link " + need.device() + " does not exist in the " + place.label()));

@@ -4,7 +4,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
 import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
@@ -63,7 +63,7 @@ final class Layout {
         };
         this.ipFamily = IpFamily.of(network.guestIp().address());
         this.namespaced = network.networkType() instanceof Namespaced n ? Optional.of(n) : Optional.empty();
-        this.hostChains = List.of(FcnetRules.postroutingChain(family), FcnetRules.filterChain(family));
+        this.hostChains = List.of(FcnetTable.postroutingChain(family), FcnetTable.filterChain(family));
         InetAddress guest = network.guestIp().address();
         String iface = network.ifaceName();
         List<RuleSpec> host = new ArrayList<>();
@@ -72,28 +72,28 @@ final class Layout {
         Optional<HostRoute> route = Optional.empty();
         if (namespaced.isEmpty()) {
             host.add(masquerade(guest, iface));
-            host.add(new RuleSpec(FcnetRules.acceptInOut(family, network.tapName(), iface),
+            host.add(new RuleSpec(FcnetRuleset.acceptInOut(family, network.tapName(), iface),
                     "iifname " + quote(network.tapName()) + " oifname " + quote(iface) + " accept"));
         } else {
             Namespaced ns = namespaced.get();
             InetAddress veth2 = ns.veth2Ip().address();
-            innerChains.add(FcnetRules.postroutingChain(family));
-            inner.add(new RuleSpec(FcnetRules.snat(family, ns.veth2Name(), guest, veth2),
+            innerChains.add(FcnetTable.postroutingChain(family));
+            inner.add(new RuleSpec(FcnetRuleset.snat(family, ns.veth2Name(), guest, veth2),
                     "oifname " + quote(ns.veth2Name()) + " " + l3(guest) + " saddr " + IpInet.formatAddress(guest)
                             + " snat" + natFamily(veth2) + " to " + IpInet.formatAddress(veth2)));
             if (ns.forwardedGuestIp().isPresent()) {
                 InetAddress forwarded = ns.forwardedGuestIp().get();
-                innerChains.add(FcnetRules.preroutingChain(family));
-                inner.add(new RuleSpec(FcnetRules.dnat(family, ns.veth2Name(), forwarded, guest),
+                innerChains.add(FcnetTable.preroutingChain(family));
+                inner.add(new RuleSpec(FcnetRuleset.dnat(family, ns.veth2Name(), forwarded, guest),
                         "iifname " + quote(ns.veth2Name()) + " " + l3(forwarded) + " daddr "
                                 + IpInet.formatAddress(forwarded) + " dnat" + natFamily(guest) + " to "
                                 + IpInet.formatAddress(guest)));
                 route = Optional.of(new HostRoute(forwarded, forwarded instanceof Inet4Address ? 32 : 128, veth2));
             }
             host.add(masquerade(veth2, iface));
-            host.add(new RuleSpec(FcnetRules.acceptInOut(family, iface, ns.veth1Name()),
+            host.add(new RuleSpec(FcnetRuleset.acceptInOut(family, iface, ns.veth1Name()),
                     "iifname " + quote(iface) + " oifname " + quote(ns.veth1Name()) + " accept"));
-            host.add(new RuleSpec(FcnetRules.acceptOutIn(family, iface, ns.veth1Name()),
+            host.add(new RuleSpec(FcnetRuleset.acceptOutIn(family, iface, ns.veth1Name()),
                     "oifname " + quote(iface) + " iifname " + quote(ns.veth1Name()) + " accept"));
         }
         this.hostRules = List.copyOf(host);
@@ -104,16 +104,32 @@ final class Layout {
 
     /** The Simple masquerade rule: that of the guest's address, which two networks cannot both have. */
     boolean isSimpleMasquerade(RuleSpec rule) {
-        return namespaced.isEmpty() && rule.chain().equals(FcnetRules.POSTROUTING);
+        return namespaced.isEmpty() && rule.chain().equals(FcnetTable.POSTROUTING);
+    }
+
+    /** A rule of the network as added, in the named netns or (empty) the host netns. */
+    RuleHandle handle(Optional<String> netns, RuleSpec spec, long handle) {
+        Rule r = spec.rule();
+        return new RuleHandle(netns, network.ipStack(), r.table(), r.chain(), handle, spec.text());
+    }
+
+    /** A rule of the network's host part as added. */
+    RuleHandle hostHandle(RuleSpec spec, long handle) {
+        return handle(Optional.empty(), spec, handle);
     }
 
     /** For messages: {@code tap0} (simple) or {@code netns fc1} (namespaced). */
     String id() {
-        return Networks.id(network);
+        return id(network);
+    }
+
+    /** {@code tap0} for a simple network, {@code netns fc1} for a namespaced one: what identifies it on the host. */
+    static String id(FirecrackerNetwork network) {
+        return network.networkType() instanceof Namespaced ns ? "netns " + ns.netnsName() : network.tapName();
     }
 
     private RuleSpec masquerade(InetAddress saddr, String iface) {
-        return new RuleSpec(FcnetRules.masquerade(family, saddr, iface),
+        return new RuleSpec(FcnetRuleset.masquerade(family, saddr, iface),
                 l3(saddr) + " saddr " + IpInet.formatAddress(saddr) + " oifname " + quote(iface) + " masquerade");
     }
 

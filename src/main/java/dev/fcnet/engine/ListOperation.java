@@ -10,7 +10,7 @@ import dev.fcnet.engine.ListedNetwork.Type;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Cmp;
 import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.Immediate;
 import dev.fcnet.nft.Masq;
 import dev.fcnet.nft.Meta;
@@ -18,8 +18,11 @@ import dev.fcnet.nft.Nat;
 import dev.fcnet.nft.NftConstants;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.NftSet;
 import dev.fcnet.nft.Payload;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.SetElement;
+import dev.fcnet.nft.SetKeyType;
 import dev.fcnet.nft.Verdict;
 import dev.fcnet.rtnl.Address;
 import dev.fcnet.rtnl.IpFamily;
@@ -48,27 +51,30 @@ import java.util.stream.Stream;
 /**
  * One listing: every network the engine made, found from the kernel's state alone. The marked
  * namespaces under /run/netns with what is inside them, the marked host links (taps of Simple
- * networks, veth1 of Namespaced ones) and the host's fcnet rules that name them; from these the
- * network's settings are read back where they are all there, and a Check of it tells whether it
- * is complete. Unlike the other operations it dumps whole link lists and chains: it is for
+ * networks, veth1 of Namespaced ones) and the host's fcnet rules (or, for networks of the sets
+ * ruleset, the set elements) that name them; from these the network's settings are read back
+ * where they are all there, and a Check of it tells whether it is complete. Unlike the other operations it dumps whole link lists and chains: it is for
  * operators, after a crash or before a reboot, not for a VMM's hot path. Changes nothing.
  */
 final class ListOperation {
-    private final Place host;
-    private final HostRules hostRules;
+    private static final Ruleset SETS = new SetsRuleset();
+    private final OpenNetns host;
+    private final Ruleset ruleset;
+    private final HostTables hostTables;
     private final Caller caller;
     private final ForwardingPolicy forwarding;
     private final Map<Integer, Link> hostLinks = new HashMap<>();
     private final List<Fact> hostFacts;
     private final Set<Integer> claimed = new HashSet<>();
 
-    ListOperation(Place host, HostRules hostRules, Caller caller, ForwardingPolicy forwarding) {
+    ListOperation(OpenNetns host, Ruleset ruleset, HostTables hostTables, Caller caller, ForwardingPolicy forwarding) {
         this.host = host;
-        this.hostRules = hostRules;
+        this.ruleset = ruleset;
+        this.hostTables = hostTables;
         this.caller = caller;
         this.forwarding = forwarding;
         for (Link l : host.rtnl.links()) hostLinks.put(l.index(), l);
-        this.hostFacts = facts(host.nft, List.of(FcnetRules.POSTROUTING, FcnetRules.FILTER));
+        this.hostFacts = facts(host.nft, List.of(FcnetTable.POSTROUTING, FcnetTable.FILTER), true);
     }
 
     List<ListedNetwork> run() {
@@ -127,7 +133,7 @@ final class ListOperation {
             return Optional.of(listed("netns " + name, Type.NAMESPACED, OptionalInt.empty(), Optional.empty(),
                     List.of(new NetworkObject(Kind.NETNS, where, name + " (" + e.getMessage() + ")"))));
         }
-        try (netns; Place.Sockets inside = netns.call(Place.Sockets::open)) {
+        try (netns; OpenNetns.Sockets inside = netns.call(OpenNetns.Sockets::open)) {
             List<Link> links = inside.rtnl().links();
             Optional<Mark> mark = links.stream().filter(l -> l.name().equals("lo")).findFirst()
                     .flatMap(lo -> Mark.parse(lo.alias()));
@@ -158,7 +164,7 @@ final class ListOperation {
                     }
                 }
             }
-            List<Fact> inner = facts(inside.nft(), List.of(FcnetRules.POSTROUTING, FcnetRules.PREROUTING));
+            List<Fact> inner = facts(inside.nft(), List.of(FcnetTable.POSTROUTING, FcnetTable.PREROUTING), false);
             String v2 = veth2.map(Link::name).orElse(null);
             Optional<Fact> snat = inner.stream().filter(f -> f.natType == NftConstants.NFT_NAT_SNAT && v2 != null
                     && v2.equals(f.oif) && f.saddr != null && veth2Ip.isPresent() && veth2Ip.get().address().equals(f.natTo))
@@ -194,8 +200,10 @@ final class ListOperation {
     // ---- shared
 
     private ListedNetwork listed(String id, Type type, OptionalInt uid, Optional<FirecrackerNetwork> network, List<NetworkObject> parts) {
+        // A network of elements is checked as the sets ruleset's, whichever this engine's is.
+        Ruleset as = parts.stream().anyMatch(p -> p.kind() == Kind.ELEMENT) ? SETS : ruleset;
         boolean complete = network.isPresent()
-                && new CheckOperation(new Layout(network.get()), host, hostRules, AddOptions.DEFAULT, forwarding).run().isClean();
+                && new CheckOperation(new Layout(network.get()), host, as, hostTables, AddOptions.DEFAULT, forwarding).run().isClean();
         return new ListedNetwork(id, type, uid, network, complete, parts);
     }
 
@@ -244,12 +252,13 @@ final class ListOperation {
 
     /**
      * What one rule of an fcnet table says, in the shapes the engine writes: interface names
-     * matched, addresses matched, and its action.
+     * matched, addresses matched, and its action; or one element of the sets ruleset, which says
+     * the same as the rule it stands for (DESIGN §3b).
      */
     private static final class Fact {
         final NftFamily family;
-        final String chain;
-        final long handle;
+        final Kind kind;
+        final String object;
         String iif;
         String oif;
         InetAddress saddr;
@@ -261,8 +270,8 @@ final class ListOperation {
 
         Fact(Rule rule) {
             this.family = rule.family();
-            this.chain = rule.chain();
-            this.handle = rule.handle();
+            this.kind = Kind.RULE;
+            this.object = family + " " + FcnetTable.TABLE + " " + rule.chain() + " handle " + Long.toUnsignedString(rule.handle());
             List<Expr> e = rule.exprs();
             for (int i = 0; i < e.size(); i++) {
                 Expr x = e.get(i);
@@ -286,9 +295,25 @@ final class ListOperation {
             }
         }
 
+        /** An element of masq_v4, masq_v6 (an address and oifname, masqueraded) or fwd_pairs (iifname, oifname, accepted). */
+        Fact(NftSet set, List<Object> key) {
+            this.family = set.family();
+            this.kind = Kind.ELEMENT;
+            boolean masq = !set.name().equals(SetsRuleset.FWD_PAIRS);
+            this.object = family + " " + FcnetTable.TABLE + " " + set.name() + " { " + (masq
+                    ? IpInet.formatAddress((InetAddress) key.get(0)) : "\"" + key.get(0) + "\"") + " . \"" + key.get(1) + "\" }";
+            if (masq) {
+                masquerade = true;
+                saddr = (InetAddress) key.get(0);
+            } else {
+                accept = true;
+                iif = (String) key.get(0);
+            }
+            oif = (String) key.get(1);
+        }
+
         NetworkObject part(Optional<String> netns) {
-            return new NetworkObject(Kind.RULE, netns, family + " " + FcnetRules.TABLE + " " + chain + " handle "
-                    + Long.toUnsignedString(handle));
+            return new NetworkObject(kind, netns, object);
         }
 
         private static String name(byte[] padded) {
@@ -306,17 +331,27 @@ final class ListOperation {
         }
     }
 
-    /** The rules of {@code chains} of every family's fcnet table in a netns. */
-    private static List<Fact> facts(NftConnection nft, List<String> chains) {
+    /**
+     * The rules of {@code chains} of every family's fcnet table in a netns and, {@code withSets},
+     * the elements of the sets ruleset's sets.
+     */
+    private static List<Fact> facts(NftConnection nft, List<String> chains, boolean withSets) {
         List<Fact> facts = new ArrayList<>();
         for (NftFamily family : List.of(NftFamily.IP, NftFamily.IP6, NftFamily.INET)) {
-            if (nft.tables(family).stream().noneMatch(t -> t.name().equals(FcnetRules.TABLE))) continue;
+            if (nft.tables(family).stream().noneMatch(t -> t.name().equals(FcnetTable.TABLE))) continue;
             Set<String> present = new HashSet<>();
             nft.chains(family).forEach(c -> {
-                if (c.table().equals(FcnetRules.TABLE)) present.add(c.name());
+                if (c.table().equals(FcnetTable.TABLE)) present.add(c.name());
             });
             for (String chain : chains) {
-                if (present.contains(chain)) nft.rules(family, FcnetRules.TABLE, chain).forEach(r -> facts.add(new Fact(r)));
+                if (present.contains(chain)) nft.rules(family, FcnetTable.TABLE, chain).forEach(r -> facts.add(new Fact(r)));
+            }
+            if (!withSets) continue;
+            for (SetsRuleset.FixedSet fixed : SetsRuleset.fixedSets(family)) {
+                Optional<NftSet> set = nft.set(family, FcnetTable.TABLE, fixed.set().name()).filter(fixed.set()::matches);
+                if (set.isEmpty()) continue;
+                List<SetKeyType> types = set.get().keyTypes().orElseThrow();
+                for (SetElement e : nft.elements(set.get())) facts.add(new Fact(set.get(), e.parts(types)));
             }
         }
         return facts;

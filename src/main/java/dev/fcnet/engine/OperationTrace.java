@@ -59,7 +59,7 @@ final class OperationTrace<R extends OperationResult> {
     /** Network {@code index} has its outcome; {@code stepsDone} for a failure. */
     void end(int index, Outcome<R> outcome, int stepsDone) {
         long nanos = System.nanoTime() - startNanos[index];
-        String id = Networks.id(outcome.network());
+        String id = Layout.id(outcome.network());
         String result;
         int count;
         String failedStep = null;

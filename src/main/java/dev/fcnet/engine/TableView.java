@@ -7,7 +7,7 @@ import java.util.OptionalLong;
 
 /**
  * The fcnet table of one family as an operation sees it: from the engine's copy (the host netns,
- * {@link HostRules}) or from one dump per chain (a network's own netns, {@link Lookups#dumped}).
+ * {@link HostTables}) or from one dump per chain (a network's own netns, {@link NarrowLookups#dumped}).
  */
 interface TableView {
     boolean tableExists();

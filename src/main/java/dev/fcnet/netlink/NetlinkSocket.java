@@ -92,7 +92,15 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** As {@link #request(MessageBuilder)}, handing data replies (GET answers, NLM_F_ECHO copies) to {@code replies}. */
     public synchronized void request(MessageBuilder msg, ReplyHandler replies) {
-        exchange(msg, replies, false);
+        exchange(msg, replies, null, false);
+    }
+
+    /**
+     * As {@link #request(MessageBuilder, ReplyHandler)}, passing over the error answers
+     * {@code expected} accepts: the caller learns of them by the replies it did not get.
+     */
+    public synchronized void request(MessageBuilder msg, ReplyHandler replies, ExpectedError expected) {
+        exchange(msg, replies, expected, false);
     }
 
     /**
@@ -112,7 +120,7 @@ public final class NetlinkSocket implements AutoCloseable {
         };
         for (int attempt = 1; ; attempt++) {
             out.clear();
-            int retry = exchange(msg, collect, true);
+            int retry = exchange(msg, collect, null, true);
             if (retry == 0) return out;
             if (attempt == DUMP_ATTEMPTS) {
                 throw new NetlinkException(msg.what(0), retry, msg.seq(0), 0, retry == Errno.ENOBUFS
@@ -126,7 +134,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * Sends {@code msg} and reads replies until every awaited message is answered. Returns 0, or
      * in dump mode the errno (EINTR, ENOBUFS) of a reason to run the dump again.
      */
-    private int exchange(MessageBuilder msg, ReplyHandler handler, boolean dump) {
+    private int exchange(MessageBuilder msg, ReplyHandler handler, ExpectedError expected, boolean dump) {
         if (closed) throw new IllegalStateException("netlink socket is closed");
         MemorySegment data = msg.segment();
         start(msg, dump);
@@ -171,10 +179,10 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (type == NLMSG_ERROR) {
                         // struct nlmsgerr: error, then the request's header (and its payload unless capped), then TLVs.
                         int tlvs = 4 + ((m.flags() & NLM_F_CAPPED) != 0 ? NLMSG_HDRLEN : MessageBuilder.align(m.u32(4)));
-                        answer(msg, i, m, m.u32(0), tlvs);
+                        answer(msg, i, m, m.u32(0), tlvs, expected);
                     } else if (type == NLMSG_DONE) {
                         if ((m.flags() & NLM_F_DUMP_INTR) != 0) retry = Errno.EINTR;
-                        answer(msg, i, m, m.payloadLength() >= 4 ? m.u32(0) : 0, 4);
+                        answer(msg, i, m, m.payloadLength() >= 4 ? m.u32(0) : 0, 4, null);
                     } else if (type >= NLMSG_MIN_TYPE) {
                         if (dump && (m.flags() & NLM_F_DUMP_INTR) != 0) retry = Errno.EINTR;
                         if (handler != null) handler.reply(i, m);
@@ -216,18 +224,24 @@ public final class NetlinkSocket implements AutoCloseable {
         draining = pending == 0;
     }
 
-    /** Records the answer (NLMSG_ERROR or NLMSG_DONE) for message {@code i}. */
-    private void answer(MessageBuilder msg, int i, MessageView m, int error, int tlvOffset) {
+    /** Records the answer (NLMSG_ERROR or NLMSG_DONE) for message {@code i}; an error {@code expected} accepts is no failure. */
+    private void answer(MessageBuilder msg, int i, MessageView m, int error, int tlvOffset, ExpectedError expected) {
         if (state[i] == AWAITED) pending--;
         boolean awaited = state[i] != NOT_AWAITED;
         state[i] = ANSWERED;
         if (error == 0) return;
-        String text = null;
+        boolean tlvs = (m.flags() & NLM_F_ACK_TLVS) != 0;
         int offset = -1;
-        if ((m.flags() & NLM_F_ACK_TLVS) != 0) {
+        if (tlvs) {
+            for (AttributeReader a = m.attributes(tlvOffset); a.next(); ) {
+                if (a.type() == NLMSGERR_ATTR_OFFS) offset = a.u32();
+            }
+        }
+        if (expected != null && awaited && expected.expected(i, Math.abs(error), offset)) return;
+        String text = null;
+        if (tlvs) {
             for (AttributeReader a = m.attributes(tlvOffset); a.next(); ) {
                 if (a.type() == NLMSGERR_ATTR_MSG) text = a.string();
-                else if (a.type() == NLMSGERR_ATTR_OFFS) offset = a.u32();
             }
         }
         if (failures == null) failures = new ArrayList<>(2);

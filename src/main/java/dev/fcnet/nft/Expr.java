@@ -9,7 +9,7 @@ import dev.fcnet.netlink.MessageBuilder;
  * carrying attributes the record cannot hold, decode to {@link Unknown}, which keeps the raw bytes
  * so any rule can be read and re-emitted.
  */
-public sealed interface Expr permits Meta, Cmp, Payload, Immediate, Verdict, Masq, Nat, Unknown {
+public sealed interface Expr permits Meta, Cmp, Payload, Immediate, Verdict, Masq, Nat, Lookup, Unknown {
     /** The kernel's expression type name (NFTA_EXPR_NAME), e.g. "meta". */
     String name();
 

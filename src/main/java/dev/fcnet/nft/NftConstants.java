@@ -45,6 +45,10 @@ public final class NftConstants {
     // nf_tables.h: registers and verdicts
     public static final int NFT_REG_VERDICT = 0;
     public static final int NFT_REG_1 = 1;
+    public static final int NFT_REG_2 = 2;
+    public static final int NFT_REG32_00 = 8;
+    public static final int NFT_REG_SIZE = 16;
+    public static final int NFT_REG32_SIZE = 4;
     public static final int NFT_CONTINUE = -1;
     public static final int NFT_BREAK = -2;
     public static final int NFT_JUMP = -3;
@@ -61,6 +65,12 @@ public final class NftConstants {
     public static final int NFT_MSG_NEWRULE = 6;
     public static final int NFT_MSG_GETRULE = 7;
     public static final int NFT_MSG_DELRULE = 8;
+    public static final int NFT_MSG_NEWSET = 9;
+    public static final int NFT_MSG_GETSET = 10;
+    public static final int NFT_MSG_DELSET = 11;
+    public static final int NFT_MSG_NEWSETELEM = 12;
+    public static final int NFT_MSG_GETSETELEM = 13;
+    public static final int NFT_MSG_DELSETELEM = 14;
     public static final int NFT_MSG_NEWGEN = 15;
     public static final int NFT_MSG_GETGEN = 16;
 
@@ -88,6 +98,22 @@ public final class NftConstants {
     public static final int NFTA_RULE_EXPRESSIONS = 4;
     public static final int NFTA_RULE_POSITION = 6;
     public static final int NFTA_RULE_USERDATA = 7;
+
+    public static final int NFTA_SET_TABLE = 1;
+    public static final int NFTA_SET_NAME = 2;
+    public static final int NFTA_SET_FLAGS = 3;
+    public static final int NFTA_SET_KEY_TYPE = 4;
+    public static final int NFTA_SET_KEY_LEN = 5;
+    public static final int NFTA_SET_ID = 10;
+    public static final int NFTA_SET_USERDATA = 13;
+    public static final int NFTA_SET_HANDLE = 16;
+
+    public static final int NFTA_SET_ELEM_KEY = 1;
+
+    public static final int NFTA_SET_ELEM_LIST_TABLE = 1;
+    public static final int NFTA_SET_ELEM_LIST_SET = 2;
+    public static final int NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+    public static final int NFTA_SET_ELEM_LIST_SET_ID = 4;
 
     public static final int NFTA_EXPR_NAME = 1;
     public static final int NFTA_EXPR_DATA = 2;
@@ -136,6 +162,13 @@ public final class NftConstants {
     public static final int NFTA_NAT_REG_PROTO_MIN = 5;
     public static final int NFTA_NAT_REG_PROTO_MAX = 6;
     public static final int NFTA_NAT_FLAGS = 7;
+
+    public static final int NFT_LOOKUP_F_INV = 1;
+    public static final int NFTA_LOOKUP_SET = 1;
+    public static final int NFTA_LOOKUP_SREG = 2;
+    public static final int NFTA_LOOKUP_DREG = 3;
+    public static final int NFTA_LOOKUP_SET_ID = 4;
+    public static final int NFTA_LOOKUP_FLAGS = 5;
 
     public static final int NFTA_MASQ_FLAGS = 1;
     public static final int NFTA_MASQ_REG_PROTO_MIN = 2;

@@ -6,6 +6,7 @@ import static dev.fcnet.netlink.NetlinkConstants.NLM_F_APPEND;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_CREATE;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_DUMP;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_ECHO;
+import static dev.fcnet.netlink.NetlinkConstants.NLM_F_EXCL;
 import static dev.fcnet.netlink.NetlinkConstants.NLM_F_REQUEST;
 import static dev.fcnet.nft.NftConstants.NFNETLINK_V0;
 import static dev.fcnet.nft.NftConstants.NFNL_BATCH_GENID;
@@ -30,12 +31,31 @@ import static dev.fcnet.nft.NftConstants.NFTA_RULE_HANDLE;
 import static dev.fcnet.nft.NftConstants.NFTA_RULE_POSITION;
 import static dev.fcnet.nft.NftConstants.NFTA_RULE_TABLE;
 import static dev.fcnet.nft.NftConstants.NFTA_RULE_USERDATA;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ELEM_KEY;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ELEM_LIST_ELEMENTS;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ELEM_LIST_SET;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ELEM_LIST_SET_ID;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ELEM_LIST_TABLE;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_FLAGS;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_HANDLE;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_ID;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_KEY_LEN;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_KEY_TYPE;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_NAME;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_TABLE;
+import static dev.fcnet.nft.NftConstants.NFTA_SET_USERDATA;
 import static dev.fcnet.nft.NftConstants.NFTA_TABLE_FLAGS;
 import static dev.fcnet.nft.NftConstants.NFTA_TABLE_HANDLE;
 import static dev.fcnet.nft.NftConstants.NFTA_TABLE_NAME;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELCHAIN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELRULE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELSET;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_DELSETELEM;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_DELTABLE;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETSET;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_GETSETELEM;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWSET;
+import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWSETELEM;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETCHAIN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_GETGEN;
 import static dev.fcnet.nft.NftConstants.NFT_MSG_NEWGEN;
@@ -52,7 +72,10 @@ import dev.fcnet.netlink.MessageBuilder;
 import dev.fcnet.netlink.MessageView;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -72,6 +95,10 @@ final class NftMessages {
     /** Flags of a rule append; ECHO makes the kernel send the new rule back with its handle. */
     static final int NEWRULE_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO;
     static final int DELETE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
+    /** Flags of a set add (no NLM_F_EXCL: an existing set with the same key is fine). */
+    static final int NEWSET_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
+    /** Flags of an element add: with NLM_F_EXCL (nft's {@code create element}) an element already there fails with EEXIST. */
+    static final int NEWSETELEM_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 
     static int type(int nftMsg) {
         return NFNL_SUBSYS_NFTABLES << 8 | nftMsg;
@@ -267,6 +294,7 @@ final class NftMessages {
             case "immediate" -> Immediate.decode(data);
             case "masq" -> Masq.decode(data);
             case "nat" -> Nat.decode(data);
+            case "lookup" -> Lookup.decode(data);
             default -> null;
         };
         return e != null ? e : new Unknown(name, new NftData(data.toArray(ValueLayout.JAVA_BYTE)));
@@ -313,6 +341,178 @@ final class NftMessages {
         if (table == null || name == null) throw new MalformedMessageException("NFT_MSG_NEWCHAIN without table or name");
         Chain.Base base = hooknum < 0 || type == null ? null : new Chain.Base(type, hooknum, priority, policy);
         return new Chain(NftFamily.ofCode(m.u8(0)), table, name, handle, base);
+    }
+
+    /** Table, name, flags, key type and length, id, userdata: nft's attributes in nft's order. */
+    static void newSet(MessageBuilder b, NftSet s, int flags) {
+        begin(b, NFT_MSG_NEWSET, flags, s.family(), "NFT_MSG_NEWSET " + s);
+        b.putString(NFTA_SET_TABLE, s.table());
+        b.putString(NFTA_SET_NAME, s.name());
+        b.putU32Be(NFTA_SET_FLAGS, s.flags());
+        b.putU32Be(NFTA_SET_KEY_TYPE, s.keyType());
+        b.putU32Be(NFTA_SET_KEY_LEN, s.keyLen());
+        if (s.id() != 0) b.putU32Be(NFTA_SET_ID, s.id());
+        if (!s.userdata().isEmpty()) b.putBytes(NFTA_SET_USERDATA, s.userdata().bytes());
+        b.end();
+    }
+
+    /** Deletes a set by family, table and name, as nft does (its elements go with it; a set a rule uses is EBUSY). */
+    static void delSet(MessageBuilder b, NftSet s, int flags) {
+        begin(b, NFT_MSG_DELSET, flags, s.family(), "NFT_MSG_DELSET " + s.family() + " " + s.table() + " " + s.name());
+        b.putString(NFTA_SET_TABLE, s.table());
+        b.putString(NFTA_SET_NAME, s.name());
+        b.end();
+    }
+
+    /** One set by name: a GETSET without NLM_F_DUMP (the kernel answers one NEWSET, or ENOENT). */
+    static void getSet(MessageBuilder b, NftFamily family, String table, String name) {
+        begin(b, NFT_MSG_GETSET, NLM_F_REQUEST | NLM_F_ACK, family, "NFT_MSG_GETSET " + family + " " + table + " " + name);
+        b.putString(NFTA_SET_TABLE, table);
+        b.putString(NFTA_SET_NAME, name);
+        b.end();
+    }
+
+    /** The sets of one table: the kernel filters the dump by family and table. */
+    static void dumpSets(MessageBuilder b, NftFamily family, String table) {
+        begin(b, NFT_MSG_GETSET, NLM_F_REQUEST | NLM_F_DUMP, family, "NFT_MSG_GETSET " + family + " " + table);
+        b.putString(NFTA_SET_TABLE, table);
+        b.end();
+    }
+
+    /** A NEWSET message as an {@link NftSet} (the kernel sends no NFTA_SET_ID: id 0). */
+    static NftSet decodeSet(MessageView m) {
+        expect(m, NFT_MSG_NEWSET);
+        String table = null, name = null;
+        long handle = 0;
+        int flags = 0, keyType = 0, keyLen = 0, id = 0;
+        NftData userdata = NftData.EMPTY;
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            switch (a.type()) {
+                case NFTA_SET_TABLE -> table = a.string();
+                case NFTA_SET_NAME -> name = a.string();
+                case NFTA_SET_HANDLE -> handle = a.u64Be();
+                case NFTA_SET_FLAGS -> flags = a.u32Be();
+                case NFTA_SET_KEY_TYPE -> keyType = a.u32Be();
+                case NFTA_SET_KEY_LEN -> keyLen = a.u32Be();
+                case NFTA_SET_ID -> id = a.u32Be();
+                case NFTA_SET_USERDATA -> userdata = new NftData(a.bytes());
+                default -> {} // e.g. NFTA_SET_DESC, NFTA_SET_POLICY: not kept
+            }
+        }
+        if (table == null || name == null) throw new MalformedMessageException("NFT_MSG_NEWSET without table or name");
+        return new NftSet(NftFamily.ofCode(m.u8(0)), table, name, handle, flags, keyType, keyLen, id, userdata);
+    }
+
+    /** Adds {@code elements} to {@code set} in one message: table, set, set id (when not 0), elements. */
+    static void newSetElems(MessageBuilder b, NftSet set, List<SetElement> elements, int flags) {
+        begin(b, NFT_MSG_NEWSETELEM, flags, set.family(), "NFT_MSG_NEWSETELEM " + elementsText(set, elements));
+        b.putString(NFTA_SET_ELEM_LIST_TABLE, set.table());
+        b.putString(NFTA_SET_ELEM_LIST_SET, set.name());
+        if (set.id() != 0) b.putU32Be(NFTA_SET_ELEM_LIST_SET_ID, set.id());
+        putElements(b, elements);
+        b.end();
+    }
+
+    /** Deletes {@code elements} from {@code set} in one message: table, set, elements (nft sends no set id here). */
+    static void delSetElems(MessageBuilder b, NftSet set, List<SetElement> elements, int flags) {
+        begin(b, NFT_MSG_DELSETELEM, flags, set.family(), "NFT_MSG_DELSETELEM " + elementsText(set, elements));
+        b.putString(NFTA_SET_ELEM_LIST_TABLE, set.table());
+        b.putString(NFTA_SET_ELEM_LIST_SET, set.name());
+        putElements(b, elements);
+        b.end();
+    }
+
+    /**
+     * One element by key: a GETSETELEM without NLM_F_DUMP, set then table as nft orders them. The
+     * kernel answers a NEWSETELEM with the element, or ENOENT (blaming the element when only the
+     * element is missing, the table or set attribute when they are).
+     */
+    static void getSetElem(MessageBuilder b, NftSet set, SetElement element) {
+        begin(b, NFT_MSG_GETSETELEM, NLM_F_REQUEST | NLM_F_ACK, set.family(),
+                "NFT_MSG_GETSETELEM " + elementsText(set, List.of(element)));
+        b.putString(NFTA_SET_ELEM_LIST_SET, set.name());
+        b.putString(NFTA_SET_ELEM_LIST_TABLE, set.table());
+        putElements(b, List.of(element));
+        b.end();
+    }
+
+    /** The elements of one set (a dump; set then table, as nft sends it). */
+    static void dumpSetElems(MessageBuilder b, NftSet set) {
+        begin(b, NFT_MSG_GETSETELEM, NLM_F_REQUEST | NLM_F_DUMP, set.family(),
+                "NFT_MSG_GETSETELEM " + set.family() + " " + set.table() + " " + set.name());
+        b.putString(NFTA_SET_ELEM_LIST_SET, set.name());
+        b.putString(NFTA_SET_ELEM_LIST_TABLE, set.table());
+        b.end();
+    }
+
+    private static void putElements(MessageBuilder b, List<SetElement> elements) {
+        int list = b.nestStart(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
+        for (SetElement e : elements) {
+            int elem = b.nestStart(NFTA_LIST_ELEM | NLA_F_NESTED);
+            e.key().encodeValue(b, NFTA_SET_ELEM_KEY);
+            b.nestEnd(elem);
+        }
+        b.nestEnd(list);
+    }
+
+    /** The elements of a NEWSETELEM message (a dump part or a GETSETELEM answer), by key; other element attributes are not kept. */
+    static List<SetElement> decodeSetElems(MessageView m) {
+        expect(m, NFT_MSG_NEWSETELEM);
+        List<SetElement> elements = new ArrayList<>();
+        for (AttributeReader a = m.attributes(NFGENMSG_LEN); a.next(); ) {
+            if (a.type() != NFTA_SET_ELEM_LIST_ELEMENTS) continue;
+            for (AttributeReader list = a.nested(); list.next(); ) {
+                if (list.type() != NFTA_LIST_ELEM) continue;
+                NftData key = null;
+                for (AttributeReader e = list.nested(); e.next(); ) {
+                    if (e.type() == NFTA_SET_ELEM_KEY) key = ExprAttributes.value(e.payload());
+                }
+                if (key == null) throw new MalformedMessageException("set element without a key value");
+                elements.add(new SetElement(key));
+            }
+        }
+        return elements;
+    }
+
+    /** {@code ip fcnet masq_v4 { 172.16.0.2 . "eth0" }} (the key words when the key types are not known). */
+    private static String elementsText(NftSet set, List<SetElement> elements) {
+        StringBuilder s = new StringBuilder().append(set.family()).append(' ').append(set.table()).append(' ')
+                .append(set.name()).append(" { ");
+        for (int i = 0; i < elements.size(); i++) {
+            if (i > 0) s.append(", ");
+            SetElement e = elements.get(i);
+            var types = set.keyTypes().filter(t -> SetKeyType.concatLength(t) == e.key().length());
+            if (types.isEmpty()) {
+                s.append(e);
+                continue;
+            }
+            List<Object> parts = e.parts(types.get());
+            for (int p = 0; p < parts.size(); p++) {
+                if (p > 0) s.append(" . ");
+                s.append(parts.get(p) instanceof InetAddress a ? text(a) : "\"" + parts.get(p) + "\"");
+            }
+        }
+        return s.append(" }").toString();
+    }
+
+    /** An address as nft prints it: IPv6 with its longest run of two or more zero groups as {@code ::} (RFC 5952). */
+    private static String text(InetAddress a) {
+        String full = a.getHostAddress(); // IPv6: eight groups, lower case, no leading zeros
+        if (!(a instanceof Inet6Address)) return full;
+        String[] g = full.split(":");
+        int bestAt = -1, bestLen = 1;
+        for (int i = 0; i < g.length; ) {
+            int j = i;
+            while (j < g.length && g[j].equals("0")) j++;
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        if (bestAt < 0) return full;
+        return String.join(":", Arrays.copyOfRange(g, 0, bestAt)) + "::"
+                + String.join(":", Arrays.copyOfRange(g, bestAt + bestLen, g.length));
     }
 
     private static void expect(MessageView m, int nftMsg) {

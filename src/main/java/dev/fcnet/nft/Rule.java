@@ -24,10 +24,25 @@ public record Rule(NftFamily family, String table, String chain, long handle, lo
         return new Rule(family, table, chain, 0, 0, exprs, NftData.EMPTY);
     }
 
-    /** Same family, table, chain, expressions and userdata, whatever the handles: the same rule. */
+    /**
+     * Same family, table, chain, expressions and userdata, whatever the handles and the set ids of
+     * lookups (transaction-only references the kernel does not keep): the same rule.
+     */
     public boolean matches(Rule other) {
         return family == other.family && table.equals(other.table) && chain.equals(other.chain)
-                && exprs.equals(other.exprs) && userdata.equals(other.userdata);
+                && sameExprs(exprs, other.exprs) && userdata.equals(other.userdata);
+    }
+
+    private static boolean sameExprs(List<Expr> a, List<Expr> b) {
+        if (a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) {
+            if (!asKept(a.get(i)).equals(asKept(b.get(i)))) return false;
+        }
+        return true;
+    }
+
+    private static Expr asKept(Expr e) {
+        return e instanceof Lookup l ? l.withoutSetId() : e;
     }
 
     public Rule withHandle(long newHandle) {

@@ -70,6 +70,24 @@ class MainKernelTest {
                 run(host, "--iface", "eth1", "-D", "simple"));
     }
 
+    /** --ruleset sets: the network is elements of the sets of DESIGN §3b, checked and deleted as such. */
+    @Test
+    void addCheckDeleteWithTheSetsRuleset(ScratchNetns host) {
+        host.hostLike();
+        assertEquals(new Run(0, "", ""), run(host, "--ruleset", "sets", "--iface", "eth1", "-A", "simple"));
+        String ruleset = host.exec("nft", "list", "ruleset");
+        assertTrue(ruleset.contains("elements = { 172.16.0.2 . \"eth1\" }")
+                && ruleset.contains("ip saddr . oifname @masq_v4 masquerade"), ruleset);
+        Run check = run(host, "--ruleset=sets", "--iface", "eth1", "-C", "simple");
+        assertEquals(0, check.code(), check.toString());
+        assertTrue(check.out().contains("PRESENT    ELEMENT    ip fcnet fwd_pairs { \"tap0\" . \"eth1\" } (host netns)"),
+                check.out());
+        assertEquals(new Run(0, "", ""), run(host, "--ruleset", "sets", "--iface", "eth1", "-D", "simple"));
+        ruleset = host.exec("nft", "list", "ruleset");
+        assertFalse(ruleset.contains("elements"), ruleset);
+        assertTrue(ruleset.contains("iifname . oifname @fwd_pairs accept"), ruleset);
+    }
+
     /** --list and --output json: the listing, the Check report and failures as JSON that parses back. */
     @Test
     void listingAndJsonOutput(ScratchNetns host) {

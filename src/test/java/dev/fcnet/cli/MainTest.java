@@ -7,6 +7,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.TapOwner;
 import java.io.ByteArrayInputStream;
@@ -79,6 +80,12 @@ class MainTest {
                 run("--list", "--tap", "x"));
         assertEquals(new Run(2, "", "fcnet: --output: invalid value \"yaml\"; expected text or json" + nl),
                 run("--output", "yaml", "-C", "simple"));
+        assertEquals(RulesetKind.SETS, ((CommandLine.Perform) CommandLine.parse(new String[] {"--ruleset", "sets", "-C",
+                "simple"}, new ByteArrayInputStream(none))).ruleset());
+        assertEquals(RulesetKind.FCNET, ((CommandLine.Perform) CommandLine.parse(new String[] {"-C", "simple"},
+                new ByteArrayInputStream(none))).ruleset());
+        assertEquals(new Run(2, "", "fcnet: --ruleset: invalid value \"nft\"; expected fcnet or sets" + nl),
+                run("--ruleset=nft", "-A", "simple"));
         assertEquals(new Run(2, "", "{\"kind\":\"INVALID\",\"message\":\"unknown option --frob\"}" + nl),
                 run("--output", "json", "--frob"));
     }

@@ -123,6 +123,31 @@ class DaemonProcessTest {
                 String.join("\n", log));
     }
 
+    /** {@code --ruleset sets}: the daemon's Adds are elements of the sets of DESIGN §3b. */
+    @Test
+    void theSetsRuleset(ScratchNetns host) throws Exception {
+        host.hostLike();
+        Path socket = dir.resolve("fcnetd.sock");
+        Path log = dir.resolve("log.txt");
+        Process daemon = DaemonJvm.start(host.path(), log, DaemonJvm.FAST_START, "--ruleset", "sets", socket.toString());
+        try {
+            DaemonJvm.awaitListening(daemon, log);
+            assertTrue(Files.readString(log).contains(", sets ruleset, "), () -> read(log));
+            FirecrackerNetwork net = FirecrackerNetwork.builder().tapName("tap7").ifaceName("eth1").build();
+            try (FcnetdClient c = FcnetdClient.connect(socket)) {
+                c.run(net, FirecrackerNetworkOperation.Add);
+                String ruleset = host.exec("nft", "list", "ruleset");
+                assertTrue(ruleset.contains("elements = { \"tap7\" . \"eth1\" }"), ruleset);
+                c.run(net, FirecrackerNetworkOperation.Check);
+                c.run(net, FirecrackerNetworkOperation.Delete);
+            }
+            assertFalse(host.exec("nft", "list", "ruleset").contains("elements"));
+        } finally {
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * Two daemons started at once on one path: exactly one listens, the other exits 1 saying that
      * another fcnetd serves it. Without the lock, both passed the "is the path free" check now and

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fcnet.daemon.Main.Serve;
+import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.daemon.Main.UsageException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,20 +33,23 @@ class MainTest {
     @Test
     void defaults() throws UsageException {
         assertEquals(new Serve(Path.of("/run/fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty(), Optional.empty(), false,
-                Duration.ofMinutes(5), Level.INFO, Main.defaultMaxConnections(), false), parse("/run/fcnetd.sock"));
+                Duration.ofMinutes(5), Level.INFO, Main.defaultMaxConnections(), false, RulesetKind.FCNET),
+                parse("/run/fcnetd.sock"));
     }
 
     @Test
     void everyOption() throws UsageException {
         Serve expected = new Serve(Path.of("s.sock"), OptionalInt.of(1000), OptionalInt.of(-2), Optional.of("a b=c"), true,
-                Duration.ofSeconds(30), Level.WARNING, 7, true);
+                Duration.ofSeconds(30), Level.WARNING, 7, true, RulesetKind.SETS);
         assertEquals(expected, parse("--uid", "1000", "--gid", "4294967294", "--password", "a b=c", "--allow-foreign",
                 "--idle-timeout", "30", "--log-level", "warn", "--threads", "4", "--max-connections", "7",
-                "--enable-forwarding", "s.sock"));
+                "--enable-forwarding", "--ruleset", "sets", "s.sock"));
         assertEquals(expected, parse("s.sock", "-U", "1000", "-G", "4294967294", "-p", "a b=c", "-t", "4", "-L", "warn",
-                "--idle-timeout=30", "--allow-foreign", "--enable-forwarding", "--max-connections=7"));
+                "--idle-timeout=30", "--allow-foreign", "--enable-forwarding", "--max-connections=7", "--ruleset=sets"));
         assertEquals(expected, parse("--uid=1000", "--gid=4294967294", "--password=a b=c", "--threads=4", "--log-level=warn",
-                "--idle-timeout", "30", "--allow-foreign", "--max-connections", "7", "--enable-forwarding", "s.sock"));
+                "--idle-timeout", "30", "--allow-foreign", "--max-connections", "7", "--enable-forwarding", "--ruleset", "sets",
+                "s.sock"));
+        assertEquals(RulesetKind.FCNET, ((Serve) parse("--ruleset", "fcnet", "x")).ruleset());
         assertEquals(Level.TRACE, ((Serve) parse("-L", "trace", "x")).logLevel());
         assertEquals(Level.DEBUG, ((Serve) parse("-L", "debug", "x")).logLevel());
         assertEquals(Level.ERROR, ((Serve) parse("-L", "error", "x")).logLevel());
@@ -88,6 +92,8 @@ class MainTest {
         "--password= x|--password: the password is empty",
         "--max-connections 0 x|--max-connections: invalid value \"0\"; expected a number from 1 to 1000000",
         "x --enable-forwarding --enable-forwarding|--enable-forwarding is given twice",
+        "--ruleset nft x|--ruleset: invalid value \"nft\"; expected fcnet or sets",
+        "--ruleset sets --ruleset=fcnet x|--ruleset is given twice",
         "--password-file /nonexistent/pw x|--password-file: cannot read /nonexistent/pw: /nonexistent/pw: no such file or directory",
         "--password a --password-file /nonexistent/pw x|--password and --password-file are both given; use one"})
     void badCommandLines(String args, String message) {
@@ -122,7 +128,7 @@ class MainTest {
     void aSocketThatCannotBeMadeIsOneLineAndExit1() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Serve s = new Serve(Path.of("/nonexistent/dir/fcnetd.sock"), OptionalInt.empty(), OptionalInt.empty(), Optional.empty(),
-                false, Duration.ofMinutes(5), Level.INFO, 16, false);
+                false, Duration.ofMinutes(5), Level.INFO, 16, false, RulesetKind.FCNET);
         assertEquals(1, Main.serve(s, new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertEquals("fcnetd: cannot listen on /nonexistent/dir/fcnetd.sock: /nonexistent/dir: no such directory"
                 + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));

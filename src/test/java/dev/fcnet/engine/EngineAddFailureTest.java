@@ -62,17 +62,21 @@ class EngineAddFailureTest {
     static Stream<Arguments> networks() {
         List<Arguments> cases = new ArrayList<>();
         for (Stack s : List.of(Stack.V4, Stack.V6, Stack.DUAL_V4)) {
-            cases.add(Arguments.of("simple " + s, s, false, false));
-            cases.add(Arguments.of("namespaced forwarded " + s, s, true, false));
+            cases.add(Arguments.of("simple " + s, s, false, false, RulesetKind.FCNET));
+            cases.add(Arguments.of("namespaced forwarded " + s, s, true, false, RulesetKind.FCNET));
         }
         // With one more step at the end, and its look-up.
-        cases.add(Arguments.of("namespaced forwarded V4, the engine enabling host forwarding", Stack.V4, true, true));
+        cases.add(Arguments.of("namespaced forwarded V4, the engine enabling host forwarding", Stack.V4, true, true,
+                RulesetKind.FCNET));
+        // The sets ruleset: its table, chains, sets and fixed rules are undone with the network's elements.
+        cases.add(Arguments.of("simple V6, sets ruleset", Stack.V6, false, false, RulesetKind.SETS));
+        cases.add(Arguments.of("namespaced forwarded DUAL_V4, sets ruleset", Stack.DUAL_V4, true, false, RulesetKind.SETS));
         return cases.stream();
     }
 
-    private static FcnetEngine engine(ScratchNetns host, boolean enableForwarding) {
+    private static FcnetEngine engine(ScratchNetns host, boolean enableForwarding, RulesetKind ruleset) {
         return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path())
-                .withForwarding(enableForwarding ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN));
+                .withForwarding(enableForwarding ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN).withRuleset(ruleset));
     }
 
     private static FirecrackerNetwork network(ScratchNetns host, Stack stack, boolean namespaced) {
@@ -81,9 +85,9 @@ class EngineAddFailureTest {
     }
 
     /** The steps of one successful Add of {@code n}, in order; the network is removed again with the tools. */
-    private static List<Step> steps(ScratchNetns host, FirecrackerNetwork n, boolean enableForwarding) {
+    private static List<Step> steps(ScratchNetns host, FirecrackerNetwork n, boolean enableForwarding, RulesetKind ruleset) {
         List<Step> steps = new ArrayList<>();
-        try (FcnetEngine engine = engine(host, enableForwarding)) {
+        try (FcnetEngine engine = engine(host, enableForwarding, ruleset)) {
             engine.faults((step, object) -> steps.add(new Step(step, object)));
             engine.add(n, OPTIONS);
         }
@@ -94,13 +98,13 @@ class EngineAddFailureTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void whateverStepThrowsNothingIsLeft(String name, Stack stack, boolean namespaced, boolean enableForwarding,
-            ScratchNetns host) {
+            RulesetKind ruleset, ScratchNetns host) {
         EngineFixture.readyHost(host);
         FirecrackerNetwork n = network(host, stack, namespaced);
-        List<Step> steps = steps(host, n, enableForwarding);
+        List<Step> steps = steps(host, n, enableForwarding, ruleset);
         assertEquals(enableForwarding, steps.getLast().step().equals("enable forwarding"), steps::toString);
         String before = snapshot(host);
-        try (FcnetEngine engine = engine(host, enableForwarding)) {
+        try (FcnetEngine engine = engine(host, enableForwarding, ruleset)) {
             for (Step failing : steps) {
                 engine.faults((step, object) -> {
                     if (new Step(step, object).equals(failing)) throw new Vanished(failing);
@@ -117,17 +121,56 @@ class EngineAddFailureTest {
         }
     }
 
+    static Stream<Arguments> besideAnFcnetNetwork() {
+        return Stream.of(Arguments.of("simple V4", Stack.V4, false), Arguments.of("simple V6", Stack.V6, false),
+                Arguments.of("namespaced forwarded DUAL_V4", Stack.DUAL_V4, true));
+    }
+
+    /**
+     * A sets Add failing at any step, on a host whose fcnet table holds a network of the fcnet
+     * ruleset: the sets and fixed rules the Add made go with its elements (the table, chains and
+     * the other's rules stay), so that {@code nft list ruleset} prints what it printed before.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("besideAnFcnetNetwork")
+    void aSetsAddFailingBesideAnFcnetNetworkLeavesTheRulesetAsItWas(String name, Stack stack, boolean namespaced,
+            ScratchNetns host) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork n = network(host, stack, namespaced);
+        List<Step> steps = steps(host, n, false, RulesetKind.SETS);
+        try (FcnetEngine fcnet = engine(host, false, RulesetKind.FCNET)) {
+            fcnet.add(EngineFixture.simple(stack, "tap5", 5), OPTIONS);
+        }
+        awaitNoCarrier(host, "tap5");
+        String ruleset = EngineFixture.ruleset(host.path());
+        String before = snapshot(host);
+        try (FcnetEngine engine = engine(host, false, RulesetKind.SETS)) {
+            for (Step failing : steps) {
+                engine.faults((step, object) -> {
+                    if (new Step(step, object).equals(failing)) throw new Vanished(failing);
+                });
+                FcnetException e = assertThrows(FcnetException.class, () -> engine.add(n, OPTIONS), failing::toString);
+                assertTrue(!e.getMessage().contains("ROLLBACK INCOMPLETE"), e::getMessage);
+                assertEquals(ruleset, EngineFixture.ruleset(host.path()), () -> "after failing " + failing + ": " + e);
+                assertEquals(before, snapshot(host), () -> "after failing " + failing + ": " + e);
+            }
+            engine.faults(FaultInjector.NONE);
+            engine.add(n, OPTIONS);
+            assertTrue(engine.check(n, OPTIONS).isClean());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void cutShortAtAnyStepLeavesOnlyMarkedLinksAndNamespaces(String name, Stack stack, boolean namespaced,
-            boolean enableForwarding, ScratchNetns host) {
+            boolean enableForwarding, RulesetKind ruleset, ScratchNetns host) {
         EngineFixture.readyHost(host);
         FirecrackerNetwork n = network(host, stack, namespaced);
-        List<Step> steps = steps(host, n, enableForwarding);
+        List<Step> steps = steps(host, n, enableForwarding, ruleset);
         String before = snapshot(host);
         List<String> left = new ArrayList<>();
         for (Step failing : steps) {
-            try (FcnetEngine engine = engine(host, enableForwarding)) {
+            try (FcnetEngine engine = engine(host, enableForwarding, ruleset)) {
                 engine.faults((step, object) -> {
                     if (new Step(step, object).equals(failing)) throw new Crash(failing);
                 });
@@ -162,6 +205,14 @@ class EngineAddFailureTest {
             // Everything but the other's netns is as before; that one is untouched (only lo, down).
             Tools.run("ip", "netns", "delete", host.name() + "-fc");
             assertEquals(before, snapshot(host));
+        }
+    }
+
+    /** Until the tap's carrier is off: the kernel turns it off a moment after the engine closed the tap's fd. */
+    private static void awaitNoCarrier(ScratchNetns host, String tap) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Tools.run("ip", "-n", host.name(), "link", "show", tap).contains("NO-CARRIER") && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 

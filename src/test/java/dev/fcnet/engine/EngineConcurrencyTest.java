@@ -118,7 +118,7 @@ class EngineConcurrencyTest {
                 if (!step.equals("add rules")) return;
                 int seen = hostRuleSteps.incrementAndGet();
                 if (seen == 1) {
-                    // The first Add, alone: its step runs before its commit.
+                    // The first Add, alone: held in its step (after its commit) while the others arrive.
                     holding.countDown();
                     try {
                         assertTrue(release.await(30, TimeUnit.SECONDS));

@@ -15,11 +15,13 @@ import dev.fcnet.testing.ScratchNetns;
 import dev.fcnet.testing.Tools;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A real VMM on networks the engine made: QEMU guests booted with the network's
- * {@code guestIpBootArg} reach an "internet" peer through the rules of DESIGN §3, and the host
- * reaches namespaced guests through their forwarded IPs.
+ * {@code guestIpBootArg} reach an "internet" peer through the rules of DESIGN §3 (or the sets of
+ * §3b), and the host reaches namespaced guests through their forwarded IPs.
  */
 @KernelTest
 class EngineEndToEndTest {
@@ -31,6 +33,10 @@ class EngineEndToEndTest {
         InternetPeer peer = InternetPeer.attach(host, "eth0", "10.99.0.1/24", "10.99.0.2/24", 8080);
         EngineFixture.forwarding(host.path(), true);
         return peer;
+    }
+
+    private static FcnetEngine engine(ScratchNetns host, RulesetKind ruleset) {
+        return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()).withRuleset(ruleset));
     }
 
     @Test
@@ -56,8 +62,11 @@ class EngineEndToEndTest {
         }
     }
 
-    @Test
-    void namespacedClonesWithOneGuestAddressReachTheInternetAndAreReachedThroughTheirForwardedIps(ScratchNetns host) {
+    /** With either ruleset (one guest run each: what the sets ruleset makes must carry traffic too). */
+    @ParameterizedTest
+    @EnumSource(RulesetKind.class)
+    void namespacedClonesWithOneGuestAddressReachTheInternetAndAreReachedThroughTheirForwardedIps(RulesetKind ruleset,
+            ScratchNetns host) {
         FirecrackerNetwork[] clones = new FirecrackerNetwork[2];
         for (int i = 0; i < 2; i++) {
             int k = i + 1;
@@ -68,7 +77,7 @@ class EngineEndToEndTest {
                             .forwardedGuestIp(IpInet.parseAddress("192.168.0." + k)).build())
                     .build();
         }
-        try (InternetPeer peer = internet(host); FcnetEngine engine = EngineFixture.engine(host)) {
+        try (InternetPeer peer = internet(host); FcnetEngine engine = engine(host, ruleset)) {
             for (FirecrackerNetwork n : clones) assertEquals(java.util.List.of(), engine.add(n).warnings());
             try (QemuGuest first = start(clones[0]); QemuGuest second = start(clones[1])) {
                 QemuGuest[] guests = {first, second};

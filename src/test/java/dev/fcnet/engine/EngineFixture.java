@@ -27,6 +27,11 @@ final class EngineFixture {
         return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()));
     }
 
+    /** An engine of the sets ruleset (DESIGN §3b) for the scratch host. */
+    static FcnetEngine setsEngine(ScratchNetns host) {
+        return FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()).withRuleset(RulesetKind.SETS));
+    }
+
     /**
      * Readies the scratch host like a VMM host: an uplink {@code eth0} (one end of a veth pair, as
      * the kernel here has no dummy driver; up, without IPv6 link-local addresses, which would turn
@@ -158,6 +163,36 @@ final class EngineFixture {
                 pre + "postrouting " + l3(n.guestIp()) + " saddr " + addr(n.guestIp()) + " oifname \"" + n.ifaceName()
                         + "\" masquerade",
                 pre + "filter iifname \"" + n.tapName() + "\" oifname \"" + n.ifaceName() + "\" accept");
+    }
+
+    /**
+     * The §3b nft commands for these networks in the host netns: table, chains, the family's
+     * sets, their two fixed rules, then the networks' elements (none: what a Delete leaves).
+     */
+    static List<String> setsHostCommands(FirecrackerNetwork... networks) {
+        String f = networks[0].ipStack().nftFamily();
+        List<String> c = new ArrayList<>(hostCommands(networks[0]).subList(0, 3));
+        boolean v4 = !f.equals("ip6");
+        boolean v6 = !f.equals("ip");
+        if (v4) c.add("add set " + f + " fcnet masq_v4 { type ipv4_addr . ifname ; }");
+        if (v6) c.add("add set " + f + " fcnet masq_v6 { type ipv6_addr . ifname ; }");
+        c.add("add set " + f + " fcnet fwd_pairs { type ifname . ifname ; }");
+        if (v4) c.add("add rule " + f + " fcnet postrouting ip saddr . oifname @masq_v4 masquerade");
+        if (v6) c.add("add rule " + f + " fcnet postrouting ip6 saddr . oifname @masq_v6 masquerade");
+        c.add("add rule " + f + " fcnet filter iifname . oifname @fwd_pairs accept");
+        for (FirecrackerNetwork n : networks) {
+            IpInet masqueraded = n.networkType() instanceof Namespaced ns ? ns.veth2Ip() : n.guestIp();
+            String pre = "add element " + f + " fcnet ";
+            c.add(pre + (masqueraded.isV4() ? "masq_v4" : "masq_v6") + " { " + addr(masqueraded) + " . \"" + n.ifaceName()
+                    + "\" }");
+            if (n.networkType() instanceof Namespaced ns) {
+                c.add(pre + "fwd_pairs { \"" + n.ifaceName() + "\" . \"" + ns.veth1Name() + "\" }");
+                c.add(pre + "fwd_pairs { \"" + ns.veth1Name() + "\" . \"" + n.ifaceName() + "\" }");
+            } else {
+                c.add(pre + "fwd_pairs { \"" + n.tapName() + "\" . \"" + n.ifaceName() + "\" }");
+            }
+        }
+        return c;
     }
 
     /** The §3 nft commands inside a namespaced network's netns. */

@@ -45,7 +45,7 @@ class EngineListTest {
             List<ListedNetwork> all = engine.list();
             assertEquals(4, all.stream().filter(n -> !n.id().contains(host.name() + "-foreign")).count(), all::toString);
             for (FirecrackerNetwork n : List.of(simple, dual, clone, v6ns)) {
-                ListedNetwork l = only(all, Networks.id(n));
+                ListedNetwork l = only(all, Layout.id(n));
                 assertEquals(Optional.of(n), l.network(), l::toString);
                 assertTrue(l.complete(), l::toString);
                 assertEquals(OptionalInt.of(0), l.uid());
@@ -79,7 +79,7 @@ class EngineListTest {
         FirecrackerNetwork n = EngineFixture.namespaced(Stack.V4, host.name() + "-u", 11, false);
         try (FcnetEngine engine = EngineFixture.engine(host)) {
             engine.add(n, AddOptions.DEFAULT.withCaller(new Caller(1000)));
-            ListedNetwork l = only(engine.list(new Caller(1000)), Networks.id(n));
+            ListedNetwork l = only(engine.list(new Caller(1000)), Layout.id(n));
             assertEquals(OptionalInt.of(1000), l.uid());
             assertTrue(l.complete(), l::toString);
             assertEquals(List.of(), engine.list(new Caller(1001)));

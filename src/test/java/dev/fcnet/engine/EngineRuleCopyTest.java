@@ -102,21 +102,21 @@ class EngineRuleCopyTest {
         try (FcnetEngine engine = EngineFixture.engine(host)) {
             engine.add(EngineFixture.simple(Stack.V4, "tap0", 200));
             engine.check(EngineFixture.simple(Stack.V4, "tap0", 200));
-            int dumps = engine.hostRules().dumps();
+            int dumps = engine.hostTables().dumps();
             List<FirecrackerNetwork> networks = new ArrayList<>();
             for (int i = 1; i <= 60; i++) networks.add(EngineFixture.simple(Stack.V4, "tap" + i, i));
             for (FirecrackerNetwork n : networks) engine.add(n);
             for (FirecrackerNetwork n : networks) assertTrue(engine.check(n).isClean());
             for (FirecrackerNetwork n : networks.subList(0, 30)) engine.delete(n);
-            assertEquals(dumps, engine.hostRules().dumps(), "no chain was read again");
+            assertEquals(dumps, engine.hostTables().dumps(), "no chain was read again");
 
             // A change by someone else: read again, once.
             nft(host, "add", "rule", "ip", "fcnet", "filter", "accept");
             assertTrue(engine.check(networks.get(40)).isClean());
-            int after = engine.hostRules().dumps();
+            int after = engine.hostTables().dumps();
             assertTrue(after > dumps, after + " > " + dumps);
             for (FirecrackerNetwork n : networks.subList(30, 60)) engine.delete(n);
-            assertEquals(after, engine.hostRules().dumps());
+            assertEquals(after, engine.hostTables().dumps());
             assertTrue(engine.check(networks.get(0)).problems().stream().allMatch(i -> i.status() == Status.MISSING));
         }
     }

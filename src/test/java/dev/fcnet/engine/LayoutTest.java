@@ -9,7 +9,7 @@ import dev.fcnet.IpInet;
 import dev.fcnet.engine.CheckItem.Kind;
 import dev.fcnet.engine.CheckItem.Status;
 import dev.fcnet.engine.Layout.RuleSpec;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.ShapeRules;
 import dev.fcnet.nft.NftFamily;
 import java.util.List;
 import java.util.Optional;
@@ -30,8 +30,8 @@ class LayoutTest {
         assertEquals(NftFamily.IP, l.family);
         assertEquals(List.of("ip fcnet postrouting: ip saddr 172.16.0.2 oifname \"eth0\" masquerade",
                 "ip fcnet filter: iifname \"tap0\" oifname \"eth0\" accept"), texts(l.hostRules));
-        assertEquals(List.of(FcnetRules.masquerade(NftFamily.IP, IpInet.parseAddress("172.16.0.2"), "eth0"),
-                FcnetRules.acceptInOut(NftFamily.IP, "tap0", "eth0")), l.hostRules.stream().map(RuleSpec::rule).toList());
+        assertEquals(List.of(ShapeRules.masquerade(NftFamily.IP, IpInet.parseAddress("172.16.0.2"), "eth0"),
+                ShapeRules.acceptInOut(NftFamily.IP, "tap0", "eth0")), l.hostRules.stream().map(RuleSpec::rule).toList());
         assertEquals(List.of("postrouting", "filter"), l.hostChains.stream().map(c -> c.name()).toList());
         assertEquals(List.of(), l.netnsRules);
         assertEquals(Optional.empty(), l.hostRoute);

@@ -137,6 +137,30 @@ class NetlinkSocketTest {
         }
     }
 
+    /**
+     * Error answers the caller expects (ENOENT blaming the attribute at 40, or blaming none) are
+     * passed over, seen with their index, errno and offset; any other still fails the request.
+     */
+    @Test
+    void expectedErrorsAreNoFailure() {
+        FakeKernel k = new FakeKernel((fk, req) -> fk.reply(error(req.get(1).seq(), Errno.ENOENT, null, 40),
+                error(req.get(2).seq(), Errno.ENOENT, null, -1)));
+        List<String> seen = new ArrayList<>();
+        ExpectedError enoent = (i, errno, offset) -> seen.add(i + " " + errno + " " + offset) && errno == Errno.ENOENT
+                && offset != 20;
+        try (NetlinkSocket s = new NetlinkSocket(k)) {
+            s.request(batch(), null, enoent);
+            assertEquals(List.of("1 " + Errno.ENOENT + " 40", "2 " + Errno.ENOENT + " -1"), seen);
+        }
+        FakeKernel other = new FakeKernel((fk, req) -> fk.reply(ack(req.get(1).seq()),
+                error(req.get(2).seq(), Errno.ENOENT, "table not found", 20)));
+        try (NetlinkSocket s = new NetlinkSocket(other)) {
+            NetlinkException e = assertThrows(NetlinkException.class, () -> s.request(batch(), null, enoent));
+            assertEquals(2, e.messageIndex());
+            assertEquals("table not found", e.extAckMessage());
+        }
+    }
+
     /** The kernel gave up at the batch header (e.g. ENOMEM) and will ack nothing else: no hang. */
     @Test
     void errorForAMessageWithoutAckStopsWaiting() {

@@ -45,13 +45,13 @@ class NftGoldenTest {
         InetAddress forwarded = addr(v6 ? "fd00:192:168::3" : "192.168.0.3");
         String shape = name.substring(name.indexOf('-', family == NftFamily.INET ? 5 : 0) + 1);
         return switch (shape) {
-            case "simple-masq" -> FcnetRules.masquerade(family, guest, "eth0");
-            case "simple-filter" -> FcnetRules.acceptInOut(family, "tap0", "eth0");
-            case "ns-snat" -> FcnetRules.snat(family, "veth0", guest, veth2);
-            case "ns-dnat" -> FcnetRules.dnat(family, "veth0", forwarded, guest);
-            case "host-masq" -> FcnetRules.masquerade(family, veth2, "eth0");
-            case "host-filter-in" -> FcnetRules.acceptInOut(family, "eth0", "veth1");
-            case "host-filter-out" -> FcnetRules.acceptOutIn(family, "eth0", "veth1");
+            case "simple-masq" -> ShapeRules.masquerade(family, guest, "eth0");
+            case "simple-filter" -> ShapeRules.acceptInOut(family, "tap0", "eth0");
+            case "ns-snat" -> ShapeRules.snat(family, "veth0", guest, veth2);
+            case "ns-dnat" -> ShapeRules.dnat(family, "veth0", forwarded, guest);
+            case "host-masq" -> ShapeRules.masquerade(family, veth2, "eth0");
+            case "host-filter-in" -> ShapeRules.acceptInOut(family, "eth0", "veth1");
+            case "host-filter-out" -> ShapeRules.acceptOutIn(family, "eth0", "veth1");
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -82,11 +82,11 @@ class NftGoldenTest {
     void tableAndChainMessagesEqualNfts(String name) {
         NftFixture fx = NftFixture.load(name);
         NftFamily family = NftFamily.valueOf(name.substring(0, name.indexOf('-')).toUpperCase());
-        Chain chain = name.endsWith("-postrouting") ? FcnetRules.postroutingChain(family)
-                : name.endsWith("-filter") ? FcnetRules.filterChain(family)
-                : name.endsWith("-prerouting") ? FcnetRules.preroutingChain(family) : null;
+        Chain chain = name.endsWith("-postrouting") ? FcnetTable.postroutingChain(family)
+                : name.endsWith("-filter") ? FcnetTable.filterChain(family)
+                : name.endsWith("-prerouting") ? FcnetTable.preroutingChain(family) : null;
         if (chain == null) {
-            assertBatch(fx, b -> NftMessages.newTable(b, FcnetRules.table(family), nftFlags(fx)));
+            assertBatch(fx, b -> NftMessages.newTable(b, FcnetTable.table(family), nftFlags(fx)));
             assertEquals(nftFlags(fx) | NLM_F_ACK, NftMessages.NEWTABLE_FLAGS);
         } else {
             assertBatch(fx, b -> NftMessages.newChain(b, chain, nftFlags(fx)));
@@ -115,9 +115,9 @@ class NftGoldenTest {
         assertEquals(NftMessages.DELETE_FLAGS, nftFlags(rule) | NLM_F_ACK);
         assertBatch(rule, b -> NftMessages.delRule(b, NftFamily.IP, "fcnet", "postrouting", 2, nftFlags(rule)));
         NftFixture chain = NftFixture.load("ip-delete-chain");
-        assertBatch(chain, b -> NftMessages.delChain(b, FcnetRules.postroutingChain(NftFamily.IP), nftFlags(chain)));
+        assertBatch(chain, b -> NftMessages.delChain(b, FcnetTable.postroutingChain(NftFamily.IP), nftFlags(chain)));
         NftFixture table = NftFixture.load("ip-delete-table");
-        assertBatch(table, b -> NftMessages.delTable(b, FcnetRules.table(NftFamily.IP), nftFlags(table)));
+        assertBatch(table, b -> NftMessages.delTable(b, FcnetTable.table(NftFamily.IP), nftFlags(table)));
         assertEquals(NftMessages.DELETE_FLAGS, nftFlags(chain) | NLM_F_ACK);
         assertEquals(NftMessages.DELETE_FLAGS, nftFlags(table) | NLM_F_ACK);
     }

@@ -56,8 +56,8 @@ class NftKernelTest {
     /** The same with our builders. */
     static NftBatch section3Batch(String config) {
         NftFamily f = family(config);
-        NftBatch b = new NftBatch().addTable(FcnetRules.table(f)).addChain(FcnetRules.postroutingChain(f))
-                .addChain(FcnetRules.filterChain(f)).addChain(FcnetRules.preroutingChain(f));
+        NftBatch b = new NftBatch().addTable(FcnetTable.table(f)).addChain(FcnetTable.postroutingChain(f))
+                .addChain(FcnetTable.filterChain(f)).addChain(FcnetTable.preroutingChain(f));
         for (String shape : NftGoldenTest.SHAPES) b.addRule(NftGoldenTest.rule(config + "-" + shape));
         return b;
     }
@@ -81,8 +81,8 @@ class NftKernelTest {
         try (NftConnection nft = connect(ns)) {
             int g0 = nft.generation();
             NftFamily f = NftFamily.IP;
-            Rule masq = FcnetRules.masquerade(f, NftGoldenTest.addr("10.0.0.2"), "eth0");
-            nft.commit(new NftBatch().addTable(FcnetRules.table(f)).addChain(FcnetRules.postroutingChain(f)).addRule(masq));
+            Rule masq = ShapeRules.masquerade(f, NftGoldenTest.addr("10.0.0.2"), "eth0");
+            nft.commit(new NftBatch().addTable(FcnetTable.table(f)).addChain(FcnetTable.postroutingChain(f)).addRule(masq));
             assertEquals(g0 + 1, nft.generation(), "one transaction, however many changes: one generation");
             Rule added = nft.commit(new NftBatch().addRule(masq), g0 + 1).get(0);
             assertEquals(g0 + 2, nft.generation());
@@ -139,15 +139,15 @@ class NftKernelTest {
                 assertEquals(List.of(new Table(f, "fcnet", 0, t.tables(f).getFirst().handle())), t.tables(f));
                 List<Chain> chains = t.chains(f);
                 assertEquals(3, chains.size(), chains::toString);
-                assertTrue(FcnetRules.postroutingChain(f).matches(chains.get(0)), chains::toString);
-                assertTrue(FcnetRules.filterChain(f).matches(chains.get(1)), chains::toString);
-                assertTrue(FcnetRules.preroutingChain(f).matches(chains.get(2)), chains::toString);
+                assertTrue(FcnetTable.postroutingChain(f).matches(chains.get(0)), chains::toString);
+                assertTrue(FcnetTable.filterChain(f).matches(chains.get(1)), chains::toString);
+                assertTrue(FcnetTable.preroutingChain(f).matches(chains.get(2)), chains::toString);
 
-                c.commit(new NftBatch().addTable(FcnetRules.table(f)).addChain(FcnetRules.filterChain(f)));
+                c.commit(new NftBatch().addTable(FcnetTable.table(f)).addChain(FcnetTable.filterChain(f)));
                 assertEquals(theirs.exec("nft", "list", "ruleset"), ours.exec("nft", "list", "ruleset"),
                         "adding the table and a chain again changes nothing");
 
-                c.commit(new NftBatch().deleteTable(FcnetRules.table(f)));
+                c.commit(new NftBatch().deleteTable(FcnetTable.table(f)));
                 theirs.exec("nft", "delete", "table", f.keyword(), "fcnet");
                 assertEquals("", ours.exec("nft", "list", "ruleset"));
                 assertEquals(List.of(), c.tables(f));
@@ -164,7 +164,7 @@ class NftKernelTest {
         try (NftConnection c = connect(ns)) {
             List<Rule> section3 = c.commit(section3Batch("inet-ip"));
             String before = ns.exec("nft", "-a", "list", "ruleset");
-            Rule extra = FcnetRules.masquerade(NftFamily.INET, NftGoldenTest.addr("fd00::9"), "eth1");
+            Rule extra = ShapeRules.masquerade(NftFamily.INET, NftGoldenTest.addr("fd00::9"), "eth1");
             Rule added = c.commit(new NftBatch().addRule(extra)).getFirst();
             assertTrue(ns.exec("nft", "-a", "list", "chain", "inet", "fcnet", "postrouting")
                     .contains("ip6 saddr fd00::9 oifname \"eth1\" masquerade # handle " + added.handle()));
@@ -179,12 +179,12 @@ class NftKernelTest {
             assertEquals(List.of(), c.rules(NftFamily.INET, "fcnet", "nosuchchain"));
 
             // "If empty" deletes refuse while rules or chains are inside, and change nothing.
-            Chain prerouting = FcnetRules.preroutingChain(NftFamily.INET);
+            Chain prerouting = FcnetTable.preroutingChain(NftFamily.INET);
             NetlinkException busy = assertThrows(NetlinkException.class,
                     () -> c.commit(new NftBatch().deleteChainIfEmpty(prerouting)));
             assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
             busy = assertThrows(NetlinkException.class,
-                    () -> c.commit(new NftBatch().deleteTableIfEmpty(FcnetRules.table(NftFamily.INET))));
+                    () -> c.commit(new NftBatch().deleteTableIfEmpty(FcnetTable.table(NftFamily.INET))));
             assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
             assertEquals(before, ns.exec("nft", "-a", "list", "ruleset"));
 
@@ -194,7 +194,7 @@ class NftKernelTest {
             assertFalse(ns.exec("nft", "list", "ruleset").contains("prerouting"));
 
             // A plain chain delete takes the chain's rules with it.
-            c.commit(new NftBatch().deleteChain(FcnetRules.filterChain(NftFamily.INET)));
+            c.commit(new NftBatch().deleteChain(FcnetTable.filterChain(NftFamily.INET)));
             assertEquals(List.of("postrouting"), c.chains(NftFamily.INET).stream().map(Chain::name).toList());
         }
     }
@@ -202,8 +202,8 @@ class NftKernelTest {
     @Test
     void aFailingBatchChangesNothingAndNamesTheFailingMessage(ScratchNetns ns) {
         try (NftConnection c = connect(ns)) {
-            NftBatch batch = new NftBatch().addTable(FcnetRules.table(NftFamily.IP))
-                    .addChain(FcnetRules.postroutingChain(NftFamily.IP))
+            NftBatch batch = new NftBatch().addTable(FcnetTable.table(NftFamily.IP))
+                    .addChain(FcnetTable.postroutingChain(NftFamily.IP))
                     .addRule(NftGoldenTest.rule("ip-simple-masq"))
                     .addRule(NftGoldenTest.rule("ip-ns-dnat")); // its prerouting chain is missing
             NetlinkException e = assertThrows(NetlinkException.class, () -> c.commit(batch));
@@ -216,7 +216,7 @@ class NftKernelTest {
             assertEquals("", ns.exec("nft", "list", "ruleset"), "the table and chain of the batch were not made");
 
             // An expression the kernel does not know: the error points at it.
-            c.commit(new NftBatch().addTable(FcnetRules.table(NftFamily.IP)).addChain(FcnetRules.postroutingChain(NftFamily.IP)));
+            c.commit(new NftBatch().addTable(FcnetTable.table(NftFamily.IP)).addChain(FcnetTable.postroutingChain(NftFamily.IP)));
             Rule bogus = Rule.of(NftFamily.IP, "fcnet", "postrouting", List.of(Masq.PLAIN, new Unknown("nosuchexpr", NftData.EMPTY)));
             NetlinkException e2 = assertThrows(NetlinkException.class, () -> c.commit(new NftBatch().addRule(bogus)));
             assertTrue(e2.getMessage().contains("bad attribute NFTA_RULE_EXPRESSIONS expression 2 (nosuchexpr)"), e2.getMessage());
@@ -259,7 +259,7 @@ class NftKernelTest {
             assertEquals(before + n, rules.size());
             assertEquals(nftHandles, rules.stream().map(Rule::handle).toList());
             for (int i = 0; i < n; i++) {
-                assertTrue(FcnetRules.masquerade(NftFamily.IP, addrs.get(i), "eth0").matches(rules.get(before + i)), i + ": " + rules.get(before + i));
+                assertTrue(ShapeRules.masquerade(NftFamily.IP, addrs.get(i), "eth0").matches(rules.get(before + i)), i + ": " + rules.get(before + i));
             }
             // A decoded rule is ~250 wire bytes and ~20 small objects; copying per byte would show as far more.
             long perRule = allocated / rules.size();

@@ -3,7 +3,7 @@ package dev.fcnet.bench;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.netns.Netns;
 import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
@@ -171,8 +171,8 @@ final class Kernel {
                 return null;
             });
             innerNft.commit(new NftBatch()
-                    .addTable(FcnetRules.table(NftFamily.IP))
-                    .addChain(FcnetRules.postroutingChain(NftFamily.IP))
+                    .addTable(FcnetTable.table(NftFamily.IP))
+                    .addChain(FcnetTable.postroutingChain(NftFamily.IP))
                     .addRule(n.snat()));
         }
     }
@@ -224,7 +224,7 @@ final class Kernel {
         for (Rule r : rules) byChain.computeIfAbsent(r.chain(), c -> new HashMap<>()).put(r.exprs(), r);
         Map<Rule, Long> found = new HashMap<>();
         for (Map.Entry<String, Map<List<Expr>, Rule>> chain : byChain.entrySet()) {
-            for (Rule dumped : nft.rules(NftFamily.IP, FcnetRules.TABLE, chain.getKey())) {
+            for (Rule dumped : nft.rules(NftFamily.IP, FcnetTable.TABLE, chain.getKey())) {
                 Rule wanted = chain.getValue().get(dumped.exprs());
                 if (wanted != null) found.put(wanted, dumped.handle());
             }

@@ -4,7 +4,7 @@ import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType;
 import dev.fcnet.IpInet;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import java.net.InetAddress;
@@ -53,22 +53,22 @@ record NamespacedNet(int id) {
 
     /** Host postrouting: {@code ip saddr <veth2 addr> oifname "eth0" masquerade}. */
     Rule masquerade() {
-        return FcnetRules.masquerade(NftFamily.IP, veth2Ip(), IFACE);
+        return ShapeRules.masquerade(NftFamily.IP, veth2Ip(), IFACE);
     }
 
     /** Host filter: {@code iifname "eth0" oifname "<veth1>" accept}. */
     Rule ingress() {
-        return FcnetRules.acceptInOut(NftFamily.IP, IFACE, veth1());
+        return ShapeRules.acceptInOut(NftFamily.IP, IFACE, veth1());
     }
 
     /** Host filter: {@code oifname "eth0" iifname "<veth1>" accept}. */
     Rule egress() {
-        return FcnetRules.acceptOutIn(NftFamily.IP, IFACE, veth1());
+        return ShapeRules.acceptOutIn(NftFamily.IP, IFACE, veth1());
     }
 
     /** Netns postrouting: {@code oifname "veth0" ip saddr 172.16.0.2 snat to <veth2 addr>}. */
     Rule snat() {
-        return FcnetRules.snat(NftFamily.IP, VETH2, GUEST_IP.address(), veth2Ip());
+        return ShapeRules.snat(NftFamily.IP, VETH2, GUEST_IP.address(), veth2Ip());
     }
 
     String masqueradeText() {

@@ -1,6 +1,6 @@
 package dev.fcnet.bench;
 
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
@@ -60,10 +60,10 @@ public class NftCommitBench {
                     + "add table ip " + OTHER_TABLE + "\n"
                     + "add chain ip " + OTHER_TABLE + " " + IDLE_CHAIN
                     + " { type filter hook input priority 0; policy accept; }\n", "nft", "-f", "-");
-            Rule accept = FcnetRules.acceptInOut(NftFamily.IP, "fcx", SimpleNet.IFACE);
+            Rule accept = ShapeRules.acceptInOut(NftFamily.IP, "fcx", SimpleNet.IFACE);
             rule = switch (into) {
                 case "busyChain" -> accept;
-                case "emptyChain" -> Rule.of(NftFamily.IP, FcnetRules.TABLE, IDLE_CHAIN, accept.exprs());
+                case "emptyChain" -> Rule.of(NftFamily.IP, FcnetTable.TABLE, IDLE_CHAIN, accept.exprs());
                 case "otherTable" -> Rule.of(NftFamily.IP, OTHER_TABLE, IDLE_CHAIN, accept.exprs());
                 default -> throw new IllegalArgumentException("into: busyChain, emptyChain or otherTable, not " + into);
             };

@@ -4,7 +4,7 @@ import dev.fcnet.FirecrackerIpStack;
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkType;
 import dev.fcnet.IpInet;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import java.net.InetAddress;
@@ -47,12 +47,12 @@ record SimpleNet(int id) {
 
     /** postrouting: {@code ip saddr <guest> oifname "eth0" masquerade}. */
     Rule masquerade() {
-        return FcnetRules.masquerade(NftFamily.IP, guestIp(), IFACE);
+        return ShapeRules.masquerade(NftFamily.IP, guestIp(), IFACE);
     }
 
     /** filter: {@code iifname "<tap>" oifname "eth0" accept}. */
     Rule forward() {
-        return FcnetRules.acceptInOut(NftFamily.IP, tap(), IFACE);
+        return ShapeRules.acceptInOut(NftFamily.IP, tap(), IFACE);
     }
 
     /** The two rules as nft text (DESIGN §3 order), for {@code nft -f}. */

@@ -1,5 +1,6 @@
 package dev.fcnet.nft;
 
+import dev.fcnet.bench.ShapeRules;
 import static dev.fcnet.netlink.NetlinkConstants.NETLINK_NETFILTER;
 
 import dev.fcnet.bench.HostNetns;
@@ -76,7 +77,7 @@ public class CodecBench {
                 host.feed(rules.toString(), "nft", "-f", "-");
                 try (NetlinkSocket socket = host.netns().call(() -> NetlinkSocket.open(NETLINK_NETFILTER))) {
                     MessageBuilder b = new MessageBuilder();
-                    NftMessages.dumpRules(b, NftFamily.IP, FcnetRules.TABLE, FcnetRules.FILTER);
+                    NftMessages.dumpRules(b, NftFamily.IP, FcnetTable.TABLE, FcnetTable.FILTER);
                     socket.dump(b, m -> {
                         byte[] message = m.segment().toArray(ValueLayout.JAVA_BYTE);
                         bytes.writeBytes(message);
@@ -103,11 +104,11 @@ public class CodecBench {
     public int encodeSimpleAdd(AddInput in) {
         MessageBuilder b = in.builder.clear();
         new NftBatch()
-                .addTable(FcnetRules.table(NftFamily.IP))
-                .addChain(FcnetRules.postroutingChain(NftFamily.IP))
-                .addChain(FcnetRules.filterChain(NftFamily.IP))
-                .addRule(FcnetRules.masquerade(NftFamily.IP, in.guestIp, "eth0"))
-                .addRule(FcnetRules.acceptInOut(NftFamily.IP, in.tap.name(), "eth0"))
+                .addTable(FcnetTable.table(NftFamily.IP))
+                .addChain(FcnetTable.postroutingChain(NftFamily.IP))
+                .addChain(FcnetTable.filterChain(NftFamily.IP))
+                .addRule(ShapeRules.masquerade(NftFamily.IP, in.guestIp, "eth0"))
+                .addRule(ShapeRules.acceptInOut(NftFamily.IP, in.tap.name(), "eth0"))
                 .encode(b);
         RtnlCodec.simpleAdd(b, in.tap, FcnetEngine.LINK_ALIAS, in.tapIp, 30);
         return b.size();

@@ -3,7 +3,7 @@ package dev.fcnet.engine;
 import dev.fcnet.IpInet;
 import dev.fcnet.engine.Layout.HostRoute;
 import dev.fcnet.nft.Chain;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftFamily;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.IpFamily;
@@ -19,22 +19,22 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** Reads shared by Add, Check and Delete: one chain's rules, one route; never whole rulesets or link lists. */
-final class Lookups {
-    private Lookups() {}
+final class NarrowLookups {
+    private NarrowLookups() {}
 
     /**
      * The fcnet table of {@code family} in {@code place}, read when asked: the tables and chains
      * of the family once, each chain's rules with one dump the first time one of its rules is
      * looked for. For a network's own netns, whose ruleset is small and its own.
      */
-    static TableView dumped(Place place, NftFamily family) {
+    static TableView dumped(OpenNetns place, NftFamily family) {
         return new TableView() {
             private Map<String, Chain> chains;
             private final Map<String, List<Rule>> rules = new HashMap<>();
 
             @Override
             public boolean tableExists() {
-                return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+                return place.nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetTable.TABLE));
             }
 
             @Override
@@ -42,7 +42,7 @@ final class Lookups {
                 if (chains == null) {
                     chains = new HashMap<>();
                     for (Chain c : place.nft.chains(family)) {
-                        if (c.table().equals(FcnetRules.TABLE)) chains.put(c.name(), c);
+                        if (c.table().equals(FcnetTable.TABLE)) chains.put(c.name(), c);
                     }
                 }
                 return Optional.ofNullable(chains.get(name));
@@ -50,7 +50,7 @@ final class Lookups {
 
             @Override
             public OptionalLong handle(Rule rule) {
-                List<Rule> chain = rules.computeIfAbsent(rule.chain(), c -> place.nft.rules(family, FcnetRules.TABLE, c));
+                List<Rule> chain = rules.computeIfAbsent(rule.chain(), c -> place.nft.rules(family, FcnetTable.TABLE, c));
                 for (Rule r : chain) {
                     if (r.exprs().equals(rule.exprs())) return OptionalLong.of(r.handle());
                 }
@@ -64,7 +64,7 @@ final class Lookups {
      * looked up by a single fib match, whatever the size of the routing table; others (the default
      * route in a network's small netns) from the family's main-table dump.
      */
-    static Optional<Route> route(Place place, InetAddress destination, int prefixLength) {
+    static Optional<Route> route(OpenNetns place, InetAddress destination, int prefixLength) {
         IpFamily family = IpFamily.of(destination);
         if (prefixLength == family.maxPrefixLength()) {
             return place.rtnl.fibMatch(destination)
@@ -83,7 +83,7 @@ final class Lookups {
      * network whose guest has that address ("tun"), or the veth1 of the namespaced network whose
      * veth2 has it ("veth"). One route dump, for the rare paths that need it.
      */
-    static Optional<String> linkRouting(Place place, InetAddress address, String except, String kind) {
+    static Optional<String> linkRouting(OpenNetns place, InetAddress address, String except, String kind) {
         String best = null;
         int bestPrefix = -1;
         for (Route r : place.rtnl.routes(IpFamily.of(address))) {
@@ -110,7 +110,7 @@ final class Lookups {
     }
 
     /** Whether the route of {@code expected} is there with its gateway. */
-    static Optional<Route> route(Place place, HostRoute expected) {
+    static Optional<Route> route(OpenNetns place, HostRoute expected) {
         return route(place, expected.destination(), expected.prefixLength());
     }
 }

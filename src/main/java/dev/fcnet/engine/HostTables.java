@@ -3,11 +3,14 @@ package dev.fcnet.engine;
 import dev.fcnet.netlink.NetlinkException;
 import dev.fcnet.nft.Chain;
 import dev.fcnet.nft.Expr;
-import dev.fcnet.nft.FcnetRules;
+import dev.fcnet.nft.FcnetTable;
+import dev.fcnet.nft.Lookup;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.NftSet;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.SetElement;
 import dev.fcnet.nft.Table;
 import dev.fcnet.sys.Errno;
 import java.util.Arrays;
@@ -29,11 +32,13 @@ import java.util.function.Function;
  * read again what changed behind the engine's back; changes are committed on condition that the
  * generation is still the copy's (the kernel checks under its commit lock and refuses the batch
  * otherwise, and the section is then planned again on a fresh copy), after which the copy is
- * changed the same way. Chains are copied when first needed.
+ * changed the same way. Chains (and sets, without their elements) are copied when first needed;
+ * set elements, of which there may be tens of thousands, are looked up in the kernel one by one,
+ * under the same generation check.
  *
  * <p>Sections run one at a time (the kernel serialises the transactions of a netns anyway).
  */
-final class HostRules {
+final class HostTables {
     /** Sections planned on a copy that turned out stale are retried this often. */
     private static final int ATTEMPTS = 8;
 
@@ -101,6 +106,51 @@ final class HostRules {
             long[] handles = chainCopy(family, rule.chain()).get(rule.exprs());
             return handles == null ? OptionalLong.empty() : OptionalLong.of(handles[0]);
         }
+
+        /** The names of the fcnet table's sets. */
+        Set<String> setNames() {
+            return Set.copyOf(setsCopy(family).keySet());
+        }
+
+        /** The fcnet table's set of that name. */
+        Optional<NftSet> set(String name) {
+            return Optional.ofNullable(setsCopy(family).get(name));
+        }
+
+        /** How many rules of the table's chains look up set {@code name} (the kernel refuses to delete a set in use). */
+        int lookups(String name) {
+            int n = 0;
+            for (String chain : chainNames()) {
+                for (Map.Entry<List<Expr>, long[]> rule : chainCopy(family, chain).entrySet()) {
+                    if (rule.getKey().stream().anyMatch(e -> e instanceof Lookup l && l.set().equals(name))) {
+                        n += rule.getValue().length;
+                    }
+                }
+            }
+            return n;
+        }
+
+        /**
+         * Whether each of {@code elements} is in {@code set}, in order, asked of the kernel (one
+         * GETSETELEM each, batched): the copy holds no elements, of which there may be tens of
+         * thousands. What is read is exact at the copy's generation, as the rest of the copy.
+         */
+        boolean[] present(NftSet set, List<SetElement> elements) {
+            if (elements.isEmpty() || set(set.name()).isEmpty()) return new boolean[elements.size()];
+            int before = checkedGeneration();
+            boolean[] present = nft.contains(set, elements);
+            checkUnchanged(before);
+            return present;
+        }
+
+        /** Every element of {@code set} (a dump: for the rare paths that must know a set is empty). */
+        List<SetElement> elements(NftSet set) {
+            if (set(set.name()).isEmpty()) return List.of();
+            int before = checkedGeneration();
+            List<SetElement> all = nft.elements(set);
+            checkUnchanged(before);
+            return all;
+        }
     }
 
     /** What the copy knows of one family's fcnet table. */
@@ -109,6 +159,8 @@ final class HostRules {
         final Map<String, Chain> chains;
         /** The rules of the chains copied so far: the handles of each expression list, in chain order. */
         final Map<String, Map<List<Expr>, long[]>> rules = new HashMap<>();
+        /** The table's sets (without their elements), once copied. */
+        Map<String, NftSet> sets;
 
         FamilyCopy(boolean tableExists, Map<String, Chain> chains) {
             this.tableExists = tableExists;
@@ -227,11 +279,11 @@ final class HostRules {
         FamilyCopy c = families.get(family);
         if (c != null) return c;
         int before = checkedGeneration();
-        boolean table = nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetRules.TABLE));
+        boolean table = nft.tables(family).stream().anyMatch(t -> t.name().equals(FcnetTable.TABLE));
         Map<String, Chain> chains = new HashMap<>();
         if (table) {
             for (Chain ch : nft.chains(family)) {
-                if (ch.table().equals(FcnetRules.TABLE)) chains.put(ch.name(), ch);
+                if (ch.table().equals(FcnetTable.TABLE)) chains.put(ch.name(), ch);
             }
         }
         dumps++;
@@ -248,12 +300,26 @@ final class HostRules {
         rules = new HashMap<>();
         if (c.chains.containsKey(chain)) {
             int before = checkedGeneration();
-            for (Rule r : nft.rules(family, FcnetRules.TABLE, chain)) add(rules, r.exprs(), r.handle());
+            for (Rule r : nft.rules(family, FcnetTable.TABLE, chain)) add(rules, r.exprs(), r.handle());
             dumps++;
             checkUnchanged(before);
         }
         c.rules.put(chain, rules);
         return rules;
+    }
+
+    private Map<String, NftSet> setsCopy(NftFamily family) {
+        FamilyCopy c = copy(family);
+        if (c.sets != null) return c.sets;
+        Map<String, NftSet> sets = new HashMap<>();
+        if (c.tableExists) {
+            int before = checkedGeneration();
+            for (NftSet set : nft.sets(family, FcnetTable.TABLE)) sets.put(set.name(), set);
+            dumps++;
+            checkUnchanged(before);
+        }
+        c.sets = sets;
+        return sets;
     }
 
     /** The generation before copying more; the section starts over if it is not the copy's. */
@@ -282,7 +348,11 @@ final class HostRules {
             switch (change) {
                 case NftBatch.AddTable(Table t) -> {
                     FamilyCopy c = families.get(t.family());
-                    if (c != null && !c.tableExists) families.put(t.family(), new FamilyCopy(true, c.chains));
+                    if (c != null && !c.tableExists) {
+                        FamilyCopy made = new FamilyCopy(true, c.chains);
+                        made.sets = new HashMap<>(); // a new table has no sets but those the batch adds after it
+                        families.put(t.family(), made);
+                    }
                 }
                 case NftBatch.AddChain(Chain ch) -> {
                     FamilyCopy c = families.get(ch.family());
@@ -305,8 +375,26 @@ final class HostRules {
                         c.rules.remove(ch.name());
                     }
                 }
-                case NftBatch.DeleteTable(Table t, boolean ifEmpty) ->
-                        families.put(t.family(), new FamilyCopy(false, new HashMap<>()));
+                case NftBatch.DeleteTable(Table t, boolean ifEmpty) -> {
+                    FamilyCopy gone = new FamilyCopy(false, new HashMap<>());
+                    gone.sets = new HashMap<>();
+                    families.put(t.family(), gone);
+                }
+            }
+        }
+        // Elements are not copied; only the sets themselves.
+        for (NftBatch.SetChange change : changes.setChanges()) {
+            switch (change) {
+                case NftBatch.AddSet(NftSet set) -> {
+                    FamilyCopy c = families.get(set.family());
+                    if (c != null && c.sets != null) c.sets.putIfAbsent(set.name(), set);
+                }
+                case NftBatch.DeleteSet(NftSet set) -> {
+                    FamilyCopy c = families.get(set.family());
+                    if (c != null && c.sets != null) c.sets.remove(set.name());
+                }
+                case NftBatch.AddElements a -> {}
+                case NftBatch.DeleteElements d -> {}
             }
         }
     }

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * a network's own netns. Work that binds to the namespace of the calling thread (creating a tap,
  * writing /proc/sys/net) goes through {@link #inside}.
  */
-final class Place {
+final class OpenNetns {
     /** The sockets of one namespace; both are bound to it. */
     record Sockets(Rtnl rtnl, NftConnection nft) implements AutoCloseable {
         /** Opens both in the calling thread's netns. */
@@ -42,30 +42,22 @@ final class Place {
     final Rtnl rtnl;
     final NftConnection nft;
 
-    Place(Optional<String> netnsName, Netns netns, Sockets sockets) {
+    OpenNetns(Optional<String> netnsName, Netns netns, Sockets sockets) {
         this.netnsName = netnsName;
         this.netns = netns;
         this.sockets = sockets;
-        this.rtnl = sockets == null ? null : sockets.rtnl();
-        this.nft = sockets == null ? null : sockets.nft();
+        this.rtnl = sockets.rtnl();
+        this.nft = sockets.nft();
     }
 
-    /**
-     * A stand-in for a network's netns that does not exist or cannot be opened, so Check can still
-     * list what should be in it: no handle, no sockets ({@link #rtnl} and {@link #nft} are null).
-     */
-    static Place unreachable(String netnsName) {
-        return new Place(Optional.of(netnsName), null, null);
-    }
-
-    /** Its sockets (null for {@link #unreachable}). */
+    /** Its sockets. */
     Sockets sockets() {
         return sockets;
     }
 
     /** For a network's netns, whose sockets live for one operation (they keep the netns alive). */
     void closeSockets() {
-        if (sockets != null) sockets.close();
+        sockets.close();
     }
 
     /** The named netns (a network's), or empty for the engine's host netns. */

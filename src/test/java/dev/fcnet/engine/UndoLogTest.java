@@ -12,12 +12,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The step machinery on its own: undo in reverse, messages naming step, object, errno and the kernel's text. */
-class TransactionTest {
+class UndoLogTest {
 
     @Test
     void undoesCompletedStepsNewestFirstAndNamesTheFailure() {
         List<String> log = new ArrayList<>();
-        Transaction tx = new Transaction("Add tap0", FaultInjector.NONE);
+        UndoLog tx = new UndoLog("Add tap0", FaultInjector.NONE);
         tx.step(Step.CREATE_TAP, "tap0", () -> {
             log.add("create tap0");
             tx.onRollback("delete link tap0", () -> log.add("delete tap0"));
@@ -46,7 +46,7 @@ class TransactionTest {
     @Test
     void anUndoThatFailsDoesNotStopTheOthersAndIsReported() {
         List<String> log = new ArrayList<>();
-        Transaction tx = new Transaction("Add netns fc1", FaultInjector.NONE);
+        UndoLog tx = new UndoLog("Add netns fc1", FaultInjector.NONE);
         tx.step(Step.CREATE_NETNS, "fc1", () -> tx.onRollback("delete netns fc1", () -> log.add("netns deleted")));
         tx.step(Step.CREATE_VETH_PAIR, "veth1", () -> tx.onRollback("delete link veth1", () -> {
             throw new IllegalStateException("boom");
@@ -64,7 +64,7 @@ class TransactionTest {
     @Test
     void theFaultInjectorSeesEveryStepFirst() {
         List<String> seen = new ArrayList<>();
-        Transaction tx = new Transaction("Add tap0", (step, object) -> {
+        UndoLog tx = new UndoLog("Add tap0", (step, object) -> {
             seen.add(step + " " + object);
             if (step.equals("add route")) throw new IllegalStateException("injected");
         });

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * fails, the undo actions run in reverse order and the failure is thrown as an
  * {@link FcnetException} naming the step and its object. Not thread-safe: one per operation.
  */
-final class Transaction {
+final class UndoLog {
     private record Undo(String what, Runnable action) {}
 
     private final String operation;
@@ -19,7 +19,7 @@ final class Transaction {
     private int completed;
 
     /** {@code operation} names the operation and network for messages, e.g. {@code Add tap0}. */
-    Transaction(String operation, FaultInjector faults) {
+    UndoLog(String operation, FaultInjector faults) {
         this.operation = operation;
         this.faults = faults;
     }

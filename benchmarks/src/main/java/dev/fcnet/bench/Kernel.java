@@ -51,11 +51,15 @@ final class Kernel {
         return s.toString();
     }
 
-    /** The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of them. */
-    static void addSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
+    /**
+     * The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of
+     * them, their host part as §3's rules or, with {@code sets}, as elements of §3b's sets (which
+     * must exist: {@link SetsText#fixed}).
+     */
+    static void addSimpleBulk(HostNetns h, List<SimpleNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.feed(simpleIpBatch(nets, group), "ip", "-batch", "-");
-        h.tools.feed(simpleNftBatch(nets), "nft", "-f", "-");
+        h.tools.feed(sets ? SetsText.simple("add", nets) : simpleNftBatch(nets), "nft", "-f", "-");
     }
 
     /** One network with the library's layers, no process: tap, up, address, both rules in one transaction. */
@@ -74,9 +78,13 @@ final class Kernel {
     }
 
     /** Removes networks made in bulk with {@code group}: one {@code ip link del group}, one nft transaction. */
-    static void removeSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
+    static void removeSimpleBulk(HostNetns h, List<SimpleNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.run("ip", "link", "del", "group", Integer.toString(group));
+        if (sets) {
+            h.tools.feed(SetsText.simple("delete", nets), "nft", "-f", "-");
+            return;
+        }
         List<Rule> rules = new ArrayList<>(2 * nets.size());
         for (SimpleNet n : nets) {
             rules.add(n.masquerade());
@@ -131,9 +139,9 @@ final class Kernel {
      * Networks present before the measurement: the host part the kernel-floor way (one
      * {@code ip -batch}, one {@code nft -f}); the inside of each netns with the library's layers,
      * because iproute2 and nft cannot batch across namespaces and a process per netns would make
-     * preparing 1,000 of them slow.
+     * preparing 1,000 of them slow. With {@code sets}, the host part is elements of §3b's sets.
      */
-    static void addNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
+    static void addNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.feed(namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
         for (NamespacedNet n : nets) {
@@ -141,7 +149,7 @@ final class Kernel {
                 configureInside(n, ns);
             }
         }
-        h.tools.feed(namespacedHostNft(nets), "nft", "-f", "-");
+        h.tools.feed(sets ? SetsText.namespaced("add", nets) : namespacedHostNft(nets), "nft", "-f", "-");
     }
 
     /** One network with the library's layers, no process. */
@@ -189,7 +197,7 @@ final class Kernel {
     }
 
     /** Removes networks whose host ends are in {@code group}: one {@code ip link del group}, their netns, one nft transaction. */
-    static void removeNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
+    static void removeNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.run("ip", "link", "del", "group", Integer.toString(group));
         StringBuilder s = new StringBuilder();
@@ -201,7 +209,8 @@ final class Kernel {
             rules.add(n.egress());
         }
         h.tools.feed(s.toString(), "ip", "-batch", "-");
-        deleteRules(h.nft, rules);
+        if (sets) h.tools.feed(SetsText.namespaced("delete", nets), "nft", "-f", "-");
+        else deleteRules(h.nft, rules);
     }
 
     /** Deletes the link if it exists; one already on its way out (its netns was deleted) may vanish meanwhile. */

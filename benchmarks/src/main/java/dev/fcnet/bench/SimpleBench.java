@@ -12,6 +12,7 @@ import dev.fcnet.rtnl.Link;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,6 +28,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Simple V4 networks: Add, Delete and Check latency per network with {@code present} networks
@@ -49,20 +51,34 @@ public class SimpleBench {
     /** Networks per kernel-floor invocation: enough to amortise the two processes to a few µs each. */
     static final int FLOOR_BATCH = 100;
 
-    /** The host: eth0, the fcnet table and chains, and {@code present} networks made in bulk. */
+    /**
+     * The host: eth0, the fcnet table and chains, and {@code present} networks made in bulk, with
+     * §3's rules or (ruleset {@code sets}) §3b's sets, fixed rules and elements, as the engine of
+     * that ruleset would have made them. 50,000 present are measured with the sets ruleset only
+     * and 1,000 with the fcnet ruleset only ({@link RulesetParam}).
+     */
     @State(Scope.Benchmark)
     public static class Host {
-        @Param({"0", "1000", "10000"})
+        @Param({"0", "1000", "10000", "50000"})
         public int present;
 
+        @Param({"fcnet", "sets"})
+        public String ruleset;
+
         HostNetns h;
+        boolean sets;
         private int nextId;
         private int nextGroup = Kernel.PRESENT_GROUP + 1;
 
         @Setup(Level.Trial)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
+            sets = RulesetParam.sets(ruleset, params, present, Set.of(50_000), Set.of(1_000));
             h = HostNetns.create();
-            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
+            if (sets) h.tools.feed(SetsText.fixed(), "nft", "-f", "-");
+            long start = System.nanoTime();
+            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP, sets);
+            // Making 50,000 taps takes a while: the log says how long, once per trial.
+            System.out.printf("%n%,d present networks (%s ruleset) made in %.1f s%n", present, ruleset, (System.nanoTime() - start) / 1e9);
         }
 
         /** Synchronously, so the destruction of thousands of taps does not run into the next benchmark's JVM. */
@@ -175,11 +191,14 @@ public class SimpleBench {
 
         @TearDown(Level.Invocation)
         public void remove(Host host) {
-            Kernel.removeSimpleBulk(host.h, nets, group);
+            Kernel.removeSimpleBulk(host.h, nets, group, host.sets);
         }
     }
 
-    /** {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their rules by handle. */
+    /**
+     * {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their rules
+     * by handle (sets ruleset: their elements).
+     */
     @State(Scope.Thread)
     public static class OldBatch {
         int group;
@@ -189,7 +208,11 @@ public class SimpleBench {
         public void make(Host host) {
             List<SimpleNet> nets = host.fresh(FLOOR_BATCH);
             group = host.group();
-            Kernel.addSimpleBulk(host.h, nets, group);
+            Kernel.addSimpleBulk(host.h, nets, group, host.sets);
+            if (host.sets) {
+                deleteRules = SetsText.simple("delete", nets);
+                return;
+            }
             List<Rule> rules = new ArrayList<>();
             for (SimpleNet n : nets) {
                 rules.add(n.masquerade());
@@ -212,7 +235,7 @@ public class SimpleBench {
         @Setup(Level.Invocation)
         public void make(Host host) {
             nets = host.fresh(FLOOR_BATCH);
-            Kernel.addSimpleBulk(host.h, nets, host.group());
+            Kernel.addSimpleBulk(host.h, nets, host.group(), false);
             List<Rule> rules = new ArrayList<>();
             for (SimpleNet n : nets) {
                 rules.add(n.masquerade());
@@ -250,7 +273,7 @@ public class SimpleBench {
 
         @Setup(Level.Trial)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()).withRuleset(RulesetParam.kind(host.sets)));
             EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
@@ -275,7 +298,7 @@ public class SimpleBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addFloor(NewBatch b, Host host) {
-        Kernel.addSimpleBulk(host.h, b.nets, b.group);
+        Kernel.addSimpleBulk(host.h, b.nets, b.group, host.sets);
     }
 
     @Benchmark

@@ -7,10 +7,14 @@ import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.NftSet;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.SetElement;
+import dev.fcnet.nft.SetKeyType;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
+import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
@@ -70,6 +74,29 @@ final class Kernel {
         h.rtnl.addAddress(tap, n.tapIp(), SimpleNet.PREFIX);
         h.nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
     }
+
+    /**
+     * The kernel work of one engine Add of a Simple V4 network with no library around it (the
+     * serial floor): persistent tap, IPv6 off (the sysctl the engine writes for a V4 host link),
+     * group, no IPv6 address generation, address and up in one request, and the network's host
+     * part in one nft transaction: §3's two rules or, with {@code sets}, its two elements of §3b.
+     */
+    static void addSimpleSerial(HostNetns h, SimpleNet n, int group, boolean sets) {
+        Tap.create(n.tap(), TapOptions.DEFAULT, h.netns);
+        Link tap = h.rtnl.link(n.tap()).orElseThrow();
+        h.netns.call(() -> {
+            Rtnl.disableIpv6(n.tap());
+            return null;
+        });
+        h.rtnl.send(new RtnlBatch().setGroup(tap, group).addrGenModeNone(tap).addAddress(tap, n.tapIp(), SimpleNet.PREFIX).setUp(tap, true));
+        h.nft.commit(sets
+                ? new NftBatch().addElements(MASQ_V4, List.of(SetElement.of(n.guestIp(), SimpleNet.IFACE)))
+                        .addElements(FWD_PAIRS, List.of(SetElement.of(n.tap(), SimpleNet.IFACE)))
+                : new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
+    }
+
+    private static final NftSet MASQ_V4 = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "masq_v4", 0, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
+    private static final NftSet FWD_PAIRS = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "fwd_pairs", 0, List.of(SetKeyType.IFNAME, SetKeyType.IFNAME));
 
     /** Removes one network whatever part of it exists (tap by name, its rules by handle). */
     static void removeSimple(HostNetns h, SimpleNet n) {

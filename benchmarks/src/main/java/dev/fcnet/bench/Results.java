@@ -281,6 +281,34 @@ public final class Results {
                     type -> quotient(type, "delete", "Ours", 1_000, "delete", "Ours", 0), namespaced);
         }
         s.append('\n');
+        serialAdd(s);
+    }
+
+    /**
+     * Simple Add against its serial floor (the same kernel work network by network, no library)
+     * and the batched floor, when addSerialFloor ran: what of the engine's distance to the batched
+     * floor is the kernel's.
+     */
+    private void serialAdd(StringBuilder s) {
+        List<String> types = List.of("SimpleBench" + SETS, "SimpleBench");
+        if (types.stream().allMatch(t -> presents(t).stream().allMatch(p -> score(t, "addSerial", "Floor", p).isEmpty()))) return;
+        s.append("Simple Add against its serial floor (`addSerialFloor`: per network the tap, IPv6 off, one link request, ")
+                .append("one nft transaction, no library) and the batched floor (`addFloor`), ms per network:\n\n");
+        s.append("| ruleset | present | ours | serial floor | batched floor | ours ÷ serial floor | serial ÷ batched floor | ours ÷ batched floor |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String type : types) {
+            for (int present : presents(type)) {
+                if (score(type, "addSerial", "Floor", present).isEmpty()) continue;
+                s.append("| ").append(type.endsWith(SETS) ? "sets" : "fcnet").append(" | ").append(count(present)).append(" | ")
+                        .append(score(type, "add", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(score(type, "addSerial", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(score(type, "add", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(ratio(type, "add", "Ours", "addSerial", "Floor", present)).append(" | ")
+                        .append(ratio(type, "addSerial", "Floor", "add", "Floor", present)).append(" | ")
+                        .append(ratio(type, "add", "Ours", "add", "Floor", present)).append(" |\n");
+            }
+        }
+        s.append('\n');
     }
 
     private void issue15Row(StringBuilder s, String goal, double limit, Function<String, Optional<Double>> ratio, String type) {

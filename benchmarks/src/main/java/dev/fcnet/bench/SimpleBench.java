@@ -301,6 +301,17 @@ public class SimpleBench {
         Kernel.addSimpleBulk(host.h, b.nets, b.group, host.sets);
     }
 
+    /**
+     * The kernel work of {@link #addOurs} with no library around it, network by network
+     * ({@link Kernel#addSimpleSerial}): what of the engine's distance to the batched
+     * {@link #addFloor} is the kernel's, for requests that one Add cannot share with others.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addSerialFloor(NewBatch b, Host host) {
+        for (SimpleNet n : b.nets) Kernel.addSimpleSerial(host.h, n, b.group, host.sets);
+    }
+
     @Benchmark
     public AddResult addOurs(EngineNewNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.add(n.network));

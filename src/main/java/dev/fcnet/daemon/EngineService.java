@@ -2,14 +2,19 @@ package dev.fcnet.daemon;
 
 import dev.fcnet.FcnetdRequest;
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.engine.AddOptions;
+import dev.fcnet.engine.AddRequest;
+import dev.fcnet.engine.AddResult;
 import dev.fcnet.engine.Caller;
 import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.FcnetException;
 import dev.fcnet.engine.ListedNetwork;
+import dev.fcnet.engine.Outcome;
 import dev.fcnet.TapOwner;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -63,6 +68,47 @@ public final class EngineService implements NetworkService {
         } catch (FcnetException e) {
             throw new OperationFailedException(e);
         }
+    }
+
+    /**
+     * Adds and Deletes as one bulk operation of the engine ({@link FcnetEngine#addRequests},
+     * {@link FcnetEngine#deleteAll(List, DeleteMode, Caller)}) rather than one call each, which
+     * the engine would split into a first call alone and a batch of the rest; a request whose
+     * tap owner is refused fails alone. Checks run as {@link NetworkService#runAll} does.
+     */
+    @Override
+    public List<Result> runAll(Peer peer, List<FcnetdRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        FirecrackerNetworkOperation operation = requests.getFirst().operation();
+        if (operation == FirecrackerNetworkOperation.Check || requests.stream().anyMatch(r -> r.operation() != operation)) {
+            return NetworkService.super.runAll(peer, requests);
+        }
+        Caller caller = new Caller(peer.uid());
+        Result[] results = new Result[requests.size()];
+        List<Integer> bulk = new ArrayList<>();
+        List<AddRequest> adds = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            FcnetdRequest request = requests.get(i);
+            if (operation == FirecrackerNetworkOperation.Add) {
+                try {
+                    adds.add(new AddRequest(request.network(), new AddOptions(caller, tapOwner(peer, request))));
+                } catch (OperationFailedException e) {
+                    results[i] = Result.of(e);
+                    continue;
+                }
+            }
+            bulk.add(i);
+        }
+        List<? extends Outcome<?>> outcomes = operation == FirecrackerNetworkOperation.Add
+                ? engine.addRequests(adds)
+                : engine.deleteAll(requests.stream().map(FcnetdRequest::network).toList(), DeleteMode.STRICT, caller);
+        for (int j = 0; j < bulk.size(); j++) {
+            Outcome<?> o = outcomes.get(j);
+            results[bulk.get(j)] = o instanceof Outcome.Failed<?> failed
+                    ? Result.of(new OperationFailedException(failed.failure()))
+                    : Result.of(Answer.ok(o.orThrow() instanceof AddResult added ? added.warnings() : List.of()));
+        }
+        return List.of(results);
     }
 
     /** The networks the client's uid added (root: all), as {@link ListedNetwork#toJson(List)}. */

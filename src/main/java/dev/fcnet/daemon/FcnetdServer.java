@@ -7,7 +7,6 @@ import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.InvalidNetworkException;
 import dev.fcnet.protocol.LineReader;
-import dev.fcnet.protocol.Protocol;
 import dev.fcnet.protocol.LineReader.LineTooLongException;
 import static dev.fcnet.protocol.Protocol.MAX_LINE;
 
@@ -24,16 +23,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * fcnetd's protocol over a listening Unix socket. Per connection: when a password is set, the first
@@ -78,7 +76,8 @@ public final class FcnetdServer implements AutoCloseable {
     private final Logger log;
     private final Throttle acceptFailures = new Throttle();
     private final Throttle refusals = new Throttle();
-    private final ScheduledThreadPoolExecutor timer;
+    /** Closes connections idle for too long; started by {@link #serve()}. */
+    private volatile Thread watchdog;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
     private volatile boolean closed;
@@ -101,8 +100,6 @@ public final class FcnetdServer implements AutoCloseable {
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections " + maxConnections);
         this.maxConnections = maxConnections;
         this.log = Objects.requireNonNull(log, "log");
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("fcnetd-timer").unstarted(r));
-        timer.setRemoveOnCancelPolicy(true);
     }
 
     /**
@@ -110,6 +107,7 @@ public final class FcnetdServer implements AutoCloseable {
      * served on its own platform (daemon) thread.
      */
     public void serve() throws IOException {
+        watchdog = Thread.ofPlatform().daemon().name("fcnetd-idle").start(this::watch);
         while (!closed) {
             SocketChannel channel;
             try {
@@ -156,11 +154,35 @@ public final class FcnetdServer implements AutoCloseable {
                 }
             }
         }
-        if (connections.isEmpty()) {
-            timer.shutdownNow();
-        } else {
-            // Their timeouts still need the timer (a daemon thread, it does not hold the JVM up).
+        // It ends when the last connection has (a daemon thread, it does not hold the JVM up).
+        Thread w = watchdog;
+        if (w != null) LockSupport.unpark(w);
+        if (!connections.isEmpty()) {
             log.log(Level.WARNING, connections.size() + " request(s) still running after " + describe(SHUTDOWN_GRACE));
+        }
+    }
+
+    /**
+     * Closes every connection that has waited for its client (for a line, or to take an answer)
+     * for the idle timeout. A connection only notes when it starts and stops waiting, so the
+     * request path wakes no thread: this one sleeps until the earliest deadline there may be,
+     * and a wait that begins while it sleeps cannot end before it wakes.
+     */
+    private void watch() {
+        long idle = idleTimeout.toNanos();
+        while (!closed || !connections.isEmpty()) {
+            long now = System.nanoTime();
+            long next = now + idle;
+            for (Connection c : connections) {
+                long since = c.waitingSince;
+                if (since == Connection.NOT_WAITING) continue;
+                if (now - since >= idle) {
+                    c.timeOut();
+                } else {
+                    next = Math.min(next, since + idle);
+                }
+            }
+            LockSupport.parkNanos(next - now);
         }
     }
 
@@ -235,6 +257,9 @@ public final class FcnetdServer implements AutoCloseable {
         private boolean busy;
         private boolean stopping;
         private volatile boolean timedOut;
+        static final long NOT_WAITING = Long.MIN_VALUE;
+        /** System.nanoTime() when the connection began to wait for its client; {@link #NOT_WAITING} when it does not. */
+        volatile long waitingSince = NOT_WAITING;
 
         Connection(long id, SocketChannel channel) {
             this.id = id;
@@ -353,13 +378,7 @@ public final class FcnetdServer implements AutoCloseable {
                 } else if (end - start == 1) {
                     if (requests[start] != null) answers[start] = handle(requests[start]);
                 } else {
-                    // One virtual thread each: the engine batches what arrives together.
-                    List<Thread> threads = new ArrayList<>();
-                    for (int i = start; i < end; i++) {
-                        int k = i;
-                        if (requests[k] != null) threads.add(Thread.ofVirtual().start(() -> answers[k] = handle(requests[k])));
-                    }
-                    for (Thread t : threads) Protocol.joinUninterruptibly(t);
+                    runTogether(requests, start, end, answers);
                 }
                 start = end;
             }
@@ -368,25 +387,67 @@ public final class FcnetdServer implements AutoCloseable {
 
         /** Runs one request; returns the answer. */
         private String handle(FcnetdRequest request) {
-            // Whose request it was, where it matters: networks belong to the uid that added them.
-            String what = "#" + id + " " + request.operation() + " " + networkId(request.network())
-                    + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
             long start = System.nanoTime();
+            NetworkService.Result result;
             try {
-                NetworkService.Answer answer = service.run(peer, request);
+                result = NetworkService.Result.of(service.run(peer, request));
+            } catch (OperationFailedException e) {
+                result = NetworkService.Result.of(e);
+            } catch (RuntimeException e) {
+                result = new NetworkService.Result(null, null, e);
+            }
+            return answer(request, result, start);
+        }
+
+        /**
+         * Runs the valid requests of {@code requests[start..end)}, a run that may go at once, through
+         * the service's {@link NetworkService#runAll} (the engine's bulk operations); fills in their answers.
+         */
+        private void runTogether(FcnetdRequest[] requests, int start, int end, String[] answers) {
+            List<Integer> indexes = new ArrayList<>();
+            List<FcnetdRequest> run = new ArrayList<>();
+            for (int i = start; i < end; i++) {
+                if (requests[i] == null) continue;
+                indexes.add(i);
+                run.add(requests[i]);
+            }
+            if (run.isEmpty()) return;
+            long began = System.nanoTime();
+            List<NetworkService.Result> results;
+            try {
+                results = service.runAll(peer, run);
+            } catch (RuntimeException e) {
+                NetworkService.Result failed = new NetworkService.Result(null, null, e);
+                results = Collections.nCopies(run.size(), failed);
+            }
+            for (int j = 0; j < run.size(); j++) answers[indexes.get(j)] = answer(run.get(j), results.get(j), began);
+        }
+
+        /** A request's answer line, logged with how long it took since {@code start}. */
+        private String answer(FcnetdRequest request, NetworkService.Result result, long start) {
+            if (result.answer() != null) {
+                NetworkService.Answer answer = result.answer();
                 if (answer.warnings().isEmpty()) {
-                    log.log(Level.INFO, what + ": OK in " + millis(start));
+                    // Built only when logged: a request's line is its main cost at the default level.
+                    if (log.isLoggable(Level.INFO)) log.log(Level.INFO, what(request) + ": OK in " + millis(start));
                 } else {
-                    log.log(Level.WARNING, what + ": OK in " + millis(start) + "; " + oneLine(String.join("; ", answer.warnings())));
+                    log.log(Level.WARNING, what(request) + ": OK in " + millis(start) + "; " + oneLine(String.join("; ", answer.warnings())));
                 }
                 return oneLine(answer.line());
-            } catch (OperationFailedException e) {
-                log.log(Level.WARNING, what + ": failed in " + millis(start) + ": " + oneLine(e.getMessage()));
-                return request.detail() ? e.toJson() : oneLine(e.getMessage());
-            } catch (RuntimeException e) {
-                log.log(Level.ERROR, what + ": internal error", e);
-                return oneLine("internal error: " + e);
             }
+            if (result.failure() != null) {
+                OperationFailedException e = result.failure();
+                log.log(Level.WARNING, what(request) + ": failed in " + millis(start) + ": " + oneLine(e.getMessage()));
+                return request.detail() ? e.toJson() : oneLine(e.getMessage());
+            }
+            log.log(Level.ERROR, what(request) + ": internal error", result.error());
+            return oneLine("internal error: " + result.error());
+        }
+
+        /** A request in the log: whose it was, where it matters (networks belong to the uid that added them). */
+        private String what(FcnetdRequest request) {
+            return "#" + id + " " + request.operation() + " " + networkId(request.network())
+                    + (peer.isRoot() ? "" : " (uid " + peer.uid() + ")");
         }
 
         /** The daemon's List: the networks this client may see, as one JSON line (failures too). */
@@ -408,7 +469,9 @@ public final class FcnetdServer implements AutoCloseable {
 
         /** How long since {@code start} (System.nanoTime), for the log: {@code 1.234 ms}. */
         private static String millis(long start) {
-            return String.format("%.3f ms", (System.nanoTime() - start) / 1e6);
+            long micros = (System.nanoTime() - start) / 1000;
+            String fraction = Long.toString(1000 + micros % 1000).substring(1);
+            return micros / 1000 + "." + fraction + " ms";
         }
 
         /**
@@ -416,6 +479,7 @@ public final class FcnetdServer implements AutoCloseable {
          * networks that share nothing the engine could see both of (invalid lines go along).
          */
         private static int runEnd(FcnetdRequest[] requests, boolean[] lists, int start) {
+            if (start == requests.length - 1) return requests.length; // a lone request
             Set<String> claimed = new HashSet<>();
             FirecrackerNetworkOperation operation = null;
             int i = start;
@@ -445,29 +509,28 @@ public final class FcnetdServer implements AutoCloseable {
         }
 
         private byte[] readLine() throws IOException {
-            ScheduledFuture<?> deadline = armTimeout();
+            waitingSince = System.nanoTime();
             try {
                 return reader.readLine();
             } finally {
-                deadline.cancel(false);
+                waitingSince = NOT_WAITING;
             }
         }
 
         private void reply(String answer) throws IOException {
             ByteBuffer bytes = ByteBuffer.wrap((answer + "\n").getBytes(StandardCharsets.UTF_8));
-            ScheduledFuture<?> deadline = armTimeout();
+            waitingSince = System.nanoTime();
             try {
                 while (bytes.hasRemaining()) channel.write(bytes);
             } finally {
-                deadline.cancel(false);
+                waitingSince = NOT_WAITING;
             }
         }
 
-        private ScheduledFuture<?> armTimeout() {
-            return timer.schedule(() -> {
-                timedOut = true;
-                closeQuietly();
-            }, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        /** By the watchdog: the client kept the connection waiting for the idle timeout. */
+        void timeOut() {
+            timedOut = true;
+            closeQuietly();
         }
 
         /** Shutdown: closes the connection now if it is idle, else right after its running request. */

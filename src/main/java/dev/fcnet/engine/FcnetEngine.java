@@ -643,6 +643,22 @@ public final class FcnetEngine implements AutoCloseable {
                 progress);
     }
 
+    /**
+     * {@link #deleteAll(List, DeleteMode)} for {@code caller}: each network fails of kind
+     * {@link FcnetException.Kind#NOT_OURS} when it is not the caller's, as
+     * {@link #delete(FirecrackerNetwork, DeleteMode, Caller)} does.
+     *
+     * @param networks the networks
+     * @param mode whether each network must exist in full
+     * @param caller the user to delete them for
+     * @return one outcome per network, in the order given
+     */
+    public List<Outcome<DeleteResult>> deleteAll(List<FirecrackerNetwork> networks, DeleteMode mode, Caller caller) {
+        Objects.requireNonNull(caller, "caller");
+        return deleteRequests(networks.stream().map(n -> new DeleteRequest(n, caller)).toList(), mode, BULK_PARALLELISM,
+                OperationTrace.noProgress());
+    }
+
     private List<Outcome<DeleteResult>> deleteRequests(List<DeleteRequest> requests, DeleteMode mode, int parallelism,
             Consumer<? super Outcome<DeleteResult>> progress) {
         Objects.requireNonNull(mode, "mode");

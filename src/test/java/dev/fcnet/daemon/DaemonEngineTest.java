@@ -16,6 +16,7 @@ import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
 import dev.fcnet.FirecrackerNetworkType.Namespaced;
 import dev.fcnet.IpInet;
+import dev.fcnet.TapOwner;
 import dev.fcnet.client.FcnetdClient;
 import dev.fcnet.client.FcnetdException;
 import dev.fcnet.engine.EngineOptions;
@@ -177,6 +178,50 @@ class DaemonEngineTest {
                 .veth1Ip(IpInet.parse(prefix + ((n * 4 & 255) + 1) + "/30"))
                 .veth2Ip(IpInet.parse(prefix + ((n * 4 & 255) + 2) + "/30"))
                 .forwardedGuestIp(IpInet.parseAddress("192.168.0." + n)).build()).build();
+    }
+
+    /**
+     * Pipelined Adds and Deletes of a client that is not root go through the engine's bulk calls
+     * for its uid: a tap owner it may not name fails alone, its taps are its own, and another
+     * user's network in the same bulk Delete is refused while its own is deleted.
+     */
+    @Test
+    void bulkRequestsRunForTheirClient(ScratchNetns host) throws Exception {
+        host.hostLike();
+        try (FcnetEngine engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()))) {
+            EngineService service = new EngineService(engine);
+            Peer user = new Peer(1000, 1000);
+            FirecrackerNetwork own = simple(1);
+            FirecrackerNetwork asRoot = simple(2);
+            FirecrackerNetwork others = simple(3);
+            service.run(Peer.ROOT, new FcnetdRequest(FirecrackerNetworkOperation.Add, others));
+
+            List<NetworkService.Result> added = service.runAll(user, List.of(
+                    new FcnetdRequest(FirecrackerNetworkOperation.Add, own),
+                    new FcnetdRequest(FirecrackerNetworkOperation.Add, asRoot, Optional.of(TapOwner.of(0, 0)))));
+            assertEquals("OK", added.get(0).answer().line());
+            assertEquals(FcnetException.Kind.PERMISSION, added.get(1).failure().kind());
+            assertFalse(linkExists(host, "tap12"));
+            String link = host.ipJson("-d", "link", "show", "dev", "tap11");
+            // ip names the tap's owner by user name where uid 1000 has one: root's it is not.
+            assertTrue(link.contains("\"ifalias\":\"fcnet uid=1000\"") && link.contains("\"user\":")
+                    && !link.contains("\"user\":\"root\"") && !link.contains("\"group\":\"root\""), link);
+
+            List<NetworkService.Result> deleted = service.runAll(user, List.of(
+                    new FcnetdRequest(FirecrackerNetworkOperation.Delete, own),
+                    new FcnetdRequest(FirecrackerNetworkOperation.Delete, others)));
+            assertEquals("OK", deleted.get(0).answer().line());
+            assertEquals(FcnetException.Kind.NOT_OURS, deleted.get(1).failure().kind());
+            engine.awaitDestruction();
+            assertFalse(linkExists(host, "tap11"));
+            assertTrue(linkExists(host, "tap13"));
+        }
+    }
+
+    /** Simple network {@code n}: tap {@code tap1n} on 172.16.n.1/24, out of eth1. */
+    private static FirecrackerNetwork simple(int n) {
+        return FirecrackerNetwork.builder().tapName("tap1" + n).ifaceName("eth1")
+                .tapIp(IpInet.parse("172.16." + n + ".1/24")).guestIp(IpInet.parse("172.16." + n + ".2/24")).build();
     }
 
     /** Clones added, checked and deleted over one connection, pipelined; a repeated Add fails alone. */

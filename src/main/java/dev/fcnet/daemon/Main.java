@@ -52,8 +52,15 @@ public final class Main {
     sealed interface Command {}
 
     record Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
-            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset)
-            implements Command {}
+            Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset,
+            int pool) implements Command {
+        /** Without a clone pool. */
+        Serve(Path socket, OptionalInt uid, OptionalInt gid, Optional<String> password, boolean allowForeign,
+                Duration idleTimeout, Level logLevel, int maxConnections, boolean enableForwarding, RulesetKind ruleset) {
+            this(socket, uid, gid, password, allowForeign, idleTimeout, logLevel, maxConnections, enableForwarding, ruleset,
+                    0);
+        }
+    }
 
     record Help() implements Command {}
 
@@ -111,7 +118,8 @@ public final class Main {
             engine = FcnetEngine.open(EngineOptions.defaults()
                     .withForeignObjects(s.allowForeign() ? ForeignObjects.ALLOW : ForeignObjects.REFUSE)
                     .withForwarding(s.enableForwarding() ? ForwardingPolicy.ENABLE : ForwardingPolicy.WARN)
-                    .withRuleset(s.ruleset()));
+                    .withRuleset(s.ruleset())
+                    .withPool(s.pool()));
         } catch (FcnetException e) {
             err.println("fcnetd: " + e.getMessage());
             try {
@@ -122,6 +130,7 @@ public final class Main {
             log.close();
             return 1;
         }
+        engine.poolReady().thenAccept(n -> log.log(Level.INFO, "clone pool ready: " + n + " slots"));
         FcnetdServer server = new FcnetdServer(socket.channel(), new EngineService(engine), s.password(), s.idleTimeout(),
                 s.maxConnections(), log);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -140,7 +149,8 @@ public final class Main {
                 + owner(s) + (s.password().isPresent() ? ", password required" : "")
                 + (s.allowForeign() ? ", may delete links and namespaces fcnet did not create" : "")
                 + (s.enableForwarding() ? ", enables forwarding" : "")
-                + (s.ruleset() == RulesetKind.SETS ? ", sets ruleset" : "") + ", at most " + s.maxConnections()
+                + (s.ruleset() == RulesetKind.SETS ? ", sets ruleset" : "")
+                + (s.pool() > 0 ? ", clone pool of " + s.pool() : "") + ", at most " + s.maxConnections()
                 + " connections)");
         try {
             server.serve();
@@ -177,6 +187,7 @@ public final class Main {
         boolean allowForeign = false;
         boolean enableForwarding = false;
         int maxConnections = 0;
+        int pool = -1;
         Duration idleTimeout = null;
         Level logLevel = null;
         boolean threads = false;
@@ -213,6 +224,7 @@ public final class Main {
                 case "-L", "--log-level" -> "--log-level";
                 case "--idle-timeout" -> "--idle-timeout";
                 case "--ruleset" -> "--ruleset";
+                case "--pool" -> "--pool";
                 default -> throw new UsageException("unknown option " + flag);
             };
             String value;
@@ -229,6 +241,7 @@ public final class Main {
                 case "--password" -> password.isPresent();
                 case "--password-file" -> passwordFile != null;
                 case "--max-connections" -> maxConnections != 0;
+                case "--pool" -> pool >= 0;
                 case "--threads" -> threads;
                 case "--log-level" -> logLevel != null;
                 case "--ruleset" -> ruleset != null;
@@ -251,6 +264,7 @@ public final class Main {
                     case "sets" -> RulesetKind.SETS;
                     default -> throw new UsageException("--ruleset: invalid value \"" + value + "\"; expected fcnet or sets");
                 };
+                case "--pool" -> pool = (int) number(name, value, 0, 100_000);
                 default -> idleTimeout = Duration.ofSeconds(number(name, value, 1, 86_400));
             }
         }
@@ -268,7 +282,7 @@ public final class Main {
         return new Serve(path, uid, gid, password, allowForeign,
                 idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout, logLevel == null ? Level.INFO : logLevel,
                 maxConnections == 0 ? defaultMaxConnections() : maxConnections, enableForwarding,
-                ruleset == null ? RulesetKind.FCNET : ruleset);
+                ruleset == null ? RulesetKind.FCNET : ruleset, Math.max(0, pool));
     }
 
     /** {@link #MAX_CONNECTIONS}, or a quarter of the fd limit if fewer: the engine needs fds too. */
@@ -370,6 +384,9 @@ public final class Main {
                                          delete, say, eth0 by naming it as a tap
                   --enable-forwarding    Let Add turn on the IP forwarding a network needs on the host
                                          (without it, Add and Check only warn in the log when it is off)
+                  --pool <N>             Keep N namespaced networks' netns, veth pair and tap made ahead (a clone
+                                         pool): an Add takes one, a Delete returns an IPv4 one; logs "clone pool
+                                         ready" when first full [default: 0, none]
                   --max-connections <N>  Serve at most N connections at once; others get one error line
                                          [default: 256, or a quarter of the open-file limit if fewer]
                   --idle-timeout <SECS>  Disconnect a client that sends no complete line for this long

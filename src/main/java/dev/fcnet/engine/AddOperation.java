@@ -51,9 +51,12 @@ final class AddOperation {
     /** The steps carried out, with how to undo each. */
     private final UndoLog steps;
     private final List<RuleHandle> rules = new ArrayList<>();
+    /** The engine's clone pool, whose slot a Namespaced Add takes when one is ready. */
+    private final ClonePool pool;
 
     AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, Ruleset ruleset,
-            HostTables hostTables, FaultInjector faults) {
+            HostTables hostTables, FaultInjector faults, ClonePool pool) {
+        this.pool = pool;
         this.layout = layout;
         this.options = options;
         this.mark = Mark.of(options.caller()).alias();
@@ -136,6 +139,10 @@ final class AddOperation {
     private void refuseExisting() {
         if (layout.namespaced.isEmpty()) return;
         Namespaced ns = layout.namespaced.get();
+        if (ns.netnsName().startsWith(PoolSlot.NETNS_PREFIX)) {
+            throw new FcnetException(FcnetException.Kind.CONFLICT, "Add " + layout.id() + ": netns names starting with "
+                    + PoolSlot.NETNS_PREFIX + " are the clone pool's; nothing was changed", Step.CHECK, ns.netnsName(), null);
+        }
         if (Netns.exists(ns.netnsName())) {
             throw exists("netns " + ns.netnsName(), "netns " + ns.netnsName() + " already exists");
         }
@@ -198,6 +205,13 @@ final class AddOperation {
      * and closing the handles.
      */
     private void addNamespaced(Namespaced ns) {
+        // A slot's tap may have an owner from its last network, which the kernel cannot unset: an Add that
+        // names a group alone for its tap (no owner) makes its network as usual.
+        Optional<PoolSlot> slot = tapOptions().owner().isPresent() ? pool.take() : Optional.empty();
+        if (slot.isPresent()) {
+            addFromSlot(ns, slot.get());
+            return;
+        }
         String name = ns.netnsName();
         Netns netns = null;
         Inside inside = null;
@@ -287,6 +301,65 @@ final class AddOperation {
         steps.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> inner.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
         addNetnsRules(inner);
+    }
+
+    // ---- a namespaced network from a clone pool slot (DESIGN §4b)
+
+    /**
+     * The network made of a pool slot: the slot claimed (marked, renamed, tap owner set) while it
+     * still has its pool name, configured as {@link #addInside} configures a new one, and only
+     * then moved to the network's name (through the unnamed state, where a death destroys it).
+     * Rolled back, the slot is destroyed: its host end at once (freeing the veth names), its names
+     * unmounted.
+     */
+    private void addFromSlot(Namespaced ns, PoolSlot slot) {
+        String name = ns.netnsName();
+        Netns netns = null;
+        OpenNetns inner = null;
+        Tap[] attached = {null};
+        try {
+            netns = steps.step(Step.CREATE_NETNS, name + " (from pool slot " + slot.netns() + ")", () -> Netns.open(slot.netns()));
+            Netns opened = netns;
+            steps.onRollback("delete netns " + slot.netns(), () -> ClonePool.deleteNetns(slot.netns()));
+            Link hostEnd = steps.step(Step.CREATE_NETNS, host.qualify(slot.veth1()), () -> lookup(host, slot.veth1()));
+            steps.onRollback("delete link " + slot.veth1(), () -> ClonePool.deleteLink(host.rtnl, hostEnd));
+            inner = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
+                    () -> opened.call(() -> new OpenNetns(Optional.of(name), opened, OpenNetns.Sockets.open())));
+            OpenNetns in = inner;
+            Link[] links = steps.step(Step.MARK_LINK, host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", "
+                    + network.tapName()) + ": renamed from pool slot " + slot.id() + ", alias " + mark,
+                    () -> ClonePool.claim(host, in, slot, hostEnd, ns, network.tapName(), mark, tapOptions(), attached));
+            List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
+            if (!needs.isEmpty()) {
+                steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                        () -> in.inside(() -> {
+                            needs.forEach(Forwarding::enableHere);
+                            return null;
+                        }));
+            }
+            configure(host, links[0], ns.veth1Ip(), false);
+            configure(in, links[1], ns.veth2Ip(), false);
+            configure(in, links[2], network.tapIp(), false);
+            InetAddress gateway = ns.veth1Ip().address();
+            steps.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
+                    () -> in.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
+            addNetnsRules(in);
+            // lo's mark last, just before the name: until then a sweep sees whose slot is being taken.
+            steps.step(Step.NAME_NETNS, name, () -> {
+                in.rtnl.setAlias(lookup(in, "lo"), mark);
+                opened.rename(name);
+                steps.onRollback("delete netns " + name, () -> Netns.delete(name));
+            });
+        } catch (FcnetException e) {
+            if (e.step() == Step.NAME_NETNS && e.getCause() instanceof SysException s && s.errno() == Errno.EEXIST) {
+                throw withKind(Kind.ALREADY_EXISTS, e);
+            }
+            throw e;
+        } finally {
+            if (attached[0] != null) attached[0].close();
+            if (inner != null) inner.closeSockets();
+            if (netns != null) netns.close();
+        }
     }
 
     // ---- steps

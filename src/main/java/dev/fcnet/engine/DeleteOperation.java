@@ -42,6 +42,8 @@ final class DeleteOperation {
     /** Whether links and a netns without the engine's mark may be removed: only for root, when the engine allows it. */
     private final boolean foreignAllowed;
     private final Graveyard graveyard;
+    /** The engine's clone pool, to which a Namespaced network's netns and veth pair return while it has room. */
+    private final ClonePool pool;
     private final List<Part> parts = new ArrayList<>();
     private final List<NetworkObject> missing = new ArrayList<>();
     /**
@@ -53,7 +55,8 @@ final class DeleteOperation {
     private Ruleset.RemovedPart hostPart;
 
     DeleteOperation(Layout layout, Caller caller, OpenNetns host, DeleteMode mode, ForeignObjects foreign,
-            Graveyard graveyard) {
+            Graveyard graveyard, ClonePool pool) {
+        this.pool = pool;
         this.layout = layout;
         this.caller = caller;
         this.host = host;
@@ -136,6 +139,7 @@ final class DeleteOperation {
             own = link(ns.veth1Name(), "veth", ns.veth1Ip());
             if (own.isEmpty()) masqueradeOwner = NarrowLookups.linkRouting(host, ns.veth2Ip().address(), ns.veth1Name(), "veth");
             netns(ns.netnsName());
+            if (own.isPresent() && pool.recycles(layout)) recycleInstead(own.get());
         }
         if (layout.hostRoute.isPresent()) {
             HostRoute r = layout.hostRoute.get();
@@ -214,6 +218,32 @@ final class DeleteOperation {
             throw refuse(description, "refusing to delete netns " + name + " (marked on its lo): " + why);
         });
         parts.add(delete);
+    }
+
+    /**
+     * Clone pool (DESIGN §4b): veth1's removal offers the veth pair and netns to the pool first,
+     * and the netns' removal is then done already; when the pool does not take them (full, or
+     * the netns not as Add makes it), both are removed as usual.
+     */
+    private void recycleInstead(Link veth1) {
+        int link = -1;
+        int netns = -1;
+        for (int i = 0; i < parts.size(); i++) {
+            Part p = parts.get(i);
+            if (p.step() == Step.DELETE_LINK) link = i;
+            if (p.step() == Step.DELETE_NETNS && p.description().object().equals(layout.namespaced.get().netnsName())) netns = i;
+        }
+        if (link < 0 || netns < 0) return;
+        Part retire = parts.get(link);
+        Part delete = parts.get(netns);
+        boolean[] recycled = {false};
+        parts.set(link, new Part(retire.step(), retire.description(), () -> {
+            recycled[0] = pool.recycle(host, layout, veth1);
+            if (!recycled[0]) retire.remove().run();
+        }, retire.missingErrno()));
+        parts.set(netns, new Part(delete.step(), delete.description(), () -> {
+            if (!recycled[0]) delete.remove().run();
+        }, delete.missingErrno()));
     }
 
     private NetworkObject hostObject(Kind kind, String object) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,6 +96,8 @@ public final class FcnetEngine implements AutoCloseable {
             Coalescer.LINGER);
     private final Map<DeleteMode, Coalescer<DeleteRequest, DeleteResult>> deletes = new EnumMap<>(DeleteMode.class);
     private final Graveyard graveyard;
+    /** Prepared clone slots (DESIGN §4b); of size 0 without a pool, when it only removes what dead engines' pools left. */
+    private final ClonePool pool;
     private volatile FaultInjector faults = FaultInjector.NONE;
     private volatile boolean closed;
 
@@ -105,6 +108,7 @@ public final class FcnetEngine implements AutoCloseable {
             case SETS -> new SetsRuleset();
         };
         this.hostNetns = hostNetns;
+        this.pool = new ClonePool(options.pool(), openRtnl(hostNetns), hostNetns);
         this.graveyard = new Graveyard(graveyardSocket);
         for (DeleteMode mode : DeleteMode.values()) {
             deletes.put(mode, new Coalescer<>(
@@ -468,7 +472,7 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public AddOperation start(OpenNetns host, int index) {
                 AddOperation op = new AddOperation(new Layout(all.get(index)), reqs.get(index).options(), host,
-                        options.forwarding(), ruleset, hostTables, faults);
+                        options.forwarding(), ruleset, hostTables, faults, pool);
                 op.prepare();
                 return op;
             }
@@ -671,7 +675,7 @@ public final class FcnetEngine implements AutoCloseable {
             @Override
             public DeleteOperation start(OpenNetns host, int index) {
                 DeleteOperation op = new DeleteOperation(new Layout(all.get(index)), requests.get(index).caller(), host, mode,
-                        options.foreignObjects(), graveyard);
+                        options.foreignObjects(), graveyard, pool);
                 op.survey();
                 return op;
             }
@@ -792,9 +796,35 @@ public final class FcnetEngine implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        pool.close();
         graveyard.close();
         drain();
         if (hostNetns != null) hostNetns.close();
+    }
+
+    /**
+     * Completes, with the pool size, when the clone pool ({@link EngineOptions#withPool}) is full
+     * for the first time; never without a pool.
+     *
+     * @return the pool's first filling
+     */
+    public CompletionStage<Integer> poolReady() {
+        return pool.full();
+    }
+
+    /** {@return how many clone pool slots are ready now} */
+    public int poolSlots() {
+        return pool.ready();
+    }
+
+    /** Keeps (true) the clone pool from making slots until let go (false); for tests. */
+    void holdPool(boolean hold) {
+        pool.hold(hold);
+    }
+
+    /** Stops the clone pool, leaving its slots as a dying engine would; for tests. */
+    void abandonPool() {
+        pool.abandon();
     }
 
     /** The engine's copy of the host's fcnet tables; for tests. */

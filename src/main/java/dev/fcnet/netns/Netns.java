@@ -127,6 +127,32 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
+     * Moves this named namespace to another name: unmounts the old name, then mounts the new one,
+     * so that in between only this handle holds it (a process that dies there takes the
+     * namespace and everything in it along, rather than leaving it under either name). When
+     * the new name cannot be mounted, the namespace stays unnamed.
+     *
+     * @throws SysException "netns add NAME: File exists (EEXIST)" when the new name is taken
+     * @throws IllegalStateException when this namespace has no name
+     */
+    public void rename(String newName) {
+        validateName(newName);
+        unname();
+        mountAs(newName);
+    }
+
+    /**
+     * Unmounts this named namespace's name, as {@link #delete} does: afterwards only this handle
+     * (and whatever else holds the namespace) keeps it, and {@link #mountAs} may name it again.
+     *
+     * @throws IllegalStateException when this namespace has no name
+     */
+    public void unname() {
+        delete(name.orElseThrow(() -> new IllegalStateException(this + " has no name")));
+        name = Optional.empty();
+    }
+
+    /**
      * Whether this process has made /run/netns a shared mount. Once is enough: redoing it for
      * every namespace, as each {@code ip netns add} process must, walks every namespace's mount
      * under it, so time per namespace would grow with their number.

@@ -47,6 +47,24 @@ public final class RtnlBatch {
         return this;
     }
 
+    /** {@code ip link set NAME addrgenmode MODE}, MODE an IN6_ADDR_GEN_MODE_* value, e.g. to restore conf/default's. */
+    public RtnlBatch addrGenMode(Link link, int mode) {
+        requests.add(b -> RtnlMessages.addrGenMode(b, link, mode));
+        return this;
+    }
+
+    /** As {@link Rtnl#deleteAddress}. */
+    public RtnlBatch deleteAddress(Link link, InetAddress address, int prefixLength) {
+        requests.add(b -> RtnlMessages.delAddr(b, link, address, prefixLength));
+        return this;
+    }
+
+    /** As {@link Rtnl#rename} (the link must be down). */
+    public RtnlBatch rename(Link link, String newName) {
+        requests.add(b -> RtnlMessages.rename(b, link, newName));
+        return this;
+    }
+
     /** As {@link Rtnl#setUp}. */
     public RtnlBatch setUp(Link link, boolean up) {
         requests.add(b -> RtnlMessages.setUp(b, link, up));

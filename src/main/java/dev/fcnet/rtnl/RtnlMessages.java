@@ -109,10 +109,15 @@ final class RtnlMessages {
 
     /** {@code ip link set NAME addrgenmode none}: no IPv6 link-local address (nor its DAD and router solicitations). */
     static void addrGenModeNone(MessageBuilder b, Link link) {
+        addrGenMode(b, link, IN6_ADDR_GEN_MODE_NONE);
+    }
+
+    /** {@code ip link set NAME addrgenmode MODE} (IN6_ADDR_GEN_MODE_*). */
+    static void addrGenMode(MessageBuilder b, Link link, int mode) {
         beginSetLink(b, RTM_NEWLINK, link);
         int spec = b.nestStart(IFLA_AF_SPEC);
         int inet6 = b.nestStart(AF_INET6);
-        b.putU8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+        b.putU8(IFLA_INET6_ADDR_GEN_MODE, mode);
         b.nestEnd(inet6).nestEnd(spec);
         b.end();
     }

@@ -102,6 +102,31 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * Attaches to the existing persistent tap {@code name} in the calling thread's netns (TUNSETIFF
+     * without IFF_TUN_EXCL, with the flags {@link #open} gives, which attaching sets again) and sets
+     * its owner and group as {@code options} give them (those absent stay as they are). Closing
+     * the handle detaches; the tap stays. The kernel turns a tap's carrier on while a handle is
+     * attached and leaves it so: a tap set up while attached, as {@link #open}'s creator does,
+     * keeps its carrier.
+     */
+    public static Tap attach(String name, TapOptions options) {
+        validateName(name);
+        List<Ioctl> plan = plan(options);
+        Fd tun = openTun();
+        try (Arena arena = Arena.ofConfined()) {
+            long flags = plan.get(0).value() & ~IFF_TUN_EXCL;
+            Syscalls.ioctl(arena, tun.get(), TUNSETIFF, ifreq(arena, name, (int) flags), "TUNSETIFF " + name + " (attach)");
+            for (Ioctl step : plan.subList(1, plan.size() - 1)) {
+                Syscalls.ioctl(arena, tun.get(), step.request(), step.value(), step.label() + " " + name);
+            }
+            return new Tap(name, tun);
+        } catch (RuntimeException | Error e) {
+            tun.close();
+            throw e;
+        }
+    }
+
     /** TUNSETPERSIST: the tap now outlives this handle, until deleted. */
     public void persist() {
         try (Arena arena = Arena.ofConfined()) {

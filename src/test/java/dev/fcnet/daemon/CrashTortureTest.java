@@ -31,6 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * trial's seed (named by a failure; {@code -Dfcnet.torture.seed=N} starts there) fixes its
  * requests and when the kill comes, counted in requests done plus microseconds; the kernel's own
  * timing still varies from run to run.
+ *
+ * <p>Then as many trials ({@code -Dfcnet.torture.poolTrials=N}, default 3) with a clone pool
+ * ({@code --pool 4}): the kill falls while the pool fills, while Adds take slots and while Deletes
+ * return them; the next daemon adopts (pool on) or destroys (pool off) what is left under pool
+ * names, and stops with its own slots destroyed.
  */
 @KernelTest
 @Timeout(600)
@@ -52,8 +57,13 @@ class CrashTortureTest {
         host.hostLike();
         int trials = Integer.getInteger("fcnet.torture.trials", 20);
         long firstSeed = Long.getLong("fcnet.torture.seed", 1);
-        for (long seed = firstSeed; seed < firstSeed + trials; seed++) trial(host, seed);
+        for (long seed = firstSeed; seed < firstSeed + trials; seed++) trial(host, seed, 0);
+        int poolTrials = Integer.getInteger("fcnet.torture.poolTrials", 3);
+        for (long seed = firstSeed; seed < firstSeed + poolTrials; seed++) trial(host, 1000 + seed, POOL);
     }
+
+    /** The pool of the pool trials: more slots than a trial has clones, so Deletes return some. */
+    private static final int POOL = 4;
 
     /** Network {@code i} of a trial: even ones Namespaced (the clone case: same guest IP in each netns), odd ones Simple. */
     private static FirecrackerNetwork network(ScratchNetns host, long seed, int i) {
@@ -68,7 +78,7 @@ class CrashTortureTest {
                 .forwardedGuestIp(IpInet.parseAddress("192.168.77." + (10 + i))).build()).build();
     }
 
-    private void trial(ScratchNetns host, long seed) throws Exception {
+    private void trial(ScratchNetns host, long seed, int pool) throws Exception {
         long t0 = System.nanoTime();
         Random random = new Random(seed);
         List<FirecrackerNetwork> networks = new ArrayList<>();
@@ -93,10 +103,17 @@ class CrashTortureTest {
         Path socket = dir.resolve("fcnetd.sock");
         Path log = dir.resolve("fcnetd-" + seed + ".log");
 
-        Process daemon = DaemonJvm.start(host.path(), log, DaemonJvm.FAST_START, socket.toString());
+        Process daemon = DaemonJvm.start(host.path(), log, DaemonJvm.FAST_START, "--pool", Integer.toString(pool),
+                socket.toString());
         List<List<String>> answers = new ArrayList<>();
         try {
             DaemonJvm.awaitListening(daemon, log);
+            // Two pool trials in three start the burst once the pool is full (the kill then falls on Adds taking
+            // slots and Deletes returning them); the third at once, while it fills.
+            if (pool > 0 && seed % 3 != 0) {
+                long full = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.readString(log).contains("pool ready") && System.nanoTime() < full) Thread.sleep(5);
+            }
             List<Thread> clients = new ArrayList<>();
             for (List<String> lines : bursts) {
                 List<String> got = Collections.synchronizedList(new ArrayList<>());
@@ -123,8 +140,10 @@ class CrashTortureTest {
         // A new daemon on the same path (its stale socket replaced) deletes every network strictly:
         // "does not exist" for those never made is fine; anything present must go.
         List<String> deletes = new ArrayList<>();
+        // After a pool trial, every other restart adopts the slots left, the others destroy them.
+        int poolAgain = pool > 0 && seed % 2 == 0 ? pool : 0;
         Process again = DaemonJvm.start(host.path(), log.resolveSibling("fcnetd-" + seed + "-again.log"), DaemonJvm.FAST_START,
-                socket.toString());
+                "--pool", Integer.toString(poolAgain), socket.toString());
         try {
             DaemonJvm.awaitListening(again, log.resolveSibling("fcnetd-" + seed + "-again.log"));
             try (RawClient c = new RawClient(socket)) {
@@ -137,7 +156,7 @@ class CrashTortureTest {
         }
 
         List<String> left = leftovers(host, networks);
-        System.out.println("seed " + seed + ": " + when + ", " + left.size() + " objects left, "
+        System.out.println("seed " + seed + (pool > 0 ? " (pool " + pool + ", again " + poolAgain + ")" : "") + ": " + when + ", " + left.size() + " objects left, "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (!left.isEmpty()) {
             fail("seed " + seed + " (" + when + "): left on the host after restart and Delete:\n  "
@@ -156,6 +175,8 @@ class CrashTortureTest {
             if (!name.equals("lo") && !name.equals("eth1")) left.add("link: " + line.replaceAll("\\s+", " "));
         }
         String netns = Tools.run("ip", "netns", "list");
+        // Every engine of this test has stopped: a pool's slot left is a leftover.
+        for (String line : netns.lines().toList()) if (line.startsWith("fcpool-")) left.add("pool slot: " + line);
         String ruleset = host.exec("nft", "list", "ruleset");
         String routes = host.exec("ip", "route", "show", "table", "all");
         for (FirecrackerNetwork n : networks) {

@@ -53,6 +53,9 @@ class MainTest {
         assertEquals(Level.TRACE, ((Serve) parse("-L", "trace", "x")).logLevel());
         assertEquals(Level.DEBUG, ((Serve) parse("-L", "debug", "x")).logLevel());
         assertEquals(Level.ERROR, ((Serve) parse("-L", "error", "x")).logLevel());
+        assertEquals(0, ((Serve) parse("x")).pool());
+        assertEquals(40, ((Serve) parse("--pool", "40", "x")).pool());
+        assertEquals(40, ((Serve) parse("x", "--pool=40")).pool());
         // A password may look like an option.
         assertEquals(Optional.of("--uid"), ((Serve) parse("-p", "--uid", "x")).password());
     }
@@ -92,6 +95,8 @@ class MainTest {
         "--password= x|--password: the password is empty",
         "--max-connections 0 x|--max-connections: invalid value \"0\"; expected a number from 1 to 1000000",
         "x --enable-forwarding --enable-forwarding|--enable-forwarding is given twice",
+        "x --pool 1 --pool=2|--pool is given twice",
+        "x --pool -1|--pool: invalid value \"-1\"; expected a number from 0 to 100000",
         "--ruleset nft x|--ruleset: invalid value \"nft\"; expected fcnet or sets",
         "--ruleset sets --ruleset=fcnet x|--ruleset is given twice",
         "--password-file /nonexistent/pw x|--password-file: cannot read /nonexistent/pw: /nonexistent/pw: no such file or directory",

@@ -39,7 +39,7 @@ class EngineTapOwnerTest {
     private static final String EPERM = "errno " + Errno.EPERM;
 
     /** What {@link TunAttach} prints when run for {@code tap} in {@code netns} as {@code uid}/{@code gid}. */
-    private static String attach(String netns, int uid, int gid, String tap) {
+    static String attach(String netns, int uid, int gid, String tap) {
         Path dir = null;
         try {
             FileAttribute<Set<PosixFilePermission>> readable =

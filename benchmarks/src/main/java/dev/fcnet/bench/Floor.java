@@ -34,9 +34,10 @@ final class Floor {
      * {@code ip -batch} and one {@code nft -f}; the inside of each netns needs an {@code ip -batch}
      * and an {@code nft -f} of its own, started in it (neither tool batches across namespaces),
      * so this is an upper bound of the floor by two processes per network.
-     * Forwarding inside the netns is left off (one sysctl write; no tool batches it).
+     * Forwarding inside the netns is left off (one sysctl write; no tool batches it). With
+     * {@code sets}, the host part is elements of §3b's sets, in one {@code nft -f} all the same.
      */
-    static void addNamespaced(HostNetns h, List<NamespacedNet> nets, int group) {
+    static void addNamespaced(HostNetns h, List<NamespacedNet> nets, int group, boolean sets) {
         h.tools.feed(Kernel.namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
         for (NamespacedNet n : nets) {
             try (Netns ns = Netns.open(n.netns())) {
@@ -45,7 +46,7 @@ final class Floor {
                 inside.feed(Kernel.namespacedInnerNft(n), "nft", "-f", "-");
             }
         }
-        h.tools.feed(Kernel.namespacedHostNft(nets), "nft", "-f", "-");
+        h.tools.feed(sets ? SetsText.namespaced("add", nets) : Kernel.namespacedHostNft(nets), "nft", "-f", "-");
     }
 
     /** Batched deletion: one {@code ip -batch} with {@code link del group G} and every {@code netns del}, one nft transaction. */

@@ -7,10 +7,14 @@ import dev.fcnet.nft.FcnetTable;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.NftConnection;
 import dev.fcnet.nft.NftFamily;
+import dev.fcnet.nft.NftSet;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.nft.SetElement;
+import dev.fcnet.nft.SetKeyType;
 import dev.fcnet.rtnl.IpFamily;
 import dev.fcnet.rtnl.Link;
 import dev.fcnet.rtnl.Rtnl;
+import dev.fcnet.rtnl.RtnlBatch;
 import dev.fcnet.sys.Errno;
 import dev.fcnet.tun.Tap;
 import dev.fcnet.tun.TapOptions;
@@ -51,11 +55,15 @@ final class Kernel {
         return s.toString();
     }
 
-    /** The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of them. */
-    static void addSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
+    /**
+     * The kernel-floor way: one {@code ip -batch} and one {@code nft -f} transaction for all of
+     * them, their host part as §3's rules or, with {@code sets}, as elements of §3b's sets (which
+     * must exist: {@link SetsText#fixed}).
+     */
+    static void addSimpleBulk(HostNetns h, List<SimpleNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.feed(simpleIpBatch(nets, group), "ip", "-batch", "-");
-        h.tools.feed(simpleNftBatch(nets), "nft", "-f", "-");
+        h.tools.feed(sets ? SetsText.simple("add", nets) : simpleNftBatch(nets), "nft", "-f", "-");
     }
 
     /** One network with the library's layers, no process: tap, up, address, both rules in one transaction. */
@@ -67,6 +75,29 @@ final class Kernel {
         h.nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
     }
 
+    /**
+     * The kernel work of one engine Add of a Simple V4 network with no library around it (the
+     * serial floor): persistent tap, IPv6 off (the sysctl the engine writes for a V4 host link),
+     * group, no IPv6 address generation, address and up in one request, and the network's host
+     * part in one nft transaction: §3's two rules or, with {@code sets}, its two elements of §3b.
+     */
+    static void addSimpleSerial(HostNetns h, SimpleNet n, int group, boolean sets) {
+        Tap.create(n.tap(), TapOptions.DEFAULT, h.netns);
+        Link tap = h.rtnl.link(n.tap()).orElseThrow();
+        h.netns.call(() -> {
+            Rtnl.disableIpv6(n.tap());
+            return null;
+        });
+        h.rtnl.send(new RtnlBatch().setGroup(tap, group).addrGenModeNone(tap).addAddress(tap, n.tapIp(), SimpleNet.PREFIX).setUp(tap, true));
+        h.nft.commit(sets
+                ? new NftBatch().addElements(MASQ_V4, List.of(SetElement.of(n.guestIp(), SimpleNet.IFACE)))
+                        .addElements(FWD_PAIRS, List.of(SetElement.of(n.tap(), SimpleNet.IFACE)))
+                : new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
+    }
+
+    private static final NftSet MASQ_V4 = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "masq_v4", 0, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
+    private static final NftSet FWD_PAIRS = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "fwd_pairs", 0, List.of(SetKeyType.IFNAME, SetKeyType.IFNAME));
+
     /** Removes one network whatever part of it exists (tap by name, its rules by handle). */
     static void removeSimple(HostNetns h, SimpleNet n) {
         deleteLinkIfPresent(h.rtnl, n.tap());
@@ -74,52 +105,19 @@ final class Kernel {
     }
 
     /** Removes networks made in bulk with {@code group}: one {@code ip link del group}, one nft transaction. */
-    static void removeSimpleBulk(HostNetns h, List<SimpleNet> nets, int group) {
+    static void removeSimpleBulk(HostNetns h, List<SimpleNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.run("ip", "link", "del", "group", Integer.toString(group));
+        if (sets) {
+            h.tools.feed(SetsText.simple("delete", nets), "nft", "-f", "-");
+            return;
+        }
         List<Rule> rules = new ArrayList<>(2 * nets.size());
         for (SimpleNet n : nets) {
             rules.add(n.masquerade());
             rules.add(n.forward());
         }
         deleteRules(h.nft, rules);
-    }
-
-    // ---- Simple, sets ruleset (DESIGN §3b)
-
-    /** The sets of DESIGN §3b for ip tables and their two fixed rules, as nft text (loaded once per host). */
-    static final String SETS = """
-            add set ip fcnet masq_v4 { type ipv4_addr . ifname; }
-            add set ip fcnet fwd_pairs { type ifname . ifname; }
-            add rule ip fcnet postrouting ip saddr . oifname @masq_v4 masquerade
-            add rule ip fcnet filter iifname . oifname @fwd_pairs accept
-            """;
-
-    /** {@code add} or {@code delete} the networks' elements of both sets, as nft text. */
-    static String simpleElements(String verb, List<SimpleNet> nets) {
-        StringBuilder masq = new StringBuilder(verb).append(" element ip fcnet masq_v4 { ");
-        StringBuilder fwd = new StringBuilder(verb).append(" element ip fcnet fwd_pairs { ");
-        for (int i = 0; i < nets.size(); i++) {
-            SimpleNet n = nets.get(i);
-            String sep = i == 0 ? "" : ", ";
-            masq.append(sep).append(n.guest()).append(" . \"").append(SimpleNet.IFACE).append('"');
-            fwd.append(sep).append('"').append(n.tap()).append("\" . \"").append(SimpleNet.IFACE).append('"');
-        }
-        return masq.append(" }\n").append(fwd).append(" }\n").toString();
-    }
-
-    /** The kernel-floor way with the sets ruleset: one {@code ip -batch} and one {@code nft -f} adding the elements. */
-    static void addSimpleBulkSets(HostNetns h, List<SimpleNet> nets, int group) {
-        if (nets.isEmpty()) return;
-        h.tools.feed(simpleIpBatch(nets, group), "ip", "-batch", "-");
-        h.tools.feed(simpleElements("add", nets), "nft", "-f", "-");
-    }
-
-    /** Removes networks made by {@link #addSimpleBulkSets}: one {@code ip link del group}, one nft transaction. */
-    static void removeSimpleBulkSets(HostNetns h, List<SimpleNet> nets, int group) {
-        if (nets.isEmpty()) return;
-        h.tools.run("ip", "link", "del", "group", Integer.toString(group));
-        h.tools.feed(simpleElements("delete", nets), "nft", "-f", "-");
     }
 
     // ---- Namespaced
@@ -168,9 +166,9 @@ final class Kernel {
      * Networks present before the measurement: the host part the kernel-floor way (one
      * {@code ip -batch}, one {@code nft -f}); the inside of each netns with the library's layers,
      * because iproute2 and nft cannot batch across namespaces and a process per netns would make
-     * preparing 1,000 of them slow.
+     * preparing 1,000 of them slow. With {@code sets}, the host part is elements of §3b's sets.
      */
-    static void addNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
+    static void addNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.feed(namespacedHostIpBatch(nets, group), "ip", "-batch", "-");
         for (NamespacedNet n : nets) {
@@ -178,7 +176,7 @@ final class Kernel {
                 configureInside(n, ns);
             }
         }
-        h.tools.feed(namespacedHostNft(nets), "nft", "-f", "-");
+        h.tools.feed(sets ? SetsText.namespaced("add", nets) : namespacedHostNft(nets), "nft", "-f", "-");
     }
 
     /** One network with the library's layers, no process. */
@@ -226,7 +224,7 @@ final class Kernel {
     }
 
     /** Removes networks whose host ends are in {@code group}: one {@code ip link del group}, their netns, one nft transaction. */
-    static void removeNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group) {
+    static void removeNamespacedBulk(HostNetns h, List<NamespacedNet> nets, int group, boolean sets) {
         if (nets.isEmpty()) return;
         h.tools.run("ip", "link", "del", "group", Integer.toString(group));
         StringBuilder s = new StringBuilder();
@@ -238,7 +236,8 @@ final class Kernel {
             rules.add(n.egress());
         }
         h.tools.feed(s.toString(), "ip", "-batch", "-");
-        deleteRules(h.nft, rules);
+        if (sets) h.tools.feed(SetsText.namespaced("delete", nets), "nft", "-f", "-");
+        else deleteRules(h.nft, rules);
     }
 
     /** Deletes the link if it exists; one already on its way out (its netns was deleted) may vanish meanwhile. */

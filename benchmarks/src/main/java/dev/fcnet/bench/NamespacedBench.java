@@ -9,6 +9,7 @@ import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.nft.Rule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,6 +25,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Namespaced V4 networks (no forwarded guest IP): Add, Delete and Check latency per network with
@@ -39,28 +41,40 @@ public class NamespacedBench {
     /** Networks per kernel-floor invocation (each costs two processes inside its netns anyway). */
     static final int FLOOR_BATCH = 20;
 
-    /** The host: eth0, the fcnet table and chains, and {@code present} namespaced networks. */
+    /**
+     * The host: eth0, the fcnet table and chains, and {@code present} namespaced networks, their
+     * host part as §3's rules or (ruleset {@code sets}) §3b's sets, fixed rules and elements.
+     * 100 present are measured with the fcnet ruleset only ({@link RulesetParam}).
+     */
     @State(Scope.Benchmark)
     public static class Host {
         @Param({"0", "100", "1000"})
         public int present;
 
+        @Param({"fcnet", "sets"})
+        public String ruleset;
+
         HostNetns h;
+        boolean sets;
         private List<NamespacedNet> presentNets;
         private int nextId;
         private int nextGroup = Kernel.PRESENT_GROUP + 1;
 
         @Setup(Level.Trial)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
+            sets = RulesetParam.sets(ruleset, params, present, Set.of(), Set.of(100));
             h = HostNetns.create();
+            if (sets) h.tools.feed(SetsText.fixed(), "nft", "-f", "-");
             presentNets = fresh(present);
-            Kernel.addNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP);
+            long start = System.nanoTime();
+            Kernel.addNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP, sets);
+            System.out.printf("%n%,d present networks (%s ruleset) made in %.1f s%n", present, ruleset, (System.nanoTime() - start) / 1e9);
         }
 
         /** Veth pairs synchronously and every netns, so their destruction does not run into the next benchmark's JVM. */
         @TearDown(Level.Trial)
         public void tearDown() {
-            Kernel.removeNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP);
+            Kernel.removeNamespacedBulk(h, presentNets, Kernel.PRESENT_GROUP, sets);
             h.close();
         }
 
@@ -173,11 +187,14 @@ public class NamespacedBench {
 
         @TearDown(Level.Invocation)
         public void remove(Host host) {
-            Kernel.removeNamespacedBulk(host.h, nets, group);
+            Kernel.removeNamespacedBulk(host.h, nets, group, host.sets);
         }
     }
 
-    /** {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their host rules by handle. */
+    /**
+     * {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their host
+     * rules by handle (sets ruleset: their elements).
+     */
     @State(Scope.Thread)
     public static class OldBatch {
         List<NamespacedNet> nets;
@@ -188,7 +205,11 @@ public class NamespacedBench {
         public void make(Host host) {
             nets = host.fresh(FLOOR_BATCH);
             group = host.group();
-            Kernel.addNamespacedBulk(host.h, nets, group);
+            Kernel.addNamespacedBulk(host.h, nets, group, host.sets);
+            if (host.sets) {
+                deleteRules = SetsText.namespaced("delete", nets);
+                return;
+            }
             List<Rule> rules = new ArrayList<>();
             for (NamespacedNet n : nets) {
                 rules.add(n.masquerade());
@@ -221,7 +242,7 @@ public class NamespacedBench {
 
         @Setup(Level.Trial)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()).withRuleset(RulesetParam.kind(host.sets)));
             EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
@@ -246,7 +267,7 @@ public class NamespacedBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addFloor(NewBatch b, Host host) {
-        Floor.addNamespaced(host.h, b.nets, b.group);
+        Floor.addNamespaced(host.h, b.nets, b.group, host.sets);
     }
 
     @Benchmark

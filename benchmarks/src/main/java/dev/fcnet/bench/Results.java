@@ -39,8 +39,16 @@ public final class Results {
      */
     static final String SUSTAINED = "deleteSustained";
     static final List<String> TABLE_OPS = List.of("add", "delete", SUSTAINED, "check");
+    /**
+     * Suffix of a type's results with the sets ruleset (benchmarks' {@code ruleset=sets}), e.g.
+     * "SimpleBench:sets.addOurs"; those of the fcnet ruleset keep the plain type.
+     */
+    static final String SETS = ":sets";
     static final List<String> TYPES = List.of("SimpleBench", "NamespacedBench");
-    static final Map<String, String> TYPE_NAMES = Map.of("SimpleBench", "Simple V4", "NamespacedBench", "Namespaced V4");
+    static final Map<String, String> TYPE_NAMES = Map.of("SimpleBench", "Simple V4", "NamespacedBench", "Namespaced V4",
+            "SimpleBench" + SETS, "Simple V4, sets ruleset", "NamespacedBench" + SETS, "Namespaced V4, sets ruleset");
+    /** Each type's table: the fcnet ruleset's, then the sets ruleset's. */
+    static final List<String> TABLE_TYPES = List.of("SimpleBench", "NamespacedBench", "SimpleBench" + SETS, "NamespacedBench" + SETS);
 
     /** One benchmark result: mean and error in ms (or the codec's own unit), and its allocation figures. */
     record Score(double mean, double error, String unit, Optional<Double> gcBytesPerOp, Optional<Double> timedBytesPerOp) {}
@@ -77,7 +85,9 @@ public final class Results {
         for (JsonValue v : ((JsonArray) root).elements()) {
             JsonObject b = (JsonObject) v;
             String[] name = string(b, "benchmark").split("\\.");
-            String key = name[name.length - 2] + "." + name[name.length - 1];
+            String ruleset = b.get("params") instanceof JsonObject p && p.get("ruleset") instanceof JsonString r && r.value().equals("sets")
+                    ? SETS : "";
+            String key = name[name.length - 2] + ruleset + "." + name[name.length - 1];
             int present = -1;
             if (b.get("params") instanceof JsonObject p && p.get("present") instanceof JsonString s) {
                 present = Integer.parseInt(s.value());
@@ -178,7 +188,8 @@ public final class Results {
                 .append("measured in this same run.\n\n");
         s.append("![latency against networks present](").append(chartFile).append(")\n\n");
         goals(s);
-        for (String type : TYPES) {
+        issue15(s);
+        for (String type : TABLE_TYPES) {
             if (presents(type).isEmpty()) continue;
             s.append("## ").append(TYPE_NAMES.get(type)).append("\n\n");
             s.append("| operation | present | shell way | fcnet's way | kernel floor | ours | ours ÷ floor | shell ÷ ours "
@@ -242,6 +253,82 @@ public final class Results {
     private String ratio(String type, String op, String way, String otherOp, String otherWay, int present) {
         return score(type, op, way, present).flatMap(n -> score(type, otherOp, otherWay, present).map(d -> times(n.mean() / d.mean())))
                 .orElse("–");
+    }
+
+    /**
+     * The "Issue 15 goals" section: the sets ruleset's growth with networks present and distance
+     * to its own kernel floor (elements instead of rules), the fcnet ruleset's alongside.
+     */
+    private void issue15(StringBuilder s) {
+        if (presents("SimpleBench" + SETS).isEmpty() && presents("NamespacedBench" + SETS).isEmpty()) return;
+        s.append("## Issue 15 goals (sets ruleset)\n\n");
+        s.append("Ratios of means of this run. The sets ruleset's floor adds or deletes the networks' set elements ")
+                .append("(one `nft -f` per batch); the fcnet ruleset's its rules. Delete rows use the sustained Delete ")
+                .append("(back-to-back Deletes and their links' destruction) where it ran.\n\n");
+        s.append("| goal | sets ruleset | met | fcnet ruleset (contrast) |\n|---|---|---|---|\n");
+        String simple = "SimpleBench";
+        for (int present : List.of(10_000, 50_000)) {
+            issue15Row(s, "Simple Add, " + count(present) + " present ÷ 0 present ≤ 1.2×", 1.2,
+                    type -> quotient(type, "add", "Ours", present, "add", "Ours", 0), simple);
+        }
+        for (int present : List.of(0, 10_000, 50_000)) {
+            issue15Row(s, "Simple Add ÷ kernel floor, " + count(present) + " present ≤ 1.5×", 1.5,
+                    type -> quotient(type, "add", "Ours", "Floor", present), simple);
+        }
+        String namespaced = "NamespacedBench";
+        issue15Row(s, "Namespaced Add, 1,000 present ÷ 0 present ≤ 1.3×", 1.3,
+                type -> quotient(type, "add", "Ours", 1_000, "add", "Ours", 0), namespaced);
+        String delete = score(namespaced + SETS, SUSTAINED, "Ours", 1_000).isPresent() ? SUSTAINED : "delete";
+        issue15Row(s, "Namespaced Delete" + (delete.equals(SUSTAINED) ? ", sustained" : " (retiring only)")
+                + ", 1,000 present ÷ 0 present ≤ 1.3×", 1.3, type -> quotient(type, delete, "Ours", 1_000, delete, "Ours", 0), namespaced);
+        if (delete.equals(SUSTAINED)) {
+            issue15Row(s, "(Namespaced Delete, retiring only, 1,000 present ÷ 0 present)", 1.3,
+                    type -> quotient(type, "delete", "Ours", 1_000, "delete", "Ours", 0), namespaced);
+        }
+        s.append('\n');
+        serialAdd(s);
+    }
+
+    /**
+     * Simple Add against its serial floor (the same kernel work network by network, no library)
+     * and the batched floor, when addSerialFloor ran: what of the engine's distance to the batched
+     * floor is the kernel's.
+     */
+    private void serialAdd(StringBuilder s) {
+        List<String> types = List.of("SimpleBench" + SETS, "SimpleBench");
+        if (types.stream().allMatch(t -> presents(t).stream().allMatch(p -> score(t, "addSerial", "Floor", p).isEmpty()))) return;
+        s.append("Simple Add against its serial floor (`addSerialFloor`: per network the tap, IPv6 off, one link request, ")
+                .append("one nft transaction, no library) and the batched floor (`addFloor`), ms per network:\n\n");
+        s.append("| ruleset | present | ours | serial floor | batched floor | ours ÷ serial floor | serial ÷ batched floor | ours ÷ batched floor |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String type : types) {
+            for (int present : presents(type)) {
+                if (score(type, "addSerial", "Floor", present).isEmpty()) continue;
+                s.append("| ").append(type.endsWith(SETS) ? "sets" : "fcnet").append(" | ").append(count(present)).append(" | ")
+                        .append(score(type, "add", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(score(type, "addSerial", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(score(type, "add", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(ratio(type, "add", "Ours", "addSerial", "Floor", present)).append(" | ")
+                        .append(ratio(type, "addSerial", "Floor", "add", "Floor", present)).append(" | ")
+                        .append(ratio(type, "add", "Ours", "add", "Floor", present)).append(" |\n");
+            }
+        }
+        s.append('\n');
+    }
+
+    private void issue15Row(StringBuilder s, String goal, double limit, Function<String, Optional<Double>> ratio, String type) {
+        Optional<Double> sets = ratio.apply(type + SETS);
+        s.append("| ").append(goal).append(" | ").append(sets.map(Results::times).orElse("–")).append(" | ")
+                .append(sets.map(v -> v <= limit ? "yes" : "no").orElse("–")).append(" | ")
+                .append(ratio.apply(type).map(Results::times).orElse("–")).append(" |\n");
+    }
+
+    private Optional<Double> quotient(String type, String op, String way, int present, String otherOp, String otherWay, int otherPresent) {
+        return score(type, op, way, present).flatMap(n -> score(type, otherOp, otherWay, otherPresent).map(d -> n.mean() / d.mean()));
+    }
+
+    private static String count(int n) {
+        return String.format(Locale.ROOT, "%,d", n);
     }
 
     private void goals(StringBuilder s) {

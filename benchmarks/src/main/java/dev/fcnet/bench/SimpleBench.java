@@ -6,13 +6,13 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
-import dev.fcnet.engine.RulesetKind;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Simple V4 networks: Add, Delete and Check latency per network with {@code present} networks
@@ -50,36 +51,34 @@ public class SimpleBench {
     /** Networks per kernel-floor invocation: enough to amortise the two processes to a few µs each. */
     static final int FLOOR_BATCH = 100;
 
-    /** The host: eth0, the fcnet table and chains, and {@code present} networks made in bulk. */
+    /**
+     * The host: eth0, the fcnet table and chains, and {@code present} networks made in bulk, with
+     * §3's rules or (ruleset {@code sets}) §3b's sets, fixed rules and elements, as the engine of
+     * that ruleset would have made them. 50,000 present are measured with the sets ruleset only
+     * and 1,000 with the fcnet ruleset only ({@link RulesetParam}).
+     */
     @State(Scope.Benchmark)
     public static class Host {
-        @Param({"0", "1000", "10000"})
+        @Param({"0", "1000", "10000", "50000"})
         public int present;
-        /**
-         * The engine's ruleset (issue 15): {@code fcnet} (DESIGN §3) or {@code sets} (§3b). With
-         * {@code sets} only the floor and ours mean anything: the present networks and the
-         * floor's are set elements, e.g. {@code bin/bench 'SimpleBench.add(Floor|Ours)' -p ruleset=sets}.
-         */
-        @Param({"fcnet"})
+
+        @Param({"fcnet", "sets"})
         public String ruleset;
 
         HostNetns h;
+        boolean sets;
         private int nextId;
         private int nextGroup = Kernel.PRESENT_GROUP + 1;
 
         @Setup(Level.Trial)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
+            sets = RulesetParam.sets(ruleset, params, present, Set.of(50_000), Set.of(1_000));
             h = HostNetns.create();
-            if (sets()) {
-                h.tools.feed(Kernel.SETS, "nft", "-f", "-");
-                // In chunks: one nft transaction of 50,000 elements is more than nft sends at once.
-                List<SimpleNet> nets = fresh(present);
-                for (int from = 0; from < nets.size(); from += 10_000) {
-                    Kernel.addSimpleBulkSets(h, nets.subList(from, Math.min(nets.size(), from + 10_000)), Kernel.PRESENT_GROUP);
-                }
-            } else {
-                Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP);
-            }
+            if (sets) h.tools.feed(SetsText.fixed(), "nft", "-f", "-");
+            long start = System.nanoTime();
+            Kernel.addSimpleBulk(h, fresh(present), Kernel.PRESENT_GROUP, sets);
+            // Making 50,000 taps takes a while: the log says how long, once per trial.
+            System.out.printf("%n%,d present networks (%s ruleset) made in %.1f s%n", present, ruleset, (System.nanoTime() - start) / 1e9);
         }
 
         /** Synchronously, so the destruction of thousands of taps does not run into the next benchmark's JVM. */
@@ -91,15 +90,6 @@ public class SimpleBench {
 
         SimpleNet fresh() {
             return new SimpleNet(nextId++);
-        }
-
-        boolean sets() {
-            return ruleset.equals("sets");
-        }
-
-        EngineOptions options() {
-            EngineOptions o = EngineOptions.defaults().withHostNetns(h.path());
-            return sets() ? o.withRuleset(RulesetKind.SETS) : o;
         }
 
         List<SimpleNet> fresh(int count) {
@@ -201,12 +191,14 @@ public class SimpleBench {
 
         @TearDown(Level.Invocation)
         public void remove(Host host) {
-            if (host.sets()) Kernel.removeSimpleBulkSets(host.h, nets, group);
-            else Kernel.removeSimpleBulk(host.h, nets, group);
+            Kernel.removeSimpleBulk(host.h, nets, group, host.sets);
         }
     }
 
-    /** {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their rules by handle. */
+    /**
+     * {@link #FLOOR_BATCH} networks made in bulk, with the {@code nft -f} text deleting their rules
+     * by handle (sets ruleset: their elements).
+     */
     @State(Scope.Thread)
     public static class OldBatch {
         int group;
@@ -216,7 +208,11 @@ public class SimpleBench {
         public void make(Host host) {
             List<SimpleNet> nets = host.fresh(FLOOR_BATCH);
             group = host.group();
-            Kernel.addSimpleBulk(host.h, nets, group);
+            Kernel.addSimpleBulk(host.h, nets, group, host.sets);
+            if (host.sets) {
+                deleteRules = SetsText.simple("delete", nets);
+                return;
+            }
             List<Rule> rules = new ArrayList<>();
             for (SimpleNet n : nets) {
                 rules.add(n.masquerade());
@@ -239,7 +235,7 @@ public class SimpleBench {
         @Setup(Level.Invocation)
         public void make(Host host) {
             nets = host.fresh(FLOOR_BATCH);
-            Kernel.addSimpleBulk(host.h, nets, host.group());
+            Kernel.addSimpleBulk(host.h, nets, host.group(), false);
             List<Rule> rules = new ArrayList<>();
             for (SimpleNet n : nets) {
                 rules.add(n.masquerade());
@@ -277,7 +273,7 @@ public class SimpleBench {
 
         @Setup(Level.Trial)
         public void open(Host host) {
-            engine = FcnetEngine.open(host.options());
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()).withRuleset(RulesetParam.kind(host.sets)));
             EngineFixtures.warmUp(engine, () -> host.fresh().network(), WARM_UP);
         }
 
@@ -302,8 +298,18 @@ public class SimpleBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addFloor(NewBatch b, Host host) {
-        if (host.sets()) Kernel.addSimpleBulkSets(host.h, b.nets, b.group);
-        else Kernel.addSimpleBulk(host.h, b.nets, b.group);
+        Kernel.addSimpleBulk(host.h, b.nets, b.group, host.sets);
+    }
+
+    /**
+     * The kernel work of {@link #addOurs} with no library around it, network by network
+     * ({@link Kernel#addSimpleSerial}): what of the engine's distance to the batched
+     * {@link #addFloor} is the kernel's, for requests that one Add cannot share with others.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addSerialFloor(NewBatch b, Host host) {
+        for (SimpleNet n : b.nets) Kernel.addSimpleSerial(host.h, n, b.group, host.sets);
     }
 
     @Benchmark

@@ -1,0 +1,40 @@
+package dev.fcnet.bench;
+
+import dev.fcnet.engine.RulesetKind;
+import java.util.Set;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * The {@code ruleset} parameter of {@link SimpleBench} and {@link NamespacedBench}: {@code fcnet}
+ * (DESIGN §3) or {@code sets} (§3b, issue 15). The sets ruleset is the engine's alone, so with it
+ * only the engine's Add and Delete and the kernel floor of the same layout run; JMH has no way to
+ * leave a parameter combination out, so a trial refuses the ones not measured, before any set-up.
+ */
+final class RulesetParam {
+    /** The benchmarks that run with the sets ruleset. */
+    private static final Set<String> WITH_SETS = Set.of("addOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor");
+
+    private RulesetParam() {}
+
+    /**
+     * Whether {@code ruleset} is the sets ruleset; throws for a combination that is not measured:
+     * a benchmark without sets support, or a {@code present} count of the other ruleset only.
+     */
+    static boolean sets(String ruleset, BenchmarkParams params, int present, Set<Integer> setsOnly, Set<Integer> fcnetOnly) {
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        boolean sets = switch (ruleset) {
+            case "fcnet" -> false;
+            case "sets" -> true;
+            default -> throw new IllegalArgumentException("ruleset: fcnet or sets, not " + ruleset);
+        };
+        if (sets && !WITH_SETS.contains(method)) throw new IllegalStateException("not measured: " + method + " with the sets ruleset");
+        if (sets ? fcnetOnly.contains(present) : setsOnly.contains(present)) {
+            throw new IllegalStateException("not measured: " + present + " present with the " + ruleset + " ruleset (DESIGN §7)");
+        }
+        return sets;
+    }
+
+    static RulesetKind kind(boolean sets) {
+        return sets ? RulesetKind.SETS : RulesetKind.FCNET;
+    }
+}

@@ -570,15 +570,7 @@ final class ClonePool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        boolean interrupted = false;
-        while (filler.isAlive()) {
-            try {
-                filler.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Threads.joinUninterruptibly(filler);
         List<Returning> returned;
         lock.lock();
         try {

@@ -747,18 +747,7 @@ public final class FcnetEngine implements AutoCloseable {
         for (int w = 1; w < workers; w++) threads.add(Thread.ofPlatform().name("fcnet-bulk-" + w).start(worker.apply(w)));
         // The caller works too (a virtual caller is pinned for the while, as by any operation).
         worker.apply(0).run();
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    // The networks under way must not be left half made: finish, keep the interrupt.
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        threads.forEach(Threads::joinUninterruptibly);
     }
 
     /**

@@ -186,15 +186,7 @@ final class Graveyard implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        boolean interrupted = false;
-        while (destroyer.isAlive()) {
-            try {
-                destroyer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Threads.joinUninterruptibly(destroyer);
         rtnl.close();
     }
 

@@ -26,12 +26,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
-import java.util.ResourceBundle;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -101,7 +98,6 @@ public class DaemonBench {
     static final Path NOOP_SOCKET = Path.of("/run/fcbench-fcnetd-noop.sock");
     static final Path ECHO_SOCKET = Path.of("/run/fcbench-echo.sock");
     static final Path LOG = Path.of("/run/fcbench-fcnetd-seq.log");
-    static final int MAX_CONNECTIONS = 256;
 
     /** The scratch host netns and one warmed-up engine on it. */
     @State(Scope.Benchmark)
@@ -135,8 +131,8 @@ public class DaemonBench {
         @Param({"info", "off"})
         public String log;
 
-        Served engine;
-        Served noop;
+        InProcessDaemon engine;
+        InProcessDaemon noop;
         PrintStream logFile;
         System.Logger logger;
         /** What {@link #protocol} sends: an Add request of a typical network. */
@@ -145,22 +141,22 @@ public class DaemonBench {
         @Setup(Level.Trial)
         public void start(Host host) throws Exception {
             if (log.equals("off")) {
-                logger = new Silent();
+                logger = new InProcessDaemon.Silent();
             } else {
                 logFile = new PrintStream(new FileOutputStream(LOG.toFile()), true);
                 logger = queuedConsoleLogger(logFile);
             }
-            engine = new Served(SOCKET, new EngineService(host.engine), logger);
-            noop = new Served(NOOP_SOCKET, (peer, request) -> NetworkService.Answer.ok(List.of()), logger);
+            engine = new InProcessDaemon(SOCKET, new EngineService(host.engine), logger, 1);
+            noop = new InProcessDaemon(NOOP_SOCKET, (peer, request) -> NetworkService.Answer.ok(List.of()), logger, 1);
             request = new FcnetdRequest(FirecrackerNetworkOperation.Add, new SimpleNet(1).network());
             for (int i = 0; i < WARM_UP; i++) {
                 FirecrackerNetwork network = host.fresh();
-                engine.client.run(network, FirecrackerNetworkOperation.Add);
-                engine.client.run(network, FirecrackerNetworkOperation.Delete);
+                engine.client().run(network, FirecrackerNetworkOperation.Add);
+                engine.client().run(network, FirecrackerNetworkOperation.Delete);
                 if (i % 100 == 99) host.engine.awaitDestruction();
             }
             host.engine.awaitDestruction();
-            for (int i = 0; i < WARM_UP_PROTOCOL; i++) noop.client.run(request);
+            for (int i = 0; i < WARM_UP_PROTOCOL; i++) noop.client().run(request);
         }
 
         @TearDown(Level.Trial)
@@ -182,37 +178,6 @@ public class DaemonBench {
         }
     }
 
-    /** An {@link FcnetdServer} serving on its own thread, and one client connection to it. */
-    static final class Served implements AutoCloseable {
-        final Path socket;
-        final FcnetdServer server;
-        final Thread serving;
-        final FcnetdClient client;
-
-        Served(Path socket, NetworkService service, System.Logger logger) throws IOException {
-            this.socket = socket;
-            Files.deleteIfExists(socket);
-            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            listener.bind(UnixDomainSocketAddress.of(socket));
-            server = new FcnetdServer(listener, service, Optional.empty(), Duration.ofMinutes(10), MAX_CONNECTIONS, logger);
-            serving = Thread.ofPlatform().name("fcnetd").start(() -> {
-                try {
-                    server.serve();
-                } catch (IOException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            client = FcnetdClient.connect(socket);
-        }
-
-        @Override
-        public void close() throws Exception {
-            client.close();
-            server.close();
-            serving.join();
-            Files.deleteIfExists(socket);
-        }
-    }
 
     /**
      * The kernel's floor of a request: a thread that answers each line with {@code OK\n}, and a
@@ -409,7 +374,7 @@ public class DaemonBench {
                 host.engine.add(n.byEngine, AddOptions.DEFAULT);
                 engine = System.nanoTime() - start;
             } else {
-                d.engine.client.run(n.byDaemon, FirecrackerNetworkOperation.Add);
+                d.engine.client().run(n.byDaemon, FirecrackerNetworkOperation.Add);
                 daemon = System.nanoTime() - start;
             }
         }
@@ -431,7 +396,7 @@ public class DaemonBench {
                 host.engine.delete(n.byEngine, DeleteMode.STRICT, Caller.ROOT);
                 engine = System.nanoTime() - start;
             } else {
-                d.engine.client.run(n.byDaemon, FirecrackerNetworkOperation.Delete);
+                d.engine.client().run(n.byDaemon, FirecrackerNetworkOperation.Delete);
                 daemon = System.nanoTime() - start;
             }
         }
@@ -441,7 +406,7 @@ public class DaemonBench {
     /** Add through fcnetd: one request. */
     @Benchmark
     public void daemonAdd(ToAdd n, Daemon d) throws IOException, FcnetdException {
-        d.engine.client.run(n.network, FirecrackerNetworkOperation.Add);
+        d.engine.client().run(n.network, FirecrackerNetworkOperation.Add);
     }
 
     /** The same Add by the engine directly, as the daemon calls it for a root client. */
@@ -453,7 +418,7 @@ public class DaemonBench {
     /** Delete through fcnetd: one request. */
     @Benchmark
     public void daemonDelete(ToDelete n, Daemon d) throws IOException, FcnetdException {
-        d.engine.client.run(n.network, FirecrackerNetworkOperation.Delete);
+        d.engine.client().run(n.network, FirecrackerNetworkOperation.Delete);
     }
 
     /** The same Delete by the engine directly, as the daemon calls it for a root client. */
@@ -465,31 +430,12 @@ public class DaemonBench {
     /** An Add request through fcnetd to a service that answers OK at once: the daemon and client without the engine. */
     @Benchmark
     public void protocol(Daemon d) throws IOException, FcnetdException {
-        d.noop.client.run(d.request);
+        d.noop.client().run(d.request);
     }
 
     /** A request-sized line and an {@code OK} answer over a Unix socket: the kernel's floor of {@link #protocol}. */
     @Benchmark
     public void echo(Echo e) throws IOException {
         e.roundTrip();
-    }
-
-    /** The daemon's log, off. */
-    static final class Silent implements System.Logger {
-        @Override
-        public String getName() {
-            return "fcnetd";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return false;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {}
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {}
     }
 }

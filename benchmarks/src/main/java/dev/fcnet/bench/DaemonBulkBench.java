@@ -10,15 +10,9 @@ import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.Outcome;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,9 +69,8 @@ public class DaemonBulkBench {
         HostNetns h;
         FcnetEngine engine;
         List<FirecrackerNetwork> networks;
-        FcnetdServer server;
-        Thread serving;
-        List<FcnetdClient> clients = new ArrayList<>();
+        InProcessDaemon daemon;
+        List<FcnetdClient> clients;
 
         @Setup(Level.Trial)
         public void setUp() throws IOException {
@@ -88,27 +81,13 @@ public class DaemonBulkBench {
                 case "clone" -> Fleet.clones(1_000);
                 default -> throw new IllegalArgumentException("kind " + kind);
             };
-            Files.deleteIfExists(SOCKET);
-            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            listener.bind(UnixDomainSocketAddress.of(SOCKET));
-            server = new FcnetdServer(listener, new EngineService(engine), Optional.empty(), Duration.ofMinutes(10),
-                    DaemonBench.MAX_CONNECTIONS, new DaemonBench.Silent());
-            serving = Thread.ofPlatform().name("fcnetd").start(() -> {
-                try {
-                    server.serve();
-                } catch (IOException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            for (int i = 0; i < CONNECTIONS; i++) clients.add(FcnetdClient.connect(SOCKET));
+            daemon = new InProcessDaemon(SOCKET, new EngineService(engine), new InProcessDaemon.Silent(), CONNECTIONS);
+            clients = daemon.clients;
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            for (FcnetdClient c : clients) c.close();
-            server.close();
-            serving.join();
-            Files.deleteIfExists(SOCKET);
+            daemon.close();
             engine.close();
             h.close();
         }

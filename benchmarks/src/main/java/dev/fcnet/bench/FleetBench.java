@@ -13,16 +13,9 @@ import dev.fcnet.engine.OperationResult;
 import dev.fcnet.engine.Outcome;
 import dev.fcnet.netns.Netns;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.ResourceBundle;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,8 +83,6 @@ public class FleetBench {
     static final int THREADS = 8;
     /** The daemon's socket, on the fork's private /run. */
     static final Path SOCKET = Path.of("/run/fcbench-fcnetd.sock");
-    /** fcnetd's default limit of open connections (its {@code --max-connections}). */
-    static final int MAX_CONNECTIONS = 256;
 
     /** A fresh scratch host per iteration, with the clones (and baseline networks) to make. */
     @State(Scope.Benchmark)
@@ -144,34 +135,18 @@ public class FleetBench {
         @Param({"4"})
         public int connections;
 
-        FcnetdServer server;
-        Thread serving;
+        InProcessDaemon daemon;
         List<FcnetdClient> clients;
 
         @Setup(Level.Iteration)
         public void start(Engine e) throws IOException {
-            Files.deleteIfExists(SOCKET);
-            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            listener.bind(UnixDomainSocketAddress.of(SOCKET));
-            server = new FcnetdServer(listener, new EngineService(e.engine), Optional.empty(), Duration.ofMinutes(10),
-                    MAX_CONNECTIONS, new Silent());
-            serving = Thread.ofPlatform().name("fcnetd").start(() -> {
-                try {
-                    server.serve();
-                } catch (IOException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            clients = new ArrayList<>();
-            for (int i = 0; i < connections; i++) clients.add(FcnetdClient.connect(SOCKET));
+            daemon = new InProcessDaemon(SOCKET, new EngineService(e.engine), new InProcessDaemon.Silent(), connections);
+            clients = daemon.clients;
         }
 
         @TearDown(Level.Iteration)
         public void stop() throws IOException, InterruptedException {
-            for (FcnetdClient c : clients) c.close();
-            server.close();
-            serving.join();
-            Files.deleteIfExists(SOCKET);
+            daemon.close();
         }
     }
 
@@ -454,24 +429,5 @@ public class FleetBench {
 
     private static double millis(long from, long to) {
         return (to - from) / 1e6;
-    }
-
-    /** The daemon's log, off: a line per request would be measured too. */
-    static final class Silent implements System.Logger {
-        @Override
-        public String getName() {
-            return "fcnetd";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return false;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {}
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {}
     }
 }

@@ -2,21 +2,12 @@ package dev.fcnet.bench;
 
 import dev.fcnet.FirecrackerNetwork;
 import dev.fcnet.FirecrackerNetworkOperation;
-import dev.fcnet.client.FcnetdClient;
 import dev.fcnet.daemon.EngineService;
-import dev.fcnet.daemon.FcnetdServer;
 import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -102,8 +93,7 @@ public class PoolBench {
         public boolean pooled;
 
         List<FirecrackerNetwork> networks;
-        FcnetdServer server;
-        Thread serving;
+        InProcessDaemon daemon;
         /** Only its networks and clients, for {@link DaemonBulkBench#byConnections}. */
         final DaemonBulkBench.Host connections = new DaemonBulkBench.Host();
 
@@ -112,19 +102,9 @@ public class PoolBench {
             open(pooled ? clones : 0);
             networks = Fleet.clones(clones);
             connections.networks = networks;
-            Files.deleteIfExists(SOCKET);
-            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            listener.bind(UnixDomainSocketAddress.of(SOCKET));
-            server = new FcnetdServer(listener, new EngineService(engine), Optional.empty(), Duration.ofMinutes(10),
-                    DaemonBench.MAX_CONNECTIONS, new DaemonBench.Silent());
-            serving = Thread.ofPlatform().name("fcnetd").start(() -> {
-                try {
-                    server.serve();
-                } catch (IOException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            for (int i = 0; i < DaemonBulkBench.CONNECTIONS; i++) connections.clients.add(FcnetdClient.connect(SOCKET));
+            daemon = new InProcessDaemon(SOCKET, new EngineService(engine), new InProcessDaemon.Silent(),
+                    DaemonBulkBench.CONNECTIONS);
+            connections.clients = daemon.clients;
         }
 
         @Setup(Level.Invocation)
@@ -140,10 +120,7 @@ public class PoolBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            for (FcnetdClient c : connections.clients) c.close();
-            server.close();
-            serving.join();
-            Files.deleteIfExists(SOCKET);
+            daemon.close();
             close();
         }
     }

@@ -15,47 +15,42 @@ post() { echo "add chain $1 fcnet postrouting { type nat hook postrouting priori
 filt() { echo "add chain $1 fcnet filter { type filter hook forward priority 0 ; policy accept ; }"; }
 pre()  { echo "add chain $1 fcnet prerouting { type nat hook prerouting priority -100 ; policy accept ; }"; }
 
-# capture NAME COMMAND SETUP...: runs the setup commands, then COMMAND under strace.
-capture() {
-    name=$1; cmd=$2; shift 2
-    setup=""
+# traced NAME SYSCALL N COMMAND SETUP...: runs the setup commands, then COMMAND under strace of
+# SYSCALL, and keeps what it wrote to the netlink socket: every call's (N = 0), or the Nth call's only.
+traced() {
+    local name=$1 syscall=$2 n=$3 cmd=$4 setup="" s
+    shift 4
     for s in "$@"; do setup="$setup${setup:+; }nft '$s'"; done
     unshare --net sh -c '
-        out=$1; cmd=$2; shift 2
+        out=$1; syscall=$2; cmd=$3; shift 3
         for s in "$@"; do nft "$s"; done
-        strace -f -e trace=sendmsg -e write=3 -o "$out.strace" nft --debug=netlink "$cmd" >"$out.debug"
-    ' capture "/tmp/fcnet-capture-$name" "$cmd" "$@"
+        strace -f -e trace="$syscall" -e write=3 -o "$out.strace" nft --debug=netlink "$cmd" >"$out.debug"
+    ' capture "/tmp/fcnet-capture-$name" "$syscall" "$cmd" "$@"
     {
         echo "# nft --debug=netlink '$cmd'"
         echo "# setup: ${setup:-none}"
         echo "## debug"
         cat "/tmp/fcnet-capture-$name.debug"
         echo "## sendmsg"
-        grep '^ | ' "/tmp/fcnet-capture-$name.strace"
+        awk -v n="$n" -v call="$syscall(" 'index($0, call) { k++ } (n == 0 || k == n) && /^ \| / { print }' \
+            "/tmp/fcnet-capture-$name.strace"
     } >"$name.txt"
     rm -f "/tmp/fcnet-capture-$name.debug" "/tmp/fcnet-capture-$name.strace"
+}
+
+# capture NAME COMMAND SETUP...: the batch (sendmsg) of COMMAND after the setup commands.
+capture() {
+    local name=$1
+    shift
+    traced "$name" sendmsg 0 "$@"
 }
 
 # capture_send NAME N COMMAND SETUP...: as capture, but keeps the Nth request the command sent with
 # sendto (reads are not batches; nft sends its cache reads first, N counts from the command's start).
 capture_send() {
-    name=$1; n=$2; cmd=$3; shift 3
-    setup=""
-    for s in "$@"; do setup="$setup${setup:+; }nft '$s'"; done
-    unshare --net sh -c '
-        out=$1; cmd=$2; shift 2
-        for s in "$@"; do nft "$s"; done
-        strace -f -e trace=sendto -e write=3 -o "$out.strace" nft --debug=netlink "$cmd" >"$out.debug"
-    ' capture "/tmp/fcnet-capture-$name" "$cmd" "$@"
-    {
-        echo "# nft --debug=netlink '$cmd'"
-        echo "# setup: ${setup:-none}"
-        echo "## debug"
-        cat "/tmp/fcnet-capture-$name.debug"
-        echo "## sendmsg"
-        awk -v n="$n" '/sendto\(/ { k++ } k == n && /^ \| / { print }' "/tmp/fcnet-capture-$name.strace"
-    } >"$name.txt"
-    rm -f "/tmp/fcnet-capture-$name.debug" "/tmp/fcnet-capture-$name.strace"
+    local name=$1 n=$2
+    shift 2
+    traced "$name" sendto "$n" "$@"
 }
 
 # The sets ruleset of DESIGN §3b (issue 15): NAME FAMILY SET TYPE SELECTORS VERDICT CHAIN ELEMENT.

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
@@ -479,8 +480,11 @@ public final class FcnetEngine implements AutoCloseable {
 
             @Override
             public List<Optional<FcnetException>> together(OpenNetns host, List<AddOperation> started) {
+                BiFunction<HostTables.Family, List<Layout>, HostCommitter.Plan<Ruleset.AddedPart>> careful =
+                        (copy, layouts) -> ruleset.planAdds(copy, layouts, true);
                 List<HostCommitter.Result<Ruleset.AddedPart>> parts = HostCommitter.commit(hostTables, host.nft,
-                        started.stream().map(AddOperation::layout).toList(), l -> l.family, ruleset::planAdds);
+                        started.stream().map(AddOperation::layout).toList(), l -> l.family,
+                        ruleset.looksUp() ? (copy, layouts) -> ruleset.planAdds(copy, layouts, false) : careful, careful);
                 return taking(started, parts, AddOperation::takeHostPart);
             }
 

@@ -150,7 +150,13 @@ final class FcnetRuleset implements Ruleset {
      * conditional on the ruleset being what the copy shows, so no one can have added it meanwhile.
      */
     @Override
-    public HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts) {
+    public boolean looksUp() {
+        return false;
+    }
+
+    /** {@code lookUp} changes nothing: the copy holds every rule. */
+    @Override
+    public HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts, boolean lookUp) {
         NftBatch changes = new NftBatch();
         Layout first = layouts.get(0);
         List<Chain> missing = first.hostChains.stream().filter(c -> copy.chain(c.name()).isEmpty()).toList();

@@ -47,6 +47,18 @@ final class HostCommitter {
      */
     static <P, R> List<Result<R>> commit(HostTables tables, NftConnection nft, List<P> parts, Function<P, NftFamily> family,
             BiFunction<HostTables.Family, List<P>, Plan<R>> planner) {
+        return commit(tables, nft, parts, family, planner, planner);
+    }
+
+    /**
+     * {@link #commit(HostTables, NftConnection, List, Function, BiFunction)} planned first by
+     * {@code first}, and after the kernel refused that batch by {@code afterRefusal}: together
+     * again, then (several parts) one part at a time. A planner that leaves to the kernel what
+     * only it can tell cheaply (whether an element is there: NLM_F_EXCL refuses it) gives the
+     * careful planner the case where it is.
+     */
+    static <P, R> List<Result<R>> commit(HostTables tables, NftConnection nft, List<P> parts, Function<P, NftFamily> family,
+            BiFunction<HostTables.Family, List<P>, Plan<R>> first, BiFunction<HostTables.Family, List<P>, Plan<R>> afterRefusal) {
         @SuppressWarnings("unchecked")
         Result<R>[] results = new Result[parts.size()];
         Map<NftFamily, List<Integer>> byFamily = new EnumMap<>(NftFamily.class);
@@ -56,19 +68,27 @@ final class HostCommitter {
             for (int from = 0; from < all.size(); from += SHARED_COMMIT) {
                 List<Integer> chunk = all.subList(from, Math.min(all.size(), from + SHARED_COMMIT));
                 List<P> chunkParts = chunk.stream().map(parts::get).toList();
-                if (chunk.size() > 1) {
+                RuntimeException refused = null;
+                for (var planner : first == afterRefusal ? List.of(first) : List.of(first, afterRefusal)) {
                     try {
                         List<R> done = commitTogether(tables, nft, group.getKey(), chunkParts, planner);
                         for (int i = 0; i < chunk.size(); i++) results[chunk.get(i)] = new Result.Done<>(done.get(i));
-                        continue;
+                        refused = null;
+                        break;
                     } catch (RuntimeException e) {
-                        // Refused as a whole: one at a time, below.
+                        refused = e;
                     }
                 }
+                if (refused == null) continue;
+                if (chunk.size() == 1) {
+                    results[chunk.get(0)] = new Result.Failed<>(refused);
+                    continue;
+                }
+                // Refused as a whole: one at a time, so only the culprit fails.
                 for (int i = 0; i < chunk.size(); i++) {
                     try {
                         results[chunk.get(i)] = new Result.Done<>(
-                                commitTogether(tables, nft, group.getKey(), List.of(chunkParts.get(i)), planner).get(0));
+                                commitTogether(tables, nft, group.getKey(), List.of(chunkParts.get(i)), afterRefusal).get(0));
                     } catch (RuntimeException e) {
                         results[chunk.get(i)] = new Result.Failed<>(e);
                     }

@@ -20,8 +20,15 @@ interface Ruleset {
      * that the copy shows missing, made by the first Add of the batch, and each Add's own part.
      * An Add whose part another network (or an earlier Add of the batch) has already gets none:
      * {@link AddedPart#conflict}.
+     *
+     * @param lookUp whether to ask the kernel which parts are there already where the copy cannot
+     *     tell (set elements); without, such a part fails the batch (NLM_F_EXCL), and the
+     *     committer plans again with: two round trips an Add saves in the usual case
      */
-    HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts);
+    HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts, boolean lookUp);
+
+    /** Whether {@link #planAdds} asks the kernel with {@code lookUp} (only then is planning a refused batch again worth it). */
+    boolean looksUp();
 
     /** Plans the removal of surveyed Deletes' host parts of one family: what each removes and what it finds missing. */
     HostCommitter.Plan<RemovedPart> planDeletes(HostTables.Family copy, List<DeletingPart> parts);

@@ -124,6 +124,11 @@ final class SetsRuleset implements Ruleset {
     }
 
     @Override
+    public boolean looksUp() {
+        return true;
+    }
+
+    @Override
     public String describe(Layout layout) {
         int n = elements(layout).size();
         return layout.family + " " + FcnetTable.TABLE + " (" + String.join(", ", fixedSets(layout.family).stream()
@@ -140,6 +145,13 @@ final class SetsRuleset implements Ruleset {
             for (int i = 0; i < of.size(); i++) present.put(of.get(i), there[i]);
         });
         return present;
+    }
+
+    /** Every element taken to be absent from its set. */
+    private static Map<Element, Boolean> absent(List<Element> elements) {
+        Map<Element, Boolean> absent = new HashMap<>();
+        for (Element e : elements) absent.put(e, false);
+        return absent;
     }
 
     /** {@code keys} in changes of at most {@link NftBatch#MAX_ELEMENTS} each (one message's worth). */
@@ -248,10 +260,11 @@ final class SetsRuleset implements Ruleset {
      * shape fails the batch in the kernel's words). An Add one of whose elements is in its set
      * already (or in another Add of the batch), or whose Simple masquerade is a §3 rule already,
      * adds none: an element belongs to one network. The kernel refuses an element added twice
-     * (NLM_F_EXCL) should the copy be wrong.
+     * (NLM_F_EXCL): without {@code lookUp} the elements are taken to be absent, and one that is
+     * there fails the batch, which the committer then plans again with the lookups.
      */
     @Override
-    public HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts) {
+    public HostCommitter.Plan<AddedPart> planAdds(HostTables.Family copy, List<Layout> layouts, boolean lookUp) {
         NftBatch changes = new NftBatch();
         Layout first = layouts.get(0);
         NftFamily family = first.family;
@@ -282,7 +295,7 @@ final class SetsRuleset implements Ruleset {
             perLayout.add(own);
             all.addAll(own);
         }
-        Map<Element, Boolean> there = present(copy, all);
+        Map<Element, Boolean> there = lookUp ? present(copy, all) : absent(all);
         Set<Element> taken = new HashSet<>();
         Map<NftSet, List<SetElement>> adding = new LinkedHashMap<>();
         List<AddedElements> parts = new ArrayList<>();

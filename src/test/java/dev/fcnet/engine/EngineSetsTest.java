@@ -125,6 +125,31 @@ class EngineSetsTest {
     }
 
     /**
+     * An element already in its set fails the batch that adds it (NLM_F_EXCL, Add does not look
+     * elements up first): only that network's Add is refused, naming the owner, and the others of
+     * the batch are made as usual, the refused one leaving nothing behind.
+     */
+    @Test
+    void anElementPresentFailsOnlyItsOwnAddOfABatch(ScratchNetns host, ScratchNetns reference) {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork a = EngineFixture.simple(Stack.V4, "tapA", 5);
+        FirecrackerNetwork b = EngineFixture.simple(Stack.V4, "tapB", 5);
+        FirecrackerNetwork c = EngineFixture.simple(Stack.V4, "tapC", 6);
+        FirecrackerNetwork d = EngineFixture.simple(Stack.V4, "tapD", 7);
+        try (FcnetEngine engine = EngineFixture.setsEngine(host)) {
+            engine.add(a);
+            List<Outcome<AddResult>> outcomes = engine.addAll(List.of(c, b, d));
+            assertTrue(outcomes.get(0).ok() && outcomes.get(2).ok(), outcomes::toString);
+            FcnetException refused = ((Outcome.Failed<AddResult>) outcomes.get(1)).failure();
+            assertEquals(FcnetException.Kind.CONFLICT, refused.kind(), refused::getMessage);
+            assertTrue(refused.getMessage().contains("guest 172.16.5.2 is already masqueraded for tap tapA"), refused::getMessage);
+            assertTrue(EngineFixture.ipLink(host.name(), "tapB").isEmpty(), "the refused Add's tap is gone");
+            assertEquals(referenceRuleset(reference, setsHostCommands(a, c, d)), ruleset(host.path()));
+            for (FirecrackerNetwork n : List.of(a, c, d)) assertTrue(engine.check(n).isClean());
+        }
+    }
+
+    /**
      * A sets Add that made the sets and fixed rules (in a table an fcnet-ruleset network made)
      * and then fails undoes only its elements while another network's are in the sets: one
      * added by another engine meanwhile, or one of the same batch. The ruleset is then that of

@@ -29,6 +29,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * One Add: the steps of DESIGN §3 in order, each undone (newest first) when a later one fails.
@@ -84,11 +85,13 @@ final class AddOperation {
         if (layout.namespaced.isPresent()) {
             addNamespaced(layout.namespaced.get());
         } else {
-            Link tap;
+            String name = network.tapName();
+            // Marked by the datagram that configures it, while only this handle keeps it: should the
+            // process die before it is persistent, the tap goes with it.
             try (Tap opened = host.inside(() -> openTap(host))) {
-                tap = markAndPersist(host, opened);
+                configure(host, name, () -> lookup(host, name), network.tapIp(), true);
+                persist(host, opened);
             }
-            configure(host, tap, network.tapIp(), false);
         }
     }
 
@@ -278,7 +281,6 @@ final class AddOperation {
             Link lo = lookup(inner, "lo");
             inner.rtnl.send(new RtnlBatch().setAlias(lo, mark).setUp(lo, true));
         });
-        Link tap = markAndPersist(inner, inside.tap());
         // Made from the host with veth2 in the new netns: should the netns die, veth2 takes veth1 along.
         Link[] veths = steps.step(Step.CREATE_VETH_PAIR, host.qualify(ns.veth1Name()) + " / " + inner.qualify(ns.veth2Name()),
                 () -> {
@@ -296,7 +298,9 @@ final class AddOperation {
                 });
         configure(host, veths[0], ns.veth1Ip(), true);
         configure(inner, veths[1], ns.veth2Ip(), true);
-        configure(inner, tap, network.tapIp(), false);
+        String tap = network.tapName();
+        configure(inner, tap, () -> lookup(inner, tap), network.tapIp(), true);
+        persist(inner, inside.tap());
         InetAddress gateway = ns.veth1Ip().address();
         steps.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
                 () -> inner.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
@@ -395,22 +399,17 @@ final class AddOperation {
     }
 
     /**
-     * Marks the open tap as the engine's, then makes it persistent (in the host netns, deleted on
-     * rollback): it outlives the process only once marked. The caller closes the handle.
+     * Makes the open tap persistent (in the host netns, deleted on rollback), once it is marked
+     * ({@link #configure}): until then it lives only as long as the caller's handle, or the
+     * process, so that a crash leaves no tap unmarked. The caller closes the handle.
      */
-    private Link markAndPersist(OpenNetns place, Tap tap) {
+    private void persist(OpenNetns place, Tap tap) {
         String name = tap.name();
-        Link link = steps.step(Step.MARK_LINK, place.qualify(name) + ": alias " + mark, () -> {
-            Link l = lookup(place, name);
-            place.rtnl.setAlias(l, mark);
-            return l;
-        });
         steps.step(Step.PERSIST_TAP, place.qualify(name), () -> {
             tap.persist();
             // In a network's netns the tap goes with the netns (whose sockets are closed before the host's steps).
             if (place == host) steps.onRollback("delete link " + name, () -> place.rtnl.deleteLink(name));
         });
-        return link;
     }
 
     /**
@@ -425,14 +424,20 @@ final class AddOperation {
      * up and down walks that table (benchmarks/RESULTS.md, "IPv6 off host links").
      */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
+        configure(place, link.name(), () -> link, address, setMark);
+    }
+
+    /** {@link #configure(OpenNetns, Link, IpInet, boolean)} of the link {@code find} looks up in the step (the tap's index). */
+    private void configure(OpenNetns place, String name, Supplier<Link> find, IpInet address, boolean setMark) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
-                && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        steps.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+                && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, name));
+        steps.step(Step.CONFIGURE_LINK, place.qualify(name) + ":" + (setMark ? " alias " + mark + "," : "")
                 + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
+                    Link link = find.get();
                     if (v4Only && place == host) place.inside(() -> {
-                        Rtnl.disableIpv6(link.name());
+                        Rtnl.disableIpv6(name);
                         return null;
                     });
                     RtnlBatch batch = new RtnlBatch();

@@ -28,6 +28,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -54,6 +55,12 @@ final class AddOperation {
     private final List<RuleHandle> rules = new ArrayList<>();
     /** The engine's clone pool, whose slot a Namespaced Add takes when one is ready. */
     private final ClonePool pool;
+    /**
+     * A Simple network's tap and host interface as looked up when the tap was made (one datagram,
+     * which the tap's index needs anyway), for the forwarding warnings: nothing the Add does
+     * changes their switches but {@link #enableForwarding}, which forgets them. Null otherwise.
+     */
+    private Map<String, Optional<Link>> hostLinks;
 
     AddOperation(Layout layout, AddOptions options, OpenNetns host, ForwardingPolicy policy, Ruleset ruleset,
             HostTables hostTables, FaultInjector faults, ClonePool pool) {
@@ -88,8 +95,13 @@ final class AddOperation {
             String name = network.tapName();
             // Marked by the datagram that configures it, while only this handle keeps it: should the
             // process die before it is persistent, the tap goes with it.
-            try (Tap opened = host.inside(() -> openTap(host))) {
-                configure(host, name, () -> lookup(host, name), network.tapIp(), true);
+            try (Tap opened = host.inside(() -> openTap(host, true))) {
+                configure(host, name, () -> {
+                    List<String> devices = new ArrayList<>(List.of(name));
+                    Forwarding.devices(Forwarding.hostNeeds(layout)).stream().filter(d -> !d.equals(name)).forEach(devices::add);
+                    hostLinks = Forwarding.links(host, devices);
+                    return hostLinks.get(name).orElseThrow(() -> vanished(host, name));
+                }, network.tapIp(), true);
                 persist(host, opened);
             }
         }
@@ -112,7 +124,7 @@ final class AddOperation {
         List<String> warnings = new ArrayList<>();
         List<CheckItem> states;
         try {
-            states = Forwarding.states(host, needs, null);
+            states = hostLinks == null ? Forwarding.states(host, needs, null) : Forwarding.states(host, needs, null, hostLinks);
         } catch (RuntimeException e) {
             return List.of("Add " + layout.id() + ": cannot tell whether "
                     + String.join(", ", needs.stream().map(Need::sysctl).toList()) + " are on: " + e.getMessage());
@@ -259,7 +271,8 @@ final class AddOperation {
                 () -> new OpenNetns(Optional.of(name), netns, OpenNetns.Sockets.open()));
         Tap tap = null;
         try {
-            tap = openTap(inner);
+            // Set up while the handle is open, with carrier, as the clone pool's taps are: pooled and made networks look the same.
+            tap = openTap(inner, false);
             // The devices' IPv4 switches are set with their addresses (configure); the others here.
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
@@ -372,11 +385,23 @@ final class AddOperation {
      * The tap, with its owner, from a thread in {@code place}'s netns: not persistent yet, so it
      * lives only as long as the returned handle (or the process). The tun driver refuses a name
      * any link has (IFF_TUN_EXCL): in the host netns, the first change, which leaves nothing to undo.
+     * {@code carrierOff} for a tap set up before the handle is closed that must go up as one made
+     * persistent and closed first ({@code ip tuntap add}): without carrier, so without the IPv6
+     * multicast route a link with carrier gets, and with no change of state when the handle is closed.
      */
-    private Tap openTap(OpenNetns place) {
+    private Tap openTap(OpenNetns place, boolean carrierOff) {
         String name = network.tapName();
         try {
-            return steps.step(Step.CREATE_TAP, place.qualify(name), () -> Tap.open(name, tapOptions()));
+            return steps.step(Step.CREATE_TAP, place.qualify(name), () -> {
+                Tap tap = Tap.open(name, tapOptions());
+                try {
+                    if (carrierOff) tap.carrierOff();
+                    return tap;
+                } catch (RuntimeException e) {
+                    tap.close();
+                    throw e;
+                }
+            });
         } catch (FcnetException e) {
             if (e.getCause() instanceof SysException s && s.errno() == Errno.EBUSY) {
                 throw exists(name, name + " already exists in the " + place.label());
@@ -487,6 +512,7 @@ final class AddOperation {
     /** Turns on what is off; the look-up too is part of the step, so that its failure rolls the Add back. */
     private void enableForwarding() {
         List<Need> needs = Forwarding.hostNeeds(layout);
+        hostLinks = null;
         steps.step(Step.ENABLE_FORWARDING, host.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())), () -> {
             List<CheckItem> states = Forwarding.states(host, needs, null);
             for (int i = 0; i < needs.size(); i++) {
@@ -503,7 +529,10 @@ final class AddOperation {
     }
 
     private static Link lookup(OpenNetns place, String name) {
-        return place.rtnl.link(name).orElseThrow(() -> new IllegalStateException(
-                "link " + name + " vanished from the " + place.label() + " right after it was made"));
+        return place.rtnl.link(name).orElseThrow(() -> vanished(place, name));
+    }
+
+    private static IllegalStateException vanished(OpenNetns place, String name) {
+        return new IllegalStateException("link " + name + " vanished from the " + place.label() + " right after it was made");
     }
 }

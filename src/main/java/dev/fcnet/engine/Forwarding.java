@@ -66,10 +66,24 @@ final class Forwarding {
      * about to create, which will inherit conf/default; null after Add.
      */
     static List<CheckItem> states(OpenNetns place, List<Need> needs, String creating) {
-        List<String> devices = needs.stream().map(Need::device).filter(d -> !d.equals(Need.ALL)).distinct().toList();
+        return states(place, needs, creating, links(place, devices(needs)));
+    }
+
+    /** The devices the needs name (not "all"). */
+    static List<String> devices(List<Need> needs) {
+        return needs.stream().map(Need::device).filter(d -> !d.equals(Need.ALL)).distinct().toList();
+    }
+
+    /** The links by name, asked for in one datagram; their IPv4 switches come with them. */
+    static Map<String, Optional<Link>> links(OpenNetns place, List<String> devices) {
         Map<String, Optional<Link>> links = new HashMap<>();
         List<Optional<Link>> found = place.rtnl.links(devices);
         for (int i = 0; i < devices.size(); i++) links.put(devices.get(i), found.get(i));
+        return links;
+    }
+
+    /** {@link #states(OpenNetns, List, String)} of the needs' devices as {@code links} (from {@link #links}, every device in it) showed them. */
+    static List<CheckItem> states(OpenNetns place, List<Need> needs, String creating, Map<String, Optional<Link>> links) {
         List<CheckItem> items = new ArrayList<>(needs.size());
         for (Need need : needs) items.add(state(place, need, creating, links.get(need.device())));
         return items;

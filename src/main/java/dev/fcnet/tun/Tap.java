@@ -134,6 +134,18 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * TUNSETCARRIER 0: the carrier off, as closing the last handle turns it off. A tap set up
+     * while its creator still holds it then goes up as one made persistent and closed first
+     * ({@code ip tuntap add}), and its state does not change when the handle is closed.
+     */
+    public void carrierOff() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment off = arena.allocate(ValueLayout.JAVA_INT);
+            Syscalls.ioctl(arena, fd.get(), TUNSETCARRIER, off, "TUNSETCARRIER " + name);
+        }
+    }
+
     public String name() {
         return name;
     }

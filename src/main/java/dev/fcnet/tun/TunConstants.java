@@ -12,6 +12,7 @@ public final class TunConstants {
     public static final long TUNSETPERSIST = 0x400454cbL;
     public static final long TUNSETOWNER = 0x400454ccL;
     public static final long TUNSETGROUP = 0x400454ceL;
+    public static final long TUNSETCARRIER = 0x400454e2L;
 
     public static final int IFF_TAP = 0x0002;
     public static final int IFF_NO_PI = 0x1000;

@@ -74,12 +74,12 @@ class EngineRollbackTest {
 
     @Test
     void everyStepOfSimpleAdd(ScratchNetns host) {
-        failEachStep(host, EngineFixture.simple(Stack.V4, "tap3", 3), 5);
+        failEachStep(host, EngineFixture.simple(Stack.V4, "tap3", 3), 4);
     }
 
     @Test
     void everyStepOfNamespacedAdd(ScratchNetns host) {
-        failEachStep(host, EngineFixture.namespaced(Stack.DUAL_V6, host.name() + "-fc", 3, true), 16);
+        failEachStep(host, EngineFixture.namespaced(Stack.DUAL_V6, host.name() + "-fc", 3, true), 15);
     }
 
     @Test

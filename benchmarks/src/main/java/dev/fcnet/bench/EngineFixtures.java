@@ -1,6 +1,7 @@
 package dev.fcnet.bench;
 
 import dev.fcnet.FirecrackerNetwork;
+import dev.fcnet.engine.DeleteMode;
 import dev.fcnet.engine.FcnetEngine;
 import dev.fcnet.engine.Outcome;
 import java.util.ArrayList;
@@ -38,6 +39,12 @@ final class EngineFixtures {
     /** After a timed Add: deletes the network and waits until its host link is destroyed, so that never runs into the next call. */
     static void removeAdded(FcnetEngine engine, FirecrackerNetwork network) {
         engine.delete(network);
+        engine.awaitDestruction();
+    }
+
+    /** After a timed sustained Add: deletes the networks in bulk and waits until their host links are destroyed. */
+    static void removeAddedBatch(FcnetEngine engine, List<FirecrackerNetwork> networks) {
+        engine.deleteAll(networks, DeleteMode.STRICT).forEach(Outcome::orThrow);
         engine.awaitDestruction();
     }
 

@@ -274,6 +274,11 @@ public final class Results {
         for (int present : List.of(0, 10_000, 50_000)) {
             issue15Row(s, "Simple Add ÷ kernel floor, " + count(present) + " present ≤ 1.5×", 1.5,
                     type -> quotient(type, "add", "Ours", "Floor", present), simple);
+            // Back-to-back Adds, as the floors make their networks, where addSustainedOurs ran.
+            if (score(simple + SETS, "addSustained", "Ours", present).isPresent()) {
+                issue15Row(s, "Simple Add, sustained ÷ kernel floor, " + count(present) + " present ≤ 1.5×", 1.5,
+                        type -> quotient(type, "addSustained", "Ours", present, "add", "Floor", present), simple);
+            }
         }
         String namespaced = "NamespacedBench";
         issue15Row(s, "Namespaced Add, 1,000 present ÷ 0 present ≤ 1.3×", 1.3,
@@ -298,19 +303,25 @@ public final class Results {
         List<String> types = List.of("SimpleBench" + SETS, "SimpleBench");
         if (types.stream().allMatch(t -> presents(t).stream().allMatch(p -> score(t, "addSerial", "Floor", p).isEmpty()))) return;
         s.append("Simple Add against its serial floor (`addSerialFloor`: per network the tap, IPv6 off, one link request, ")
-                .append("one nft transaction, no library) and the batched floor (`addFloor`), ms per network:\n\n");
-        s.append("| ruleset | present | ours | serial floor | batched floor | ours ÷ serial floor | serial ÷ batched floor | ours ÷ batched floor |\n")
-                .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append("one nft transaction, no library) and the batched floor (`addFloor`), ms per network. Ours: one Add ")
+                .append("after the previous one's removal and destruction (`addOurs`); sustained: ").append(SimpleBench.FLOOR_BATCH)
+                .append(" single Adds back to back, as the floors make their networks (`addSustainedOurs`):\n\n");
+        s.append("| ruleset | present | ours | ours, sustained | serial floor | batched floor | ours ÷ serial floor "
+                + "| sustained ÷ serial floor | serial ÷ batched floor | ours ÷ batched floor | sustained ÷ batched floor |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String type : types) {
             for (int present : presents(type)) {
                 if (score(type, "addSerial", "Floor", present).isEmpty()) continue;
                 s.append("| ").append(type.endsWith(SETS) ? "sets" : "fcnet").append(" | ").append(count(present)).append(" | ")
                         .append(score(type, "add", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(score(type, "addSustained", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
                         .append(score(type, "addSerial", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
                         .append(score(type, "add", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
                         .append(ratio(type, "add", "Ours", "addSerial", "Floor", present)).append(" | ")
+                        .append(ratio(type, "addSustained", "Ours", "addSerial", "Floor", present)).append(" | ")
                         .append(ratio(type, "addSerial", "Floor", "add", "Floor", present)).append(" | ")
-                        .append(ratio(type, "add", "Ours", "add", "Floor", present)).append(" |\n");
+                        .append(ratio(type, "add", "Ours", "add", "Floor", present)).append(" | ")
+                        .append(ratio(type, "addSustained", "Ours", "add", "Floor", present)).append(" |\n");
             }
         }
         s.append('\n');

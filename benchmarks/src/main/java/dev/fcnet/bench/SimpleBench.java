@@ -177,6 +177,26 @@ public class SimpleBench {
         }
     }
 
+    /**
+     * {@link #FLOOR_BATCH} networks that do not exist yet, for the engine's sustained Add; removed
+     * afterwards by the engine in bulk, their links' destruction awaited ({@link EngineFixtures}).
+     */
+    @State(Scope.Thread)
+    public static class EngineNewBatch {
+        List<FirecrackerNetwork> networks;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            networks = new ArrayList<>(FLOOR_BATCH);
+            for (int i = 0; i < FLOOR_BATCH; i++) networks.add(host.fresh().network());
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Engine e) {
+            EngineFixtures.removeAddedBatch(e.engine, networks);
+        }
+    }
+
     /** {@link #FLOOR_BATCH} networks that do not exist yet, in a link group of their own. */
     @State(Scope.Thread)
     public static class NewBatch {
@@ -315,6 +335,17 @@ public class SimpleBench {
     @Benchmark
     public AddResult addOurs(EngineNewNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.add(n.network));
+    }
+
+    /**
+     * Sustained Add: {@link #FLOOR_BATCH} single Adds back to back, as {@link #addSerialFloor}
+     * makes its networks; against it and {@link #addFloor}, per network. {@link #addOurs} times
+     * one Add after the previous one's removal and destruction.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addSustainedOurs(EngineNewBatch b, Engine e) {
+        for (FirecrackerNetwork network : b.networks) e.engine.add(network);
     }
 
     // ---- Delete

@@ -101,7 +101,7 @@ final class AddOperation {
                     Forwarding.devices(Forwarding.hostNeeds(layout)).stream().filter(d -> !d.equals(name)).forEach(devices::add);
                     hostLinks = Forwarding.links(host, devices);
                     return hostLinks.get(name).orElseThrow(() -> vanished(host, name));
-                }, network.tapIp(), true);
+                }, network.tapIp(), true, false);
                 persist(host, opened);
             }
         }
@@ -312,7 +312,7 @@ final class AddOperation {
         configure(host, veths[0], ns.veth1Ip(), true);
         configure(inner, veths[1], ns.veth2Ip(), true);
         String tap = network.tapName();
-        configure(inner, tap, () -> lookup(inner, tap), network.tapIp(), true);
+        configure(inner, tap, () -> lookup(inner, tap), network.tapIp(), true, false);
         persist(inner, inside.tap());
         InetAddress gateway = ns.veth1Ip().address();
         steps.step(Step.ADD_ROUTE, inner.qualify("default via " + IpInet.formatAddress(gateway)),
@@ -385,17 +385,21 @@ final class AddOperation {
      * The tap, with its owner, from a thread in {@code place}'s netns: not persistent yet, so it
      * lives only as long as the returned handle (or the process). The tun driver refuses a name
      * any link has (IFF_TUN_EXCL): in the host netns, the first change, which leaves nothing to undo.
-     * {@code carrierOff} for a tap set up before the handle is closed that must go up as one made
-     * persistent and closed first ({@code ip tuntap add}): without carrier, so without the IPv6
-     * multicast route a link with carrier gets, and with no change of state when the handle is closed.
+     * A Simple network's tap ({@code simple}) is set up before the handle is closed and must go up
+     * as one made persistent and closed first ({@code ip tuntap add}): its carrier is turned off
+     * (so it gets no IPv6 multicast route, and its state does not change when the handle is
+     * closed), and for a V4 network its IPv6 too (as {@link #configure} does for host links), in
+     * this same visit to the host netns.
      */
-    private Tap openTap(OpenNetns place, boolean carrierOff) {
+    private Tap openTap(OpenNetns place, boolean simple) {
         String name = network.tapName();
+        boolean ipv6Off = simple && network.ipStack() == FirecrackerIpStack.V4;
         try {
-            return steps.step(Step.CREATE_TAP, place.qualify(name), () -> {
+            return steps.step(Step.CREATE_TAP, place.qualify(name) + (ipv6Off ? ": ipv6 off" : ""), () -> {
                 Tap tap = Tap.open(name, tapOptions());
                 try {
-                    if (carrierOff) tap.carrierOff();
+                    if (simple) tap.carrierOff();
+                    if (ipv6Off) Rtnl.disableIpv6(name);
                     return tap;
                 } catch (RuntimeException e) {
                     tap.close();
@@ -449,19 +453,23 @@ final class AddOperation {
      * up and down walks that table (benchmarks/RESULTS.md, "IPv6 off host links").
      */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
-        configure(place, link.name(), () -> link, address, setMark);
+        configure(place, link.name(), () -> link, address, setMark, place == host);
     }
 
-    /** {@link #configure(OpenNetns, Link, IpInet, boolean)} of the link {@code find} looks up in the step (the tap's index). */
-    private void configure(OpenNetns place, String name, Supplier<Link> find, IpInet address, boolean setMark) {
+    /**
+     * {@link #configure(OpenNetns, Link, IpInet, boolean)} of the link {@code find} looks up in
+     * the step (the tap's index); {@code ipv6OffHere} unless the link's IPv6 is off already
+     * ({@link #openTap}) or it is not a host link.
+     */
+    private void configure(OpenNetns place, String name, Supplier<Link> find, IpInet address, boolean setMark, boolean ipv6OffHere) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, name));
         steps.step(Step.CONFIGURE_LINK, place.qualify(name) + ":" + (setMark ? " alias " + mark + "," : "")
-                + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
+                + (v4Only ? (ipv6OffHere ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
                     Link link = find.get();
-                    if (v4Only && place == host) place.inside(() -> {
+                    if (v4Only && ipv6OffHere) place.inside(() -> {
                         Rtnl.disableIpv6(name);
                         return null;
                     });

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Issue 8: a fleet of {@code clones} namespaced clone networks ({@link Fleet#clone}) added,
@@ -63,12 +65,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code ip -batch} (the host ends by link group, every netns). It makes no nftables rules
  *       and leaves IPv4 forwarding in the netns off, so it does a little less than the clones
  *       need, but it starts one process per netns (neither tool batches across namespaces).
+ *   <li>{@link #paired}: issue 16's goal measured in pairs: the engine's bulk calls and the
+ *       daemon's connections, one after the other in each invocation (their order alternating).
  *   <li>{@link #fcnetWay}: the baseline of {@link NamespacedBench} for {@code baseline} networks
  *       (a process per step makes 4,000 too slow for the run), per network, without forwarded
  *       guest IP.
  * </ul>
  *
- * Between iterations the kernel's asynchronous destruction of the namespaces is waited for
+ * The engine, threads and daemon run with either {@code ruleset} (DESIGN §3 or §3b).
+ *
+ * <p>Between iterations the kernel's asynchronous destruction of the namespaces is waited for
  * (untimed), so it does not run into the next iteration.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -94,15 +100,29 @@ public class FleetBench {
         /** Networks the engine's bulk calls work on at once (FcnetEngine.BULK_PARALLELISM is 2 on this machine). */
         @Param({"2"})
         public int parallelism;
+        /**
+         * The engine's ruleset ({@link RulesetParam}): §3's rules, whose every commit costs the kernel
+         * time growing with the rules present, or §3b's sets, whose commits do not. The floor and
+         * fcnet's way run with {@code fcnet} only: the floor makes no nftables rules at all, so it is
+         * the same kernel work for both (a set element costs less than a rule anyway).
+         */
+        @Param({"fcnet", "sets"})
+        public String ruleset;
 
         HostNetns h;
+        boolean sets;
         List<FirecrackerNetwork> networks;
+        /** {@link #paired}'s invocations so far (over the iterations): odd ones go daemon first. */
+        int pairedInvocations;
 
         @Setup(Level.Iteration)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
+            sets = RulesetParam.sets(ruleset, params, 0, Set.of(), Set.of());
             double waited = Fleet.awaitNetnsCleanup();
             if (waited > 2) System.out.printf("(waited %.1f s for the kernel to destroy the last iteration's namespaces)%n", waited);
             h = HostNetns.create();
+            // As on a host that has had a network with this ruleset (the engine would make them at its first Add).
+            if (sets) h.tools.feed(SetsText.fixed(), "nft", "-f", "-");
             networks = Fleet.clones(clones);
         }
 
@@ -119,7 +139,7 @@ public class FleetBench {
 
         @Setup(Level.Iteration)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()).withRuleset(RulesetParam.kind(host.sets)));
         }
 
         @TearDown(Level.Iteration)
@@ -172,6 +192,13 @@ public class FleetBench {
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class FcnetWayFigures {
         public double addMs, checkMs, deleteMs;
+    }
+
+    /** The paired figures: seconds of the bulk calls and of the daemon's 4 connections, Deletes with their destruction. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class PairedFigures {
+        public double bulkAddS, bulkDeleteS, daemonAddS, daemonDeleteS;
     }
 
     /** The pipelined daemon's figures: seconds per phase. */
@@ -263,6 +290,43 @@ public class FleetBench {
         long d0 = System.nanoTime();
         e.engine.awaitDestruction();
         f.destroyS = seconds(d0, System.nanoTime());
+    }
+
+    /**
+     * Issue 16's goal on a machine whose load changes from one benchmark to the next: the engine's
+     * bulk calls and the daemon's {@code connections} connections (one request at a time each) in
+     * one invocation, on the same engine, so that each iteration's ratio of the two meets the
+     * same load. The clones are added, then deleted and their destruction awaited, by one way and
+     * then by the other, which goes first in every other invocation; in between, untimed, the
+     * kernel's destruction of the first way's namespaces is waited for.
+     */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 4)
+    public void paired(Host host, Engine e, Daemon d, PairedFigures f) throws InterruptedException {
+        FcnetEngine engine = e.engine;
+        List<FirecrackerNetwork> all = host.networks;
+        boolean daemonFirst = host.pairedInvocations++ % 2 == 1;
+        for (int half = 0; half < 2; half++) {
+            if (half == 1) Fleet.awaitNetnsCleanup();
+            if ((half == 0) == daemonFirst) {
+                long[] latency = new long[all.size()];
+                Call call = (worker, network, op) -> d.clients.get(worker).run(network, op);
+                f.daemonAddS = concurrently(all, d.connections, FirecrackerNetworkOperation.Add, call, latency);
+                long t0 = System.nanoTime();
+                concurrently(all, d.connections, FirecrackerNetworkOperation.Delete, call, latency);
+                engine.awaitDestruction();
+                f.daemonDeleteS = seconds(t0, System.nanoTime());
+            } else {
+                long t0 = System.nanoTime();
+                requireOk(engine.addAll(all, host.parallelism), "addAll");
+                long t1 = System.nanoTime();
+                requireOk(engine.deleteAll(all, DeleteMode.STRICT, host.parallelism), "deleteAll");
+                engine.awaitDestruction();
+                f.bulkAddS = seconds(t0, t1);
+                f.bulkDeleteS = seconds(t1, System.nanoTime());
+            }
+        }
     }
 
     /** A pipelined call of one client on its share of the clones. */

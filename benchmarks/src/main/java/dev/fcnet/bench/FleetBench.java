@@ -65,8 +65,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       {@code ip -batch} (the host ends by link group, every netns). It makes no nftables rules
  *       and leaves IPv4 forwarding in the netns off, so it does a little less than the clones
  *       need, but it starts one process per netns (neither tool batches across namespaces).
- *   <li>{@link #paired}: issue 16's goal measured in pairs: the engine's bulk calls and the
- *       daemon's connections, one after the other in each invocation (their order alternating).
+ *   <li>{@link #paired}: issue 16's goal where the load changes between benchmarks: the engine's
+ *       bulk calls, the daemon's connections and the threads one after the other in each
+ *       invocation (their order rotating), each adding and deleting all clones.
  *   <li>{@link #fcnetWay}: the baseline of {@link NamespacedBench} for {@code baseline} networks
  *       (a process per step makes 4,000 too slow for the run), per network, without forwarded
  *       guest IP.
@@ -112,7 +113,7 @@ public class FleetBench {
         HostNetns h;
         boolean sets;
         List<FirecrackerNetwork> networks;
-        /** {@link #paired}'s invocations so far (over the iterations): odd ones go daemon first. */
+        /** {@link #paired}'s invocations so far (over the iterations): which way goes first. */
         int pairedInvocations;
 
         @Setup(Level.Iteration)
@@ -194,11 +195,11 @@ public class FleetBench {
         public double addMs, checkMs, deleteMs;
     }
 
-    /** The paired figures: seconds of the bulk calls and of the daemon's 4 connections, Deletes with their destruction. */
+    /** The paired figures: seconds of the bulk calls, the daemon's connections and the threads, Deletes with their destruction. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class PairedFigures {
-        public double bulkAddS, bulkDeleteS, daemonAddS, daemonDeleteS;
+        public double bulkAddS, bulkDeleteS, daemonAddS, daemonDeleteS, threadsAddS, threadsDeleteS;
     }
 
     /** The pipelined daemon's figures: seconds per phase. */
@@ -294,39 +295,58 @@ public class FleetBench {
 
     /**
      * Issue 16's goal on a machine whose load changes from one benchmark to the next: the engine's
-     * bulk calls and the daemon's {@code connections} connections (one request at a time each) in
-     * one invocation, on the same engine, so that each iteration's ratio of the two meets the
-     * same load. The clones are added, then deleted and their destruction awaited, by one way and
-     * then by the other, which goes first in every other invocation; in between, untimed, the
-     * kernel's destruction of the first way's namespaces is waited for.
+     * bulk calls, the daemon's {@code connections} connections (one request at a time each) and
+     * the engine's single calls from {@link #THREADS} threads in one invocation, on the same
+     * engine, so that each iteration's ratios meet one load. Each way adds the clones, then
+     * deletes them and awaits their destruction; the order of the ways rotates from one
+     * invocation to the next, and between two ways the kernel's destruction of the namespaces is
+     * waited for (untimed).
      */
     @Benchmark
     @Warmup(iterations = 1)
-    @Measurement(iterations = 4)
+    @Measurement(iterations = 6)
     public void paired(Host host, Engine e, Daemon d, PairedFigures f) throws InterruptedException {
         FcnetEngine engine = e.engine;
         List<FirecrackerNetwork> all = host.networks;
-        boolean daemonFirst = host.pairedInvocations++ % 2 == 1;
-        for (int half = 0; half < 2; half++) {
-            if (half == 1) Fleet.awaitNetnsCleanup();
-            if ((half == 0) == daemonFirst) {
-                long[] latency = new long[all.size()];
-                Call call = (worker, network, op) -> d.clients.get(worker).run(network, op);
-                f.daemonAddS = concurrently(all, d.connections, FirecrackerNetworkOperation.Add, call, latency);
-                long t0 = System.nanoTime();
-                concurrently(all, d.connections, FirecrackerNetworkOperation.Delete, call, latency);
-                engine.awaitDestruction();
-                f.daemonDeleteS = seconds(t0, System.nanoTime());
-            } else {
-                long t0 = System.nanoTime();
-                requireOk(engine.addAll(all, host.parallelism), "addAll");
-                long t1 = System.nanoTime();
-                requireOk(engine.deleteAll(all, DeleteMode.STRICT, host.parallelism), "deleteAll");
-                engine.awaitDestruction();
-                f.bulkAddS = seconds(t0, t1);
-                f.bulkDeleteS = seconds(t1, System.nanoTime());
+        int first = host.pairedInvocations++;
+        for (int k = 0; k < 3; k++) {
+            if (k > 0) Fleet.awaitNetnsCleanup();
+            switch ((first + k) % 3) {
+                case 0 -> {
+                    long t0 = System.nanoTime();
+                    requireOk(engine.addAll(all, host.parallelism), "addAll");
+                    long t1 = System.nanoTime();
+                    requireOk(engine.deleteAll(all, DeleteMode.STRICT, host.parallelism), "deleteAll");
+                    engine.awaitDestruction();
+                    f.bulkAddS = seconds(t0, t1);
+                    f.bulkDeleteS = seconds(t1, System.nanoTime());
+                }
+                case 1 -> {
+                    double[] s = addDelete(all, engine, d.connections, (worker, network, op) -> d.clients.get(worker).run(network, op));
+                    f.daemonAddS = s[0];
+                    f.daemonDeleteS = s[1];
+                }
+                default -> {
+                    double[] s = addDelete(all, engine, THREADS, (worker, network, op) -> {
+                        if (op == FirecrackerNetworkOperation.Add) engine.add(network);
+                        else engine.delete(network, DeleteMode.STRICT);
+                    });
+                    f.threadsAddS = s[0];
+                    f.threadsDeleteS = s[1];
+                }
             }
         }
+    }
+
+    /** Adds, then deletes every network by single calls from {@code workers} workers; the seconds of each, the Delete's with the destruction. */
+    private static double[] addDelete(List<FirecrackerNetwork> all, FcnetEngine engine, int workers, Call call)
+            throws InterruptedException {
+        long[] latency = new long[all.size()];
+        double add = concurrently(all, workers, FirecrackerNetworkOperation.Add, call, latency);
+        long t0 = System.nanoTime();
+        concurrently(all, workers, FirecrackerNetworkOperation.Delete, call, latency);
+        engine.awaitDestruction();
+        return new double[] {add, seconds(t0, System.nanoTime())};
     }
 
     /** A pipelined call of one client on its share of the clones. */

@@ -430,9 +430,9 @@ public final class Results {
                 .append("last ").append(FleetBench.WINDOW).append(" networks (per network for the engine's bulk calls, per call ")
                 .append("or request for the threads and the daemon); the first deleted are those deleted with all present.\n\n");
         s.append("Paired (`FleetBench.paired`, issue 16's goal where the load changes between benchmarks): in each invocation ")
-                .append("the engine's bulk calls and the daemon's connections add the clones, then delete them and await their ")
-                .append("destruction, one way after the other on the same engine (which goes first alternates); the goal rows ")
-                .append("give the median of the iterations' ratios.\n\n");
+                .append("the engine's bulk calls, the daemon's connections and the engine's single calls from ").append(FleetBench.THREADS)
+                .append(" threads add the clones, then delete them and await their destruction, one way after the other on the ")
+                .append("same engine (the order rotates); the goal rows give the median of the iterations' ratios.\n\n");
         for (String rs : fleetRulesets()) {
             if (fleetWays(rs).stream().noneMatch(w -> fleet.containsKey(w.method()))) continue;
             if (fleetRulesets().size() > 1) s.append(rulesetName(rs)).append(":\n\n");
@@ -503,6 +503,12 @@ public final class Results {
                 limit(s, n + " deleted through the daemon, " + c + " connections (+ destruction) ≤ 1.2× the engine's bulk "
                         + "`deleteAll`, paired" + in, median(pairedRatios(paired, "daemonDeleteS", "bulkDeleteS")), "×", 1.2,
                         range(pairedRatios(paired, "daemonDeleteS", "bulkDeleteS")));
+                s.append("| (no goal) ").append(n).append(" added, deleted (+ destruction) by the engine, ").append(FleetBench.THREADS)
+                        .append(" threads ÷ the engine's bulk calls, paired").append(in).append(" | ")
+                        .append(median(pairedRatios(paired, "threadsAddS", "bulkAddS")).map(v -> number(v) + "×").orElse("–"))
+                        .append(range(pairedRatios(paired, "threadsAddS", "bulkAddS"))).append(", ")
+                        .append(median(pairedRatios(paired, "threadsDeleteS", "bulkDeleteS")).map(v -> number(v) + "×").orElse("–"))
+                        .append(range(pairedRatios(paired, "threadsDeleteS", "bulkDeleteS"))).append(" | – |\n");
             }
             for (FleetWay w : fleetWays(rs)) {
                 if (!fleet.containsKey(w.method())) continue;

@@ -304,7 +304,7 @@ public class FleetBench {
      */
     @Benchmark
     @Warmup(iterations = 1)
-    @Measurement(iterations = 6)
+    @Measurement(iterations = 4)
     public void paired(Host host, Engine e, Daemon d, PairedFigures f) throws InterruptedException {
         FcnetEngine engine = e.engine;
         List<FirecrackerNetwork> all = host.networks;

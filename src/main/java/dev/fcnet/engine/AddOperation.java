@@ -207,7 +207,7 @@ final class AddOperation {
     private void addNamespaced(Namespaced ns) {
         // A slot's tap may have an owner from its last network, which the kernel cannot unset: an Add that
         // names a group alone for its tap (no owner) makes its network as usual.
-        Optional<PoolSlot> slot = tapOptions().owner().isPresent() ? pool.take() : Optional.empty();
+        Optional<ClonePool.Ready> slot = tapOptions().owner().isPresent() ? pool.take(ns, network.tapName()) : Optional.empty();
         if (slot.isPresent()) {
             addFromSlot(ns, slot.get());
             return;
@@ -306,29 +306,30 @@ final class AddOperation {
     // ---- a namespaced network from a clone pool slot (DESIGN §4b)
 
     /**
-     * The network made of a pool slot: the slot claimed (marked, renamed, tap owner set) while it
-     * still has its pool name, configured as {@link #addInside} configures a new one, and only
-     * then moved to the network's name (through the unnamed state, where a death destroys it).
-     * Rolled back, the slot is destroyed: its host end at once (freeing the veth names), its names
-     * unmounted.
+     * The network made of a pool slot: the slot claimed (tap owner set, marked, renamed) while it still has its pool name, configured as {@link #addInside} configures a new
+     * one, and only then moved to the network's name (through the unnamed state, where a death
+     * destroys it). Rolled back, the slot is destroyed: its host end at once (freeing the veth
+     * names), its names unmounted.
      */
-    private void addFromSlot(Namespaced ns, PoolSlot slot) {
+    private void addFromSlot(Namespaced ns, ClonePool.Ready ready) {
+        PoolSlot slot = ready.slot();
         String name = ns.netnsName();
         Netns netns = null;
-        OpenNetns inner = null;
-        Tap[] attached = {null};
+        ClonePool.Entered entered = null;
         try {
             netns = steps.step(Step.CREATE_NETNS, name + " (from pool slot " + slot.netns() + ")", () -> Netns.open(slot.netns()));
             Netns opened = netns;
             steps.onRollback("delete netns " + slot.netns(), () -> ClonePool.deleteNetns(slot.netns()));
             Link hostEnd = steps.step(Step.CREATE_NETNS, host.qualify(slot.veth1()), () -> lookup(host, slot.veth1()));
             steps.onRollback("delete link " + slot.veth1(), () -> ClonePool.deleteLink(host.rtnl, hostEnd));
-            inner = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
-                    () -> opened.call(() -> new OpenNetns(Optional.of(name), opened, OpenNetns.Sockets.open())));
-            OpenNetns in = inner;
+            entered = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name, () -> opened.call(() -> ClonePool.enter(Optional.of(name), opened, slot)));
+            ClonePool.Entered claimed = entered;
+            OpenNetns in = entered.inner();
+            // By the pool's handle, which this Add keeps until the tap is up (ClonePool.Ready).
+            steps.step(Step.MARK_LINK, in.qualify(slot.tap()) + ": owner", () -> ready.tap().own(tapOptions()));
             Link[] links = steps.step(Step.MARK_LINK, host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", "
                     + network.tapName()) + ": renamed from pool slot " + slot.id() + ", alias " + mark,
-                    () -> ClonePool.claim(host, in, slot, hostEnd, ns, network.tapName(), mark, tapOptions(), attached));
+                    () -> ClonePool.claim(host, claimed, slot, hostEnd, ns, network.tapName(), mark));
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
             if (!needs.isEmpty()) {
                 steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
@@ -346,7 +347,7 @@ final class AddOperation {
             addNetnsRules(in);
             // lo's mark last, just before the name: until then a sweep sees whose slot is being taken.
             steps.step(Step.NAME_NETNS, name, () -> {
-                in.rtnl.setAlias(lookup(in, "lo"), mark);
+                in.rtnl.setAlias(claimed.lo(), mark);
                 opened.rename(name);
                 steps.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
@@ -356,8 +357,8 @@ final class AddOperation {
             }
             throw e;
         } finally {
-            if (attached[0] != null) attached[0].close();
-            if (inner != null) inner.closeSockets();
+            ready.tap().close();
+            if (entered != null) entered.inner().closeSockets();
             if (netns != null) netns.close();
         }
     }

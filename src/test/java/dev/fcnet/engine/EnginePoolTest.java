@@ -350,7 +350,7 @@ class EnginePoolTest {
         assertEquals(Set.of(), slotNetns(host));
         assertFalse(EngineFixture.ipNetns().stream().anyMatch(n -> n.startsWith(PoolSlot.NETNS_PREFIX)));
 
-        // A slot whose tap an Add had renamed when its engine died.
+        // A slot whose tap an Add had marked as its network's (a take's first change) when its engine died.
         Set<String> left;
         try (FcnetEngine dead = engine(host, 1)) {
             awaitFull(dead);
@@ -358,7 +358,8 @@ class EnginePoolTest {
             left = slotNetns(host);
         }
         String netns = left.iterator().next();
-        Tools.run("ip", "-n", netns, "link", "set", "fct" + netns.substring(PoolSlot.NETNS_PREFIX.length()), "name", "tap0");
+        Tools.run("ip", "-n", netns, "link", "set", "fct" + netns.substring(PoolSlot.NETNS_PREFIX.length()), "alias",
+                FcnetEngine.LINK_ALIAS);
         try (FcnetEngine next = engine(host, 1)) {
             awaitFull(next);
             Set<String> now = slotNetns(host);

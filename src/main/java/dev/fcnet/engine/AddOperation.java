@@ -338,9 +338,14 @@ final class AddOperation {
                             return null;
                         }));
             }
-            configure(host, links[0], ns.veth1Ip(), false);
-            configure(in, links[1], ns.veth2Ip(), false);
-            configure(in, links[2], network.tapIp(), false);
+            // The slot's host end has IPv6 off (ClonePool.hostEndIpv6Off): as a V4 network's is; another's gets the host's default.
+            if (network.ipStack() != FirecrackerIpStack.V4) {
+                steps.step(Step.CONFIGURE_LINK, host.qualify(ns.veth1Name()) + ": ipv6 as the host's default",
+                        () -> host.inside(() -> ClonePool.hostEndIpv6Default(ns.veth1Name())));
+            }
+            configure(host, links[0], ns.veth1Ip(), false, false);
+            configure(in, links[1], ns.veth2Ip(), false, true);
+            configure(in, links[2], network.tapIp(), false, true);
             InetAddress gateway = ns.veth1Ip().address();
             steps.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
                     () -> in.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
@@ -426,13 +431,18 @@ final class AddOperation {
      * up and down walks that table (benchmarks/RESULTS.md, "IPv6 off host links").
      */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
+        configure(place, link, address, setMark, true);
+    }
+
+    /** As above; {@code turnIpv6Off} false: a V4 network's host link has IPv6 off already (a pool slot's). */
+    private void configure(OpenNetns place, Link link, IpInet address, boolean setMark, boolean turnIpv6Off) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
         boolean forward = place.netnsName().isPresent()
                 && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
         steps.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
                 + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
                 + ", up", () -> {
-                    if (v4Only && place == host) place.inside(() -> {
+                    if (v4Only && place == host && turnIpv6Off) place.inside(() -> {
                         Rtnl.disableIpv6(link.name());
                         return null;
                     });

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -320,6 +321,8 @@ final class ClonePool implements AutoCloseable {
                     resetInside(r.layout(), r.slot());
                     return attach(r.slot());
                 });
+                // A V4 network's host end has IPv6 off already.
+                if (r.layout().network.ipStack() != FirecrackerIpStack.V4) inHost(() -> hostEndIpv6Off(r.slot().veth1()));
                 netns.mountAs(r.slot().netns());
                 add(new Ready(r.slot(), tap), host);
             } catch (RuntimeException e) {
@@ -391,6 +394,34 @@ final class ClonePool implements AutoCloseable {
             tap.close();
             throw e;
         }
+    }
+
+    /**
+     * A slot's host end has IPv6 off ({@code disable_ipv6}), as a V4 network's host link has it
+     * (AddOperation.configure): most takes are of V4 clones, and the write, off their path here,
+     * is costly there: the kernel takes it only when it gets the rtnl lock at once, and otherwise
+     * restarts the system call until it does, spinning while the burst's other requests hold it.
+     * In the calling thread's netns.
+     */
+    static Void hostEndIpv6Off(String veth1) {
+        Rtnl.disableIpv6(veth1);
+        return null;
+    }
+
+    /** A taken slot's host end for a network other than V4: IPv6 as a new link gets it (conf/default/disable_ipv6). */
+    static Void hostEndIpv6Default(String veth1) {
+        Path file = Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6");
+        try {
+            if (Files.exists(file)) Rtnl.setIpv6Disabled(veth1, !Files.readString(file).strip().equals("0"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return null;
+    }
+
+    /** Runs {@code task} on a thread in the host netns: this one when it is the process's. */
+    private <T> T inHost(Supplier<T> task) {
+        return hostNetns == null ? task.get() : hostNetns.call(task::get);
     }
 
     /** conf/default/addr_gen_mode of the calling thread's netns: what a new link gets. */
@@ -534,6 +565,7 @@ final class ClonePool implements AutoCloseable {
                 }
             });
             try {
+                inHost(() -> hostEndIpv6Off(slot.veth1()));
                 netns.mountAs(slot.netns());
                 return tap;
             } catch (RuntimeException | Error e) {
@@ -603,6 +635,7 @@ final class ClonePool implements AutoCloseable {
                         });
                         try {
                             host.send(new RtnlBatch().setAlias(hostEnd.get(), alias).setGroup(hostEnd.get(), group));
+                            inHost(() -> hostEndIpv6Off(adopted.veth1()));
                         } catch (RuntimeException | Error e) {
                             tap.close();
                             release();

@@ -90,13 +90,22 @@ final class Kernel {
         });
         h.rtnl.send(new RtnlBatch().setGroup(tap, group).addrGenModeNone(tap).addAddress(tap, n.tapIp(), SimpleNet.PREFIX).setUp(tap, true));
         h.nft.commit(sets
-                ? new NftBatch().addElements(MASQ_V4, List.of(SetElement.of(n.guestIp(), SimpleNet.IFACE)))
-                        .addElements(FWD_PAIRS, List.of(SetElement.of(n.tap(), SimpleNet.IFACE)))
+                ? new NftBatch().addElements(MASQ_V4, List.of(simpleMasq(n))).addElements(FWD_PAIRS, List.of(simplePair(n)))
                 : new NftBatch().addRule(n.masquerade()).addRule(n.forward()));
     }
 
-    private static final NftSet MASQ_V4 = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "masq_v4", 0, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
-    private static final NftSet FWD_PAIRS = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "fwd_pairs", 0, List.of(SetKeyType.IFNAME, SetKeyType.IFNAME));
+    /** §3b's masq_v4 element of a Simple network. */
+    static SetElement simpleMasq(SimpleNet n) {
+        return SetElement.of(n.guestIp(), SimpleNet.IFACE);
+    }
+
+    /** §3b's fwd_pairs element of a Simple network. */
+    static SetElement simplePair(SimpleNet n) {
+        return SetElement.of(n.tap(), SimpleNet.IFACE);
+    }
+
+    static final NftSet MASQ_V4 = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "masq_v4", 0, List.of(SetKeyType.IPV4_ADDR, SetKeyType.IFNAME));
+    static final NftSet FWD_PAIRS = NftSet.concat(NftFamily.IP, FcnetTable.TABLE, "fwd_pairs", 0, List.of(SetKeyType.IFNAME, SetKeyType.IFNAME));
 
     /** Removes one network whatever part of it exists (tap by name, its rules by handle). */
     static void removeSimple(HostNetns h, SimpleNet n) {
@@ -179,8 +188,17 @@ final class Kernel {
         h.tools.feed(sets ? SetsText.namespaced("add", nets) : namespacedHostNft(nets), "nft", "-f", "-");
     }
 
-    /** One network with the library's layers, no process. */
+    /** One network with the library's layers, no process, its host part as §3's rules. */
     static void addNamespacedDirect(HostNetns h, NamespacedNet n) {
+        addNamespacedDirect(h, n, false);
+    }
+
+    /**
+     * One network with the library's layers, no process: the kernel work of one Namespaced Add
+     * (netns, veth pair with its peer made in the netns, host address and up, the inside, the
+     * host part as §3's rules or, with {@code sets}, §3b's elements in one transaction).
+     */
+    static void addNamespacedDirect(HostNetns h, NamespacedNet n, boolean sets) {
         try (Netns ns = Netns.create(n.netns())) {
             h.rtnl.createVeth(n.veth1(), NamespacedNet.VETH2, ns.fd());
             Link veth1 = h.rtnl.link(n.veth1()).orElseThrow();
@@ -188,7 +206,20 @@ final class Kernel {
             h.rtnl.setUp(veth1, true);
             configureInside(n, ns);
         }
-        h.nft.commit(new NftBatch().addRule(n.masquerade()).addRule(n.ingress()).addRule(n.egress()));
+        h.nft.commit(sets
+                ? new NftBatch().addElements(MASQ_V4, List.of(namespacedMasq(n)))
+                        .addElements(FWD_PAIRS, namespacedPairs(n))
+                : new NftBatch().addRule(n.masquerade()).addRule(n.ingress()).addRule(n.egress()));
+    }
+
+    /** §3b's fwd_pairs elements of a Namespaced network. */
+    static List<SetElement> namespacedPairs(NamespacedNet n) {
+        return List.of(SetElement.of(NamespacedNet.IFACE, n.veth1()), SetElement.of(n.veth1(), NamespacedNet.IFACE));
+    }
+
+    /** §3b's masq_v4 element of a Namespaced network. */
+    static SetElement namespacedMasq(NamespacedNet n) {
+        return SetElement.of(n.veth2Ip(), NamespacedNet.IFACE);
     }
 
     private static void configureInside(NamespacedNet n, Netns ns) {
@@ -221,6 +252,25 @@ final class Kernel {
         deleteLinkIfPresent(h.rtnl, n.veth1());
         if (Netns.exists(n.netns())) Netns.delete(n.netns());
         deleteRules(h.nft, List.of(n.masquerade(), n.ingress(), n.egress()));
+    }
+
+    /**
+     * Removes networks made one by one (their host ends in no group of their own): each veth pair
+     * synchronously, so its destruction does not run into the next timed operation, then each
+     * netns, then their host part in one transaction.
+     */
+    static void removeNamespacedSerial(HostNetns h, List<NamespacedNet> nets, boolean sets) {
+        for (NamespacedNet n : nets) {
+            deleteLinkIfPresent(h.rtnl, n.veth1());
+            if (Netns.exists(n.netns())) Netns.delete(n.netns());
+        }
+        if (sets) {
+            h.tools.feed(SetsText.namespaced("delete", nets), "nft", "-f", "-");
+            return;
+        }
+        List<Rule> rules = new ArrayList<>(3 * nets.size());
+        for (NamespacedNet n : nets) rules.addAll(List.of(n.masquerade(), n.ingress(), n.egress()));
+        deleteRules(h.nft, rules);
     }
 
     /** Removes networks whose host ends are in {@code group}: one {@code ip link del group}, their netns, one nft transaction. */

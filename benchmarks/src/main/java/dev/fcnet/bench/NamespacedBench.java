@@ -6,9 +6,13 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.netns.Netns;
+import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
+import dev.fcnet.rtnl.Link;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -220,6 +224,56 @@ public class NamespacedBench {
         }
     }
 
+    /** {@link #FLOOR_BATCH} networks that do not exist yet, for the serial floor; removed afterwards, their veth pairs synchronously. */
+    @State(Scope.Thread)
+    public static class NewSerialBatch {
+        List<NamespacedNet> nets;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeNamespacedSerial(host.h, nets, host.sets);
+        }
+    }
+
+    /**
+     * {@link #FLOOR_BATCH} networks made in bulk, for the serial floor: each one's host part as
+     * its own deleting transaction (rules by known handles, or elements), and a link group of its
+     * own to retire their host veth ends into.
+     */
+    @State(Scope.Thread)
+    public static class OldSerialBatch {
+        List<NamespacedNet> nets;
+        List<NftBatch> deleteHostParts;
+        int retiredGroup;
+
+        @Setup(Level.Invocation)
+        public void make(Host host) {
+            nets = host.fresh(FLOOR_BATCH);
+            Kernel.addNamespacedBulk(host.h, nets, host.group(), host.sets);
+            deleteHostParts = new ArrayList<>(nets.size());
+            Map<Rule, Long> handles = Map.of();
+            if (!host.sets) {
+                List<Rule> rules = new ArrayList<>();
+                for (NamespacedNet n : nets) rules.addAll(List.of(n.masquerade(), n.ingress(), n.egress()));
+                handles = Kernel.handles(host.h.nft, rules);
+            }
+            for (NamespacedNet n : nets) {
+                deleteHostParts.add(host.sets
+                        ? new NftBatch().deleteElements(Kernel.MASQ_V4, List.of(Kernel.namespacedMasq(n)))
+                                .deleteElements(Kernel.FWD_PAIRS, Kernel.namespacedPairs(n))
+                        : new NftBatch().deleteRule(n.masquerade().withHandle(handles.get(n.masquerade())))
+                                .deleteRule(n.ingress().withHandle(handles.get(n.ingress())))
+                                .deleteRule(n.egress().withHandle(handles.get(n.egress()))));
+            }
+            retiredGroup = host.group();
+        }
+    }
+
     /** The network Check reads, made once. */
     @State(Scope.Benchmark)
     public static class Target {
@@ -270,6 +324,17 @@ public class NamespacedBench {
         Floor.addNamespaced(host.h, b.nets, b.group, host.sets);
     }
 
+    /**
+     * The kernel work of {@link #addOurs} with no library around it, network by network
+     * ({@link Kernel#addNamespacedDirect}, no process): what of the engine's growth with the
+     * networks present, and of its distance to {@link #addFloor}, is the kernel's.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addSerialFloor(NewSerialBatch b, Host host) {
+        for (NamespacedNet n : b.nets) Kernel.addNamespacedDirect(host.h, n, host.sets);
+    }
+
     @Benchmark
     public AddResult addOurs(EngineNewNet n, Engine e, Allocation a) {
         return a.measure(() -> e.engine.add(n.network));
@@ -306,6 +371,25 @@ public class NamespacedBench {
     @OperationsPerInvocation(FLOOR_BATCH)
     public void deleteSustainedOurs(EngineOldBatch b, Engine e) {
         EngineFixtures.deleteSustained(e.engine, b.networks);
+    }
+
+    /**
+     * The kernel work of {@link #deleteSustainedOurs} with no library around it, network by
+     * network: the host veth end looked up by name and retired as the engine retires it (address
+     * removed, down, renamed, moved to a group: one request), the netns deleted, the host part
+     * deleted (one nft transaction); then the group destroyed in one request.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void deleteSerialFloor(OldSerialBatch b, Host host) {
+        for (int i = 0; i < b.nets.size(); i++) {
+            NamespacedNet n = b.nets.get(i);
+            Link link = host.h.rtnl.link(n.veth1()).orElseThrow();
+            host.h.rtnl.retire(link, n.veth1Ip(), NamespacedNet.PREFIX, "fcg" + link.index(), b.retiredGroup);
+            Netns.delete(n.netns());
+            host.h.nft.commit(b.deleteHostParts.get(i));
+        }
+        host.h.rtnl.deleteGroup(b.retiredGroup);
     }
 
     // ---- Check

@@ -285,6 +285,11 @@ public final class Results {
             issue15Row(s, "(Namespaced Delete, retiring only, 1,000 present ÷ 0 present)", 1.3,
                     type -> quotient(type, "delete", "Ours", 1_000, "delete", "Ours", 0), namespaced);
         }
+        // The same kernel work network by network without the library: how much of the growth is the kernel's.
+        issue15Row(s, "(kernel: Namespaced serial floor Add, 1,000 present ÷ 0 present)", 1.3,
+                type -> quotient(type, "addSerial", "Floor", 1_000, "addSerial", "Floor", 0), namespaced);
+        issue15Row(s, "(kernel: Namespaced serial floor Delete, 1,000 present ÷ 0 present)", 1.3,
+                type -> quotient(type, "deleteSerial", "Floor", 1_000, "deleteSerial", "Floor", 0), namespaced);
         s.append('\n');
         serialAdd(s);
     }

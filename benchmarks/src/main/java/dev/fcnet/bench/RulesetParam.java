@@ -12,7 +12,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  */
 final class RulesetParam {
     /** The benchmarks that run with the sets ruleset. */
-    private static final Set<String> WITH_SETS = Set.of("addOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor");
+    private static final Set<String> WITH_SETS = Set.of("addOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor", "deleteSerialFloor");
 
     private RulesetParam() {}
 

@@ -223,8 +223,9 @@ public class SimpleBench {
     }
 
     /**
-     * {@link #FLOOR_BATCH} networks made in bulk, for the serial floor: the handles of each one's
-     * rules known, and a link group of its own to retire them into.
+     * {@link #FLOOR_BATCH} networks made in bulk, for the serial floor: each one's host part as
+     * its own deleting transaction (rules by known handles, or elements), and a link group of its
+     * own to retire them into.
      */
     @State(Scope.Thread)
     public static class OldSerialBatch {
@@ -235,14 +236,22 @@ public class SimpleBench {
         @Setup(Level.Invocation)
         public void make(Host host) {
             nets = host.fresh(FLOOR_BATCH);
-            Kernel.addSimpleBulk(host.h, nets, host.group(), false);
+            Kernel.addSimpleBulk(host.h, nets, host.group(), host.sets);
+            deleteRules = new ArrayList<>(nets.size());
+            if (host.sets) {
+                for (SimpleNet n : nets) {
+                    deleteRules.add(new NftBatch().deleteElements(Kernel.MASQ_V4, List.of(Kernel.simpleMasq(n)))
+                            .deleteElements(Kernel.FWD_PAIRS, List.of(Kernel.simplePair(n))));
+                }
+                retiredGroup = host.group();
+                return;
+            }
             List<Rule> rules = new ArrayList<>();
             for (SimpleNet n : nets) {
                 rules.add(n.masquerade());
                 rules.add(n.forward());
             }
             Map<Rule, Long> handles = Kernel.handles(host.h.nft, rules);
-            deleteRules = new ArrayList<>(nets.size());
             for (SimpleNet n : nets) {
                 deleteRules.add(new NftBatch().deleteRule(n.masquerade().withHandle(handles.get(n.masquerade())))
                         .deleteRule(n.forward().withHandle(handles.get(n.forward()))));

@@ -327,25 +327,41 @@ final class AddOperation {
             OpenNetns in = entered.inner();
             // By the pool's handle, which this Add keeps until the tap is up (ClonePool.Ready).
             steps.step(Step.MARK_LINK, in.qualify(slot.tap()) + ": owner", () -> ready.tap().own(tapOptions()));
-            Link[] links = steps.step(Step.MARK_LINK, host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", "
-                    + network.tapName()) + ": renamed from pool slot " + slot.id() + ", alias " + mark,
-                    () -> ClonePool.claim(host, claimed, slot, hostEnd, ns, network.tapName(), mark));
+            ClonePool.Claim claim = ClonePool.claim(claimed, hostEnd, ns, network.tapName(), mark);
+            String taken = host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", " + network.tapName())
+                    + ": renamed from pool slot " + slot.id() + ", alias " + mark;
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
-            if (!needs.isEmpty()) {
-                steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
-                        () -> in.inside(() -> {
-                            needs.forEach(Forwarding::enableHere);
-                            return null;
-                        }));
+            if (network.ipStack() == FirecrackerIpStack.V4 && needs.isEmpty()) {
+                // One datagram a side for claim and configuration: a slot's host end has IPv6 off already
+                // (ClonePool.hostEndIpv6Off), and rtnl runs a datagram's messages in order, each in one go.
+                steps.step(Step.CONFIGURE_LINK, taken + "; " + describe(in, claim.veth2(), ns.veth2Ip(), false) + "; "
+                        + describe(in, claim.tap(), network.tapIp(), false) + "; " + describe(host, claim.veth1(), ns.veth1Ip(), false),
+                        () -> {
+                            RtnlBatch inside = configureInto(claim.inside(), in, claim.veth2(), ns.veth2Ip(), false);
+                            in.rtnl.send(configureInto(inside, in, claim.tap(), network.tapIp(), false));
+                            host.rtnl.send(configureInto(claim.host(), host, claim.veth1(), ns.veth1Ip(), false));
+                        });
+            } else {
+                steps.step(Step.MARK_LINK, taken, () -> {
+                    in.rtnl.send(claim.inside());
+                    host.rtnl.send(claim.host());
+                });
+                if (!needs.isEmpty()) {
+                    steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                            () -> in.inside(() -> {
+                                needs.forEach(Forwarding::enableHere);
+                                return null;
+                            }));
+                }
+                // A slot's host end has IPv6 off (ClonePool.hostEndIpv6Off), as a V4 network's; another's gets the host's default.
+                if (network.ipStack() != FirecrackerIpStack.V4) {
+                    steps.step(Step.CONFIGURE_LINK, host.qualify(ns.veth1Name()) + ": ipv6 as the host's default",
+                            () -> host.inside(() -> ClonePool.hostEndIpv6Default(ns.veth1Name())));
+                }
+                configure(host, claim.veth1(), ns.veth1Ip(), false, false);
+                configure(in, claim.veth2(), ns.veth2Ip(), false, true);
+                configure(in, claim.tap(), network.tapIp(), false, true);
             }
-            // The slot's host end has IPv6 off (ClonePool.hostEndIpv6Off): as a V4 network's is; another's gets the host's default.
-            if (network.ipStack() != FirecrackerIpStack.V4) {
-                steps.step(Step.CONFIGURE_LINK, host.qualify(ns.veth1Name()) + ": ipv6 as the host's default",
-                        () -> host.inside(() -> ClonePool.hostEndIpv6Default(ns.veth1Name())));
-            }
-            configure(host, links[0], ns.veth1Ip(), false, false);
-            configure(in, links[1], ns.veth2Ip(), false, true);
-            configure(in, links[2], network.tapIp(), false, true);
             InetAddress gateway = ns.veth1Ip().address();
             steps.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
                     () -> in.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
@@ -437,21 +453,34 @@ final class AddOperation {
     /** As above; {@code turnIpv6Off} false: a V4 network's host link has IPv6 off already (a pool slot's). */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark, boolean turnIpv6Off) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
-        boolean forward = place.netnsName().isPresent()
-                && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
-        steps.step(Step.CONFIGURE_LINK, place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
-                + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
-                + ", up", () -> {
-                    if (v4Only && place == host && turnIpv6Off) place.inside(() -> {
-                        Rtnl.disableIpv6(link.name());
-                        return null;
-                    });
-                    RtnlBatch batch = new RtnlBatch();
-                    if (setMark) batch.setAlias(link, mark);
-                    if (v4Only) batch.addrGenModeNone(link);
-                    if (forward) batch.setIpv4Forwarding(link, true);
-                    place.rtnl.send(batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true));
-                });
+        steps.step(Step.CONFIGURE_LINK, describe(place, link, address, setMark), () -> {
+            if (v4Only && place == host && turnIpv6Off) place.inside(() -> {
+                Rtnl.disableIpv6(link.name());
+                return null;
+            });
+            place.rtnl.send(configureInto(new RtnlBatch(), place, link, address, setMark));
+        });
+    }
+
+    /** What {@link #configure} sends, added to {@code batch}. */
+    private RtnlBatch configureInto(RtnlBatch batch, OpenNetns place, Link link, IpInet address, boolean setMark) {
+        if (setMark) batch.setAlias(link, mark);
+        if (network.ipStack() == FirecrackerIpStack.V4) batch.addrGenModeNone(link);
+        if (forwards(place, link)) batch.setIpv4Forwarding(link, true);
+        return batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true);
+    }
+
+    /** Whether the link, in a network's netns, forwards IPv4 for the network. */
+    private boolean forwards(OpenNetns place, Link link) {
+        return place.netnsName().isPresent() && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link.name()));
+    }
+
+    /** {@link #configure}'s step, as the failure and the trace name it. */
+    private String describe(OpenNetns place, Link link, IpInet address, boolean setMark) {
+        boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
+        return place.qualify(link.name()) + ":" + (setMark ? " alias " + mark + "," : "")
+                + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "")
+                + (forwards(place, link) ? " ipv4 forwarding," : "") + " " + address + ", up";
     }
 
     /**

@@ -185,24 +185,28 @@ final class ClonePool implements AutoCloseable {
     record Entered(OpenNetns inner, Link tap, Link veth2, Link lo) {}
 
     /**
-     * Turns the slot into the network's, but for its configuration, lo's mark and name: tap and
-     * veth2 marked, and renamed when the slot's names are not the network's, in one datagram (from
-     * then on the slot is no longer complete, and lo's pool mark says whose it is); veth1
-     * renamed, marked and out of the pool's group. Returns veth1, veth2 and the tap under their new
-     * names. Each rename costs the kernel an RCU grace period (netif_change_name), hence only
-     * those that are needed.
+     * What turns the slot into the network's, but for its configuration, lo's mark and name, for
+     * the caller to send (inside first) with more of the Add in the same datagrams: tap and veth2
+     * marked, and renamed when the slot's names are not the network's (from then on the slot is no
+     * longer complete, and lo's pool mark says whose it is); veth1 renamed, marked and out of the
+     * pool's group. Each rename costs the kernel an RCU grace period and its links' sysctl tables
+     * registered anew (netif_change_name), hence only those that are needed.
      */
-    static Link[] claim(OpenNetns host, Entered entered, PoolSlot slot, Link hostEnd, Namespaced ns, String tapName, String mark) {
+    static Claim claim(Entered entered, Link hostEnd, Namespaced ns, String tapName, String mark) {
         Link tap = entered.tap();
         Link veth2 = entered.veth2();
         RtnlBatch inside = new RtnlBatch();
         if (!tap.name().equals(tapName)) inside.rename(tap, tapName);
         inside.setAlias(tap, mark);
         if (!veth2.name().equals(ns.veth2Name())) inside.rename(veth2, ns.veth2Name());
-        entered.inner().rtnl.send(inside.setAlias(veth2, mark));
-        host.rtnl.send(new RtnlBatch().rename(hostEnd, ns.veth1Name()).setGroup(hostEnd, 0).setAlias(hostEnd, mark));
-        return new Link[] {named(hostEnd, ns.veth1Name(), mark), named(veth2, ns.veth2Name(), mark), named(tap, tapName, mark)};
+        inside.setAlias(veth2, mark);
+        RtnlBatch hostSide = new RtnlBatch().rename(hostEnd, ns.veth1Name()).setGroup(hostEnd, 0).setAlias(hostEnd, mark);
+        return new Claim(inside, hostSide, named(hostEnd, ns.veth1Name(), mark), named(veth2, ns.veth2Name(), mark),
+                named(tap, tapName, mark));
     }
+
+    /** The datagrams of {@link #claim}, and the links under their new names. */
+    record Claim(RtnlBatch inside, RtnlBatch host, Link veth1, Link veth2, Link tap) {}
 
     /** The link as the datagram that renamed and marked it left it (its index unchanged). */
     private static Link named(Link l, String name, String mark) {

@@ -653,10 +653,12 @@ public final class Results {
     private void pool(StringBuilder s) {
         if (scores.keySet().stream().noneMatch(k -> k.startsWith("PoolBench."))) return;
         s.append("## Clone pool (issue 16)\n\n");
-        s.append("`PoolBench`, single shot; burst: all clones at once, ms per burst; sequential: ms per call, ")
-                .append(PoolBench.BURST).append(" calls one after the other from a ready pool.\n\n");
+        s.append("`PoolBench`, single shot; burst: all clones at once, ms per burst; burstFloor: the kernel work of the ")
+                .append("burst's networks with the library's layers and no engine, by as many threads as connections, made from ")
+                .append("scratch (no pool) or of slots made ahead (pool), so its ratio is the most the kernel lets a pool gain; ")
+                .append("sequential: ms per call, ").append(PoolBench.BURST).append(" calls one after the other from a ready pool.\n\n");
         s.append("| figure | no pool | pool | no pool ÷ pool |\n|---|---:|---:|---:|\n");
-        for (String way : List.of("burstDaemonAdd", "burstEngineAdd")) {
+        for (String way : List.of("burstDaemonAdd", "burstEngineAdd", "burstFloor")) {
             Optional<Score> none = poolScore(way + ":none", -1);
             Optional<Score> pool = poolScore(way + ":pool", -1);
             s.append("| ").append(way).append(" | ").append(none.map(Results::meanError).orElse("–")).append(" | ")

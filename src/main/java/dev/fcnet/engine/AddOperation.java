@@ -222,7 +222,7 @@ final class AddOperation {
     private void addNamespaced(Namespaced ns) {
         // A slot's tap may have an owner from its last network, which the kernel cannot unset: an Add that
         // names a group alone for its tap (no owner) makes its network as usual.
-        Optional<PoolSlot> slot = tapOptions().owner().isPresent() ? pool.take() : Optional.empty();
+        Optional<ClonePool.Ready> slot = tapOptions().owner().isPresent() ? pool.take(ns, network.tapName()) : Optional.empty();
         if (slot.isPresent()) {
             addFromSlot(ns, slot.get());
             return;
@@ -323,47 +323,69 @@ final class AddOperation {
     // ---- a namespaced network from a clone pool slot (DESIGN §4b)
 
     /**
-     * The network made of a pool slot: the slot claimed (marked, renamed, tap owner set) while it
-     * still has its pool name, configured as {@link #addInside} configures a new one, and only
-     * then moved to the network's name (through the unnamed state, where a death destroys it).
-     * Rolled back, the slot is destroyed: its host end at once (freeing the veth names), its names
-     * unmounted.
+     * The network made of a pool slot: the slot claimed (tap owner set, marked, renamed) while it still has its pool name, configured as {@link #addInside} configures a new
+     * one, and only then moved to the network's name (through the unnamed state, where a death
+     * destroys it). Rolled back, the slot is destroyed: its host end at once (freeing the veth
+     * names), its names unmounted.
      */
-    private void addFromSlot(Namespaced ns, PoolSlot slot) {
+    private void addFromSlot(Namespaced ns, ClonePool.Ready ready) {
+        PoolSlot slot = ready.slot();
         String name = ns.netnsName();
         Netns netns = null;
-        OpenNetns inner = null;
-        Tap[] attached = {null};
+        ClonePool.Entered entered = null;
         try {
             netns = steps.step(Step.CREATE_NETNS, name + " (from pool slot " + slot.netns() + ")", () -> Netns.open(slot.netns()));
             Netns opened = netns;
             steps.onRollback("delete netns " + slot.netns(), () -> ClonePool.deleteNetns(slot.netns()));
             Link hostEnd = steps.step(Step.CREATE_NETNS, host.qualify(slot.veth1()), () -> lookup(host, slot.veth1()));
             steps.onRollback("delete link " + slot.veth1(), () -> ClonePool.deleteLink(host.rtnl, hostEnd));
-            inner = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name,
-                    () -> opened.call(() -> new OpenNetns(Optional.of(name), opened, OpenNetns.Sockets.open())));
-            OpenNetns in = inner;
-            Link[] links = steps.step(Step.MARK_LINK, host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", "
-                    + network.tapName()) + ": renamed from pool slot " + slot.id() + ", alias " + mark,
-                    () -> ClonePool.claim(host, in, slot, hostEnd, ns, network.tapName(), mark, tapOptions(), attached));
+            entered = steps.step(Step.OPEN_NETNS_SOCKETS, "netns " + name, () -> opened.call(() -> ClonePool.enter(Optional.of(name), opened, slot)));
+            ClonePool.Entered claimed = entered;
+            OpenNetns in = entered.inner();
+            // By the pool's handle, which this Add keeps until the tap is up (ClonePool.Ready).
+            steps.step(Step.MARK_LINK, in.qualify(slot.tap()) + ": owner", () -> ready.tap().own(tapOptions()));
+            ClonePool.Claim claim = ClonePool.claim(claimed, hostEnd, ns, network.tapName(), mark);
+            String taken = host.qualify(ns.veth1Name()) + ", " + in.qualify(ns.veth2Name() + ", " + network.tapName())
+                    + ": renamed from pool slot " + slot.id() + ", alias " + mark;
             List<Need> needs = Forwarding.netnsNeeds(layout).stream().filter(n -> !n.isIpv4Device()).toList();
-            if (!needs.isEmpty()) {
-                steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
-                        () -> in.inside(() -> {
-                            needs.forEach(Forwarding::enableHere);
-                            return null;
-                        }));
+            if (network.ipStack() == FirecrackerIpStack.V4 && needs.isEmpty()) {
+                // One datagram a side for claim and configuration: a slot's host end has IPv6 off already
+                // (ClonePool.hostEndIpv6Off), and rtnl runs a datagram's messages in order, each in one go.
+                steps.step(Step.CONFIGURE_LINK, taken + "; " + describe(in, claim.veth2().name(), ns.veth2Ip(), false) + "; "
+                        + describe(in, claim.tap().name(), network.tapIp(), false) + "; " + describe(host, claim.veth1().name(), ns.veth1Ip(), false),
+                        () -> {
+                            RtnlBatch inside = configureInto(claim.inside(), in, claim.veth2(), ns.veth2Ip(), false);
+                            in.rtnl.send(configureInto(inside, in, claim.tap(), network.tapIp(), false));
+                            host.rtnl.send(configureInto(claim.host(), host, claim.veth1(), ns.veth1Ip(), false));
+                        });
+            } else {
+                steps.step(Step.MARK_LINK, taken, () -> {
+                    in.rtnl.send(claim.inside());
+                    host.rtnl.send(claim.host());
+                });
+                if (!needs.isEmpty()) {
+                    steps.step(Step.ENABLE_FORWARDING, in.qualify(String.join(", ", needs.stream().map(Need::sysctl).toList())),
+                            () -> in.inside(() -> {
+                                needs.forEach(Forwarding::enableHere);
+                                return null;
+                            }));
+                }
+                // A slot's host end has IPv6 off (ClonePool.hostEndIpv6Off), as a V4 network's; another's gets the host's default.
+                if (network.ipStack() != FirecrackerIpStack.V4) {
+                    steps.step(Step.CONFIGURE_LINK, host.qualify(ns.veth1Name()) + ": ipv6 as the host's default",
+                            () -> host.inside(() -> ClonePool.hostEndIpv6Default(ns.veth1Name())));
+                }
+                configure(host, claim.veth1(), ns.veth1Ip(), false, false);
+                configure(in, claim.veth2(), ns.veth2Ip(), false, true);
+                configure(in, claim.tap(), network.tapIp(), false, true);
             }
-            configure(host, links[0], ns.veth1Ip(), false);
-            configure(in, links[1], ns.veth2Ip(), false);
-            configure(in, links[2], network.tapIp(), false);
             InetAddress gateway = ns.veth1Ip().address();
             steps.step(Step.ADD_ROUTE, in.qualify("default via " + IpInet.formatAddress(gateway)),
                     () -> in.rtnl.addRoute(NarrowLookups.anyAddress(IpFamily.of(gateway)), 0, gateway));
             addNetnsRules(in);
             // lo's mark last, just before the name: until then a sweep sees whose slot is being taken.
             steps.step(Step.NAME_NETNS, name, () -> {
-                in.rtnl.setAlias(lookup(in, "lo"), mark);
+                in.rtnl.setAlias(claimed.lo(), mark);
                 opened.rename(name);
                 steps.onRollback("delete netns " + name, () -> Netns.delete(name));
             });
@@ -373,8 +395,8 @@ final class AddOperation {
             }
             throw e;
         } finally {
-            if (attached[0] != null) attached[0].close();
-            if (inner != null) inner.closeSockets();
+            ready.tap().close();
+            if (entered != null) entered.inner().closeSockets();
             if (netns != null) netns.close();
         }
     }
@@ -453,32 +475,46 @@ final class AddOperation {
      * up and down walks that table (benchmarks/RESULTS.md, "IPv6 off host links").
      */
     private void configure(OpenNetns place, Link link, IpInet address, boolean setMark) {
-        configure(place, link.name(), () -> link, address, setMark, place == host);
+        configure(place, link, address, setMark, true);
     }
 
-    /**
-     * {@link #configure(OpenNetns, Link, IpInet, boolean)} of the link {@code find} looks up in
-     * the step (the tap's index); {@code ipv6OffHere} unless the link's IPv6 is off already
-     * ({@link #openTap}) or it is not a host link.
-     */
-    private void configure(OpenNetns place, String name, Supplier<Link> find, IpInet address, boolean setMark, boolean ipv6OffHere) {
+    /** As above; {@code turnIpv6Off} false: a V4 network's host link has IPv6 off already (a pool slot's). */
+    private void configure(OpenNetns place, Link link, IpInet address, boolean setMark, boolean turnIpv6Off) {
+        configure(place, link.name(), () -> link, address, setMark, turnIpv6Off);
+    }
+
+    /** As above, of the link {@code find} looks up in the step (a tap's index; a Simple network's tap has IPv6 off already). */
+    private void configure(OpenNetns place, String name, Supplier<Link> find, IpInet address, boolean setMark, boolean turnIpv6Off) {
         boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
-        boolean forward = place.netnsName().isPresent()
-                && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, name));
-        steps.step(Step.CONFIGURE_LINK, place.qualify(name) + ":" + (setMark ? " alias " + mark + "," : "")
-                + (v4Only ? (ipv6OffHere ? " ipv6 off," : " no ipv6 link-local address,") : "") + (forward ? " ipv4 forwarding," : "") + " " + address
-                + ", up", () -> {
-                    Link link = find.get();
-                    if (v4Only && ipv6OffHere) place.inside(() -> {
-                        Rtnl.disableIpv6(name);
-                        return null;
-                    });
-                    RtnlBatch batch = new RtnlBatch();
-                    if (setMark) batch.setAlias(link, mark);
-                    if (v4Only) batch.addrGenModeNone(link);
-                    if (forward) batch.setIpv4Forwarding(link, true);
-                    place.rtnl.send(batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true));
-                });
+        steps.step(Step.CONFIGURE_LINK, describe(place, name, address, setMark), () -> {
+            Link link = find.get();
+            if (v4Only && place == host && turnIpv6Off) place.inside(() -> {
+                Rtnl.disableIpv6(name);
+                return null;
+            });
+            place.rtnl.send(configureInto(new RtnlBatch(), place, link, address, setMark));
+        });
+    }
+
+    /** What {@link #configure} sends, added to {@code batch}. */
+    private RtnlBatch configureInto(RtnlBatch batch, OpenNetns place, Link link, IpInet address, boolean setMark) {
+        if (setMark) batch.setAlias(link, mark);
+        if (network.ipStack() == FirecrackerIpStack.V4) batch.addrGenModeNone(link);
+        if (forwards(place, link.name())) batch.setIpv4Forwarding(link, true);
+        return batch.addAddress(link, address.address(), address.prefixLength()).setUp(link, true);
+    }
+
+    /** Whether the link, in a network's netns, forwards IPv4 for the network. */
+    private boolean forwards(OpenNetns place, String link) {
+        return place.netnsName().isPresent() && Forwarding.netnsNeeds(layout).contains(new Need(IpFamily.INET, link));
+    }
+
+    /** {@link #configure}'s step, as the failure and the trace name it. */
+    private String describe(OpenNetns place, String link, IpInet address, boolean setMark) {
+        boolean v4Only = network.ipStack() == FirecrackerIpStack.V4;
+        return place.qualify(link) + ":" + (setMark ? " alias " + mark + "," : "")
+                + (v4Only ? (place == host ? " ipv6 off," : " no ipv6 link-local address,") : "")
+                + (forwards(place, link) ? " ipv4 forwarding," : "") + " " + address + ", up";
     }
 
     /**

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -51,8 +52,9 @@ import java.util.stream.Stream;
  * complete; a slot moves between its pool name and a network's name through the unnamed state
  * ({@link Netns#rename}), where a dying process takes it along. A netns under a pool name is
  * therefore either a complete slot, or a slot an Add was taking or a Delete returning (its links
- * renamed, or its lo marked for a network): the former are adopted when their engine is dead, the
- * latter destroyed.
+ * marked for a network, or its lo): the former are adopted when their engine is dead, the latter
+ * destroyed. The links inside a slot keep the names its last network gave them (see
+ * {@link PoolSlot}): the netns name and the pool's mark on every link say it is a slot.
  *
  * <p>{@link #close} destroys the pool's slots (an engine closed leaves nothing under /run/netns
  * that {@code ip netns} would show); slots survive only an engine's death, and the next engine
@@ -81,7 +83,7 @@ final class ClonePool implements AutoCloseable {
     private final int group;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Deque<PoolSlot> ready = new ArrayDeque<>();
+    private final Deque<Ready> ready = new ArrayDeque<>();
     /** Networks' netns that Deletes returned, for the pool thread to make slots of. */
     private final Deque<Returning> returning = new ArrayDeque<>();
     /** Slots being made or returned by a Delete: counted so that the pool does not outgrow its size. */
@@ -93,6 +95,24 @@ final class ClonePool implements AutoCloseable {
     private boolean held;
     private final CompletableFuture<Integer> full = new CompletableFuture<>();
     private final Thread filler;
+    /**
+     * The inner names the latest take asked for, which new slots get, so that the next takes need
+     * not rename them; null before the first take (a new slot's are then made of its id).
+     */
+    private volatile InnerNames expected;
+
+    /** The names of a slot's links inside its netns. */
+    private record InnerNames(String tap, String veth2) {}
+
+    /**
+     * A ready slot and the pool's handle on its tap. The pool holds every ready slot's tap
+     * attached, so that its carrier is on long before a take sets it up: the kernel's operstate
+     * follows a carrier change only when its link watch runs (up to a second later for a device
+     * that is down), and a tap that goes up without operstate up gets no IPv6 multicast route,
+     * which a made one has (made attached, its operstate is set when it is registered). The Add
+     * that takes the slot closes the handle once the tap is up, as a made tap's creator does.
+     */
+    record Ready(PoolSlot slot, Tap tap) {}
 
     ClonePool(int size, Rtnl host, Netns hostNetns) {
         this.size = size;
@@ -122,12 +142,17 @@ final class ClonePool implements AutoCloseable {
         }
     }
 
-    /** Whether this network's Add may take a slot: any Namespaced network fits (a slot has no addresses yet). */
-    Optional<PoolSlot> take() {
+    /**
+     * A ready slot for a Namespaced network's Add, if any: any such network fits (a slot has no
+     * addresses yet). The network's inner names become those of the slots made from now on.
+     */
+    Optional<Ready> take(Namespaced ns, String tapName) {
         if (size == 0) return Optional.empty();
+        InnerNames wanted = new InnerNames(tapName, ns.veth2Name());
+        if (!wanted.equals(expected)) expected = wanted;
         lock.lock();
         try {
-            PoolSlot slot = ready.pollFirst();
+            Ready slot = ready.pollFirst();
             if (slot != null) {
                 lastUse = System.nanoTime();
                 changed.signalAll();
@@ -141,21 +166,58 @@ final class ClonePool implements AutoCloseable {
     // ---- taking a slot (on the Add's thread)
 
     /**
-     * Turns the slot into the network's, but for its configuration, lo's mark and name: tap and
-     * veth2 marked and renamed (from then on the slot is no longer complete, and lo's pool mark
-     * says whose it is), the tap's owner set, veth1 renamed, marked and out of the pool's group. Returns veth1, veth2 and
-     * the tap, looked up under their new names; {@code attached} gets the tap's handle, which the
-     * caller keeps until the tap is up (as a made tap is set up while its creator holds it).
+     * The one visit of an Add inside a slot's netns, on a thread that entered it: its sockets, and
+     * its tap, veth2 and lo in one dump.
      */
-    static Link[] claim(OpenNetns host, OpenNetns inner, PoolSlot slot, Link hostEnd, Namespaced ns, String tapName, String mark,
-            TapOptions tapOptions, Tap[] attached) {
-        Rtnl in = inner.rtnl;
-        Link tap = link(inner, slot.tap());
-        Link veth2 = link(inner, slot.veth2());
-        in.send(new RtnlBatch().rename(tap, tapName).setAlias(tap, mark).rename(veth2, ns.veth2Name()).setAlias(veth2, mark));
-        attached[0] = inner.inside(() -> Tap.attach(tapName, tapOptions));
-        host.rtnl.send(new RtnlBatch().rename(hostEnd, ns.veth1Name()).setGroup(hostEnd, 0).setAlias(hostEnd, mark));
-        return new Link[] {link(host, ns.veth1Name()), link(inner, ns.veth2Name()), link(inner, tapName)};
+    static Entered enter(Optional<String> name, Netns netns, PoolSlot slot) {
+        OpenNetns inner = new OpenNetns(name, netns, OpenNetns.Sockets.open());
+        try {
+            Map<String, Link> links = inner.rtnl.links().stream().collect(Collectors.toMap(Link::name, Function.identity()));
+            return new Entered(inner, present(inner, links, slot.tap()), present(inner, links, slot.veth2()),
+                    present(inner, links, "lo"));
+        } catch (RuntimeException | Error e) {
+            inner.closeSockets();
+            throw e;
+        }
+    }
+
+    /** What {@link #enter} found and opened in a slot's netns. */
+    record Entered(OpenNetns inner, Link tap, Link veth2, Link lo) {}
+
+    /**
+     * What turns the slot into the network's, but for its configuration, lo's mark and name, for
+     * the caller to send (inside first) with more of the Add in the same datagrams: tap and veth2
+     * marked, and renamed when the slot's names are not the network's (from then on the slot is no
+     * longer complete, and lo's pool mark says whose it is); veth1 renamed, marked and out of the
+     * pool's group. Each rename costs the kernel an RCU grace period and its links' sysctl tables
+     * registered anew (netif_change_name), hence only those that are needed.
+     */
+    static Claim claim(Entered entered, Link hostEnd, Namespaced ns, String tapName, String mark) {
+        Link tap = entered.tap();
+        Link veth2 = entered.veth2();
+        RtnlBatch inside = new RtnlBatch();
+        if (!tap.name().equals(tapName)) inside.rename(tap, tapName);
+        inside.setAlias(tap, mark);
+        if (!veth2.name().equals(ns.veth2Name())) inside.rename(veth2, ns.veth2Name());
+        inside.setAlias(veth2, mark);
+        RtnlBatch hostSide = new RtnlBatch().rename(hostEnd, ns.veth1Name()).setGroup(hostEnd, 0).setAlias(hostEnd, mark);
+        return new Claim(inside, hostSide, named(hostEnd, ns.veth1Name(), mark), named(veth2, ns.veth2Name(), mark),
+                named(tap, tapName, mark));
+    }
+
+    /** The datagrams of {@link #claim}, and the links under their new names. */
+    record Claim(RtnlBatch inside, RtnlBatch host, Link veth1, Link veth2, Link tap) {}
+
+    /** The link as the datagram that renamed and marked it left it (its index unchanged). */
+    private static Link named(Link l, String name, String mark) {
+        return new Link(l.index(), name, l.flags(), l.kind(), l.group(), l.mtu(), l.master(), l.peer(), l.peerNetnsId(),
+                Optional.of(mark), l.ipv4Forwarding(), l.tunOwner(), l.tunGroup());
+    }
+
+    private static Link present(OpenNetns place, Map<String, Link> links, String name) {
+        Link l = links.get(name);
+        if (l == null) throw new IllegalStateException("link " + name + " is missing from the " + place.label());
+        return l;
     }
 
     /** Deletes the link (a veth with its peer), gone already or not. */
@@ -191,7 +253,8 @@ final class ClonePool implements AutoCloseable {
     boolean recycle(OpenNetns host, Layout layout, Link veth1) {
         Namespaced ns = layout.namespaced.orElseThrow();
         if (Mark.parse(veth1.alias()).isEmpty() || !reserve()) return false;
-        PoolSlot slot = PoolSlot.random();
+        // The inner links keep the network's names: the next Add of a clone asks for the same ones.
+        PoolSlot slot = PoolSlot.random(layout.network.tapName(), ns.veth2Name());
         Netns netns = null;
         boolean started = false;
         try {
@@ -205,8 +268,8 @@ final class ClonePool implements AutoCloseable {
             boolean v4Only = layout.network.ipStack() == FirecrackerIpStack.V4;
             RtnlBatch hostEnd = new RtnlBatch();
             reset(hostEnd, veth1, ns.veth1Ip(), host.rtnl.forwardingDefault(IpFamily.INET),
-                    v4Only ? host.inside(ClonePool::defaultAddrGenMode) : -1, slot.veth1());
-            host.rtnl.send(hostEnd.setGroup(veth1, group));
+                    v4Only ? host.inside(ClonePool::defaultAddrGenMode) : -1);
+            host.rtnl.send(hostEnd.rename(veth1, slot.veth1()).setGroup(veth1, group));
             netns.unname();
             lock.lock();
             try {
@@ -250,20 +313,24 @@ final class ClonePool implements AutoCloseable {
 
     /**
      * On the pool thread, a returned netns made a slot: inside, its table removed, the tap and
-     * veth2 reset, renamed and marked as the slot's in one datagram (a tap's owner, which the
+     * veth2 reset and marked as the slot's (their names kept) in one datagram (a tap's owner, which the
      * kernel cannot unset, stays until the next Add sets its own), lo marked last; then named.
      * When that fails, it is destroyed: the handle closed (the last holder), the host end deleted.
      */
     private void finishReturn(Returning r) {
         try (Netns netns = r.netns()) {
+            Tap tap = null;
             try {
-                netns.call(() -> {
+                tap = netns.call(() -> {
                     resetInside(r.layout(), r.slot());
-                    return null;
+                    return attach(r.slot());
                 });
+                // A V4 network's host end has IPv6 off already.
+                if (r.layout().network.ipStack() != FirecrackerIpStack.V4) inHost(() -> hostEndIpv6Off(r.slot().veth1()));
                 netns.mountAs(r.slot().netns());
-                add(r.slot(), host);
+                add(new Ready(r.slot(), tap), host);
             } catch (RuntimeException e) {
+                if (tap != null) tap.close();
                 release();
                 FcnetEngine.log(Level.WARNING, "clone pool: cannot make " + r.slot().netns() + " of a returned network ("
                         + e.getMessage() + "); deleting it");
@@ -286,26 +353,79 @@ final class ClonePool implements AutoCloseable {
             int genMode = v4Only ? defaultAddrGenMode() : -1;
             RtnlBatch reset = new RtnlBatch();
             String tapName = layout.network.tapName();
-            reset(reset, in.link(tapName).orElseThrow(), layout.network.tapIp(), forwarding, genMode, slot.tap());
-            reset(reset, in.link(ns.veth2Name()).orElseThrow(), ns.veth2Ip(), forwarding, genMode, slot.veth2());
+            reset(reset, in.link(tapName).orElseThrow(), layout.network.tapIp(), forwarding, genMode);
+            reset(reset, in.link(ns.veth2Name()).orElseThrow(), ns.veth2Ip(), forwarding, genMode);
             in.send(reset.setAlias(in.link("lo").orElseThrow(), alias));
         }
     }
 
-    /** A link of a network back to a slot's: address removed, down, switches reset (genMode -1: untouched), renamed, marked. */
-    private void reset(RtnlBatch batch, Link link, IpInet address, boolean forwarding, int genMode, String name) {
+    /** A link of a network back to a slot's: address removed, down, switches reset (genMode -1: untouched), marked. */
+    private void reset(RtnlBatch batch, Link link, IpInet address, boolean forwarding, int genMode) {
         batch.deleteAddress(link, address.address(), address.prefixLength()).setUp(link, false)
                 .setIpv4Forwarding(link, forwarding);
         if (genMode >= 0) batch.addrGenMode(link, genMode);
-        batch.rename(link, name).setAlias(link, alias);
+        batch.setAlias(link, alias);
     }
 
-    /** The slot's tap, in the calling thread's netns: without owner or group until an Add sets them; marked, then persistent. */
-    private void makeTap(Rtnl in, PoolSlot slot) {
-        try (Tap tap = Tap.open(slot.tap(), TapOptions.DEFAULT)) {
+    /**
+     * A handle on the slot's tap, in the calling thread's netns ({@link Ready}); then the tap
+     * looked up alone, which has the kernel run its link watch for it (rtnl_getlink calls
+     * linkwatch_sync_dev): its operstate follows the carrier the handle turned on now, rather than
+     * up to a second later.
+     */
+    private static Tap attach(PoolSlot slot) {
+        Tap tap = Tap.attach(slot.tap(), TapOptions.DEFAULT);
+        try (Rtnl in = Rtnl.open()) {
+            in.link(slot.tap());
+            return tap;
+        } catch (RuntimeException | Error e) {
+            tap.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The slot's tap, in the calling thread's netns: without owner or group until an Add sets
+     * them; marked, then persistent; its handle kept ({@link Ready}).
+     */
+    private Tap makeTap(Rtnl in, PoolSlot slot) {
+        Tap tap = Tap.open(slot.tap(), TapOptions.DEFAULT);
+        try {
             in.setAlias(in.link(slot.tap()).orElseThrow(), alias);
             tap.persist();
+            return tap;
+        } catch (RuntimeException | Error e) {
+            tap.close();
+            throw e;
         }
+    }
+
+    /**
+     * A slot's host end has IPv6 off ({@code disable_ipv6}), as a V4 network's host link has it
+     * (AddOperation.configure): most takes are of V4 clones, and the write, off their path here,
+     * is costly there: the kernel takes it only when it gets the rtnl lock at once, and otherwise
+     * restarts the system call until it does, spinning while the burst's other requests hold it.
+     * In the calling thread's netns.
+     */
+    static Void hostEndIpv6Off(String veth1) {
+        Rtnl.disableIpv6(veth1);
+        return null;
+    }
+
+    /** A taken slot's host end for a network other than V4: IPv6 as a new link gets it (conf/default/disable_ipv6). */
+    static Void hostEndIpv6Default(String veth1) {
+        Path file = Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6");
+        try {
+            if (Files.exists(file)) Rtnl.setIpv6Disabled(veth1, !Files.readString(file).strip().equals("0"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return null;
+    }
+
+    /** Runs {@code task} on a thread in the host netns: this one when it is the process's. */
+    private <T> T inHost(Supplier<T> task) {
+        return hostNetns == null ? task.get() : hostNetns.call(task::get);
     }
 
     /** conf/default/addr_gen_mode of the calling thread's netns: what a new link gets. */
@@ -345,7 +465,7 @@ final class ClonePool implements AutoCloseable {
     }
 
     /** A reserved slot that came: ready, or destroyed (with {@code rtnl}) when the pool is closing meanwhile. */
-    private void add(PoolSlot slot, Rtnl rtnl) {
+    private void add(Ready slot, Rtnl rtnl) {
         boolean destroy;
         lock.lock();
         try {
@@ -358,8 +478,9 @@ final class ClonePool implements AutoCloseable {
             lock.unlock();
         }
         if (destroy) {
-            deleteNetns(slot.netns());
-            rtnl.link(slot.veth1()).ifPresent(rtnl::deleteLink);
+            slot.tap().close();
+            deleteNetns(slot.slot().netns());
+            rtnl.link(slot.slot().veth1()).ifPresent(rtnl::deleteLink);
         }
     }
 
@@ -399,10 +520,10 @@ final class ClonePool implements AutoCloseable {
                 finishReturn(returned);
                 continue;
             }
-            PoolSlot slot = PoolSlot.random();
+            InnerNames names = expected;
+            PoolSlot slot = names == null ? PoolSlot.fresh() : PoolSlot.random(names.tap(), names.veth2());
             try {
-                make(slot);
-                add(slot, host);
+                add(new Ready(slot, make(slot)), host);
             } catch (RuntimeException e) {
                 FcnetEngine.log(Level.WARNING, "clone pool: cannot make slot " + slot.netns() + ": " + e.getMessage());
                 release();
@@ -425,23 +546,36 @@ final class ClonePool implements AutoCloseable {
 
     /**
      * A slot made as Add makes a network's netns: anonymous while its lo, tap and veth pair are
-     * made and marked (a death before the name takes them all along), then named.
+     * made and marked (a death before the name takes them all along), then named. Returns the
+     * handle on its tap.
      */
-    private void make(PoolSlot slot) {
+    private Tap make(PoolSlot slot) {
         try (Netns netns = Netns.createAnonymous()) {
-            netns.call(() -> {
+            Tap tap = netns.call(() -> {
                 try (Rtnl in = Rtnl.open()) {
                     Link lo = in.link("lo").orElseThrow();
                     in.send(new RtnlBatch().setAlias(lo, alias).setUp(lo, true));
-                    makeTap(in, slot);
-                    host.createVeth(slot.veth1(), slot.veth2(), netns.fd());
-                    in.setAlias(in.link(slot.veth2()).orElseThrow(), alias);
-                    Link hostEnd = host.link(slot.veth1()).orElseThrow();
-                    host.send(new RtnlBatch().setAlias(hostEnd, alias).setGroup(hostEnd, group));
+                    Tap t = makeTap(in, slot);
+                    try {
+                        host.createVeth(slot.veth1(), slot.veth2(), netns.fd());
+                        in.setAlias(in.link(slot.veth2()).orElseThrow(), alias);
+                        Link hostEnd = host.link(slot.veth1()).orElseThrow();
+                        host.send(new RtnlBatch().setAlias(hostEnd, alias).setGroup(hostEnd, group));
+                        return t;
+                    } catch (RuntimeException | Error e) {
+                        t.close();
+                        throw e;
+                    }
                 }
-                return null;
             });
-            netns.mountAs(slot.netns());
+            try {
+                inHost(() -> hostEndIpv6Off(slot.veth1()));
+                netns.mountAs(slot.netns());
+                return tap;
+            } catch (RuntimeException | Error e) {
+                tap.close();
+                throw e;
+            }
         }
     }
 
@@ -462,10 +596,10 @@ final class ClonePool implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         for (String name : names) {
-            Optional<PoolSlot> slot = PoolSlot.ofNetns(name);
-            if (slot.isPresent()) {
+            Optional<String> id = PoolSlot.idOfNetns(name);
+            if (id.isPresent()) {
                 try {
-                    sweep(slot.get());
+                    sweep(id.get());
                 } catch (RuntimeException e) {
                     FcnetEngine.log(Level.WARNING, "clone pool: cannot adopt or remove " + name + ": " + e.getMessage());
                 }
@@ -476,58 +610,77 @@ final class ClonePool implements AutoCloseable {
     /** What the sweep found of one slot. */
     private enum Found { FOREIGN, LIVE, COMPLETE, TAKEN }
 
-    private void sweep(PoolSlot slot) {
+    /** What the sweep found, and for a complete slot, the slot with its inner names. */
+    private record Inspection(Found found, Optional<PoolSlot> slot) {}
+
+    private void sweep(String id) {
         Netns netns;
         try {
-            netns = Netns.open(slot.netns());
+            netns = Netns.open(PoolSlot.netns(id));
         } catch (SysException e) {
-            if (e.errno() == Errno.EINVAL) deleteNetns(slot.netns());
+            if (e.errno() == Errno.EINVAL) deleteNetns(PoolSlot.netns(id));
             return;
         }
         try (netns) {
-            Optional<Link> hostEnd = host.link(slot.veth1()).filter(l -> l.alias().filter(ClonePool::isPoolAlias).isPresent());
-            Found found = netns.call(() -> inspect(slot, hostEnd.isPresent()));
-            switch (found) {
+            Optional<Link> hostEnd = host.link(PoolSlot.veth1(id)).filter(l -> l.alias().filter(ClonePool::isPoolAlias).isPresent());
+            Inspection inspection = netns.call(() -> inspect(id));
+            switch (inspection.found()) {
                 case FOREIGN, LIVE -> {}
                 case COMPLETE -> {
                     if (hostEnd.isPresent() && reserve()) {
-                        netns.call(() -> {
+                        PoolSlot adopted = inspection.slot().orElseThrow();
+                        Tap tap = netns.call(() -> {
                             try (Rtnl in = Rtnl.open()) {
                                 RtnlBatch marks = new RtnlBatch();
                                 for (Link l : in.links()) marks.setAlias(l, alias);
                                 in.send(marks);
                             }
-                            return null;
+                            return attach(adopted);
                         });
-                        host.send(new RtnlBatch().setAlias(hostEnd.get(), alias).setGroup(hostEnd.get(), group));
-                        add(slot, host);
+                        try {
+                            host.send(new RtnlBatch().setAlias(hostEnd.get(), alias).setGroup(hostEnd.get(), group));
+                            inHost(() -> hostEndIpv6Off(adopted.veth1()));
+                        } catch (RuntimeException | Error e) {
+                            tap.close();
+                            release();
+                            throw e;
+                        }
+                        add(new Ready(adopted, tap), host);
                     } else if (hostEnd.isPresent()) {
-                        destroySwept(slot, hostEnd);
+                        destroySwept(id, hostEnd);
                     }
                     // else: complete, but its host end is in another host netns: that host's slot
                 }
-                case TAKEN -> destroySwept(slot, hostEnd);
+                case TAKEN -> destroySwept(id, hostEnd);
             }
         }
     }
 
-    private void destroySwept(PoolSlot slot, Optional<Link> hostEnd) {
-        deleteNetns(slot.netns());
+    private void destroySwept(String id, Optional<Link> hostEnd) {
+        deleteNetns(PoolSlot.netns(id));
         hostEnd.ifPresent(l -> deleteLink(host, l));
     }
 
-    /** Inside a slot's netns: whose it is and whether it is complete. */
-    private Found inspect(PoolSlot slot, boolean hostEndHere) {
+    /**
+     * Inside a slot's netns: whose it is and whether it is complete (lo, a tap and a veth, every
+     * one with lo's pool mark, the tap and veth down). The inner links' names say nothing: a slot
+     * keeps those its last network had; an Add taking it marks them as the network's first.
+     */
+    private Inspection inspect(String id) {
         try (Rtnl in = Rtnl.open()) {
             List<Link> links = in.links();
             Optional<String> lo = links.stream().filter(l -> l.name().equals("lo")).findFirst().flatMap(Link::alias);
-            if (lo.isEmpty()) return Found.FOREIGN;
-            if (!isPoolAlias(lo.get())) return Mark.parse(lo).isPresent() ? Found.TAKEN : Found.FOREIGN;
-            if (live(lo.get())) return Found.LIVE;
-            boolean complete = links.size() == 3 && links.stream().allMatch(l -> l.alias().equals(lo)
-                    && (l.name().equals("lo") || !l.up())
-                    && (l.name().equals("lo") || l.name().equals(slot.tap()) || l.name().equals(slot.veth2())));
-            return complete ? Found.COMPLETE : Found.TAKEN;
+            if (lo.isEmpty()) return new Inspection(Found.FOREIGN, Optional.empty());
+            if (!isPoolAlias(lo.get())) {
+                return new Inspection(Mark.parse(lo).isPresent() ? Found.TAKEN : Found.FOREIGN, Optional.empty());
+            }
+            if (live(lo.get())) return new Inspection(Found.LIVE, Optional.empty());
+            Optional<Link> tap = links.stream().filter(l -> l.kind().equals(Optional.of("tun"))).findFirst();
+            Optional<Link> veth2 = links.stream().filter(l -> l.kind().equals(Optional.of("veth"))).findFirst();
+            boolean complete = links.size() == 3 && tap.isPresent() && veth2.isPresent()
+                    && links.stream().allMatch(l -> l.alias().equals(lo) && (l.name().equals("lo") || !l.up()));
+            return complete ? new Inspection(Found.COMPLETE, Optional.of(new PoolSlot(id, tap.get().name(), veth2.get().name())))
+                    : new Inspection(Found.TAKEN, Optional.empty());
         }
     }
 
@@ -574,7 +727,8 @@ final class ClonePool implements AutoCloseable {
         List<Returning> returned;
         lock.lock();
         try {
-            slots = List.copyOf(ready);
+            slots = ready.stream().map(Ready::slot).toList();
+            ready.forEach(r -> r.tap().close());
             ready.clear();
             returned = List.copyOf(returning);
             returning.clear();
@@ -608,8 +762,9 @@ final class ClonePool implements AutoCloseable {
         lock.lock();
         try {
             closing = true;
+            // As a death would: the taps' handles closed, the returned netns gone with theirs.
+            ready.forEach(r -> r.tap().close());
             ready.clear();
-            // As a death would: the returned netns go with their handles.
             returning.forEach(r -> r.netns().close());
             returning.clear();
             changed.signalAll();

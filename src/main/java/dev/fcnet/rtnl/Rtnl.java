@@ -329,10 +329,15 @@ public final class Rtnl implements AutoCloseable {
      * when the kernel has no IPv6.
      */
     public static void disableIpv6(String device) {
+        setIpv6Disabled(device, true);
+    }
+
+    /** {@code net.ipv6.conf.DEVICE.disable_ipv6} set to 1 or 0, as {@link #disableIpv6} does. */
+    public static void setIpv6Disabled(String device, boolean disabled) {
         Names.require(Names.Kind.LINK, "device name", device); // part of a /proc path: no '/', ".", ".."
         Path file = Path.of("/proc/sys/net/ipv6/conf", device, "disable_ipv6");
         try {
-            Files.writeString(file, "1");
+            Files.writeString(file, disabled ? "1" : "0");
         } catch (NoSuchFileException e) {
             if (Files.exists(Path.of("/proc/sys/net/ipv6"))) throw new UncheckedIOException("cannot write " + file, e);
         } catch (IOException e) {

@@ -146,6 +146,19 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * TUNSETOWNER and TUNSETGROUP on this handle's tap as {@code options} give them (those absent
+     * stay as they are), as {@link #attach} sets them: from any thread, the fd names the tap.
+     */
+    public void own(TapOptions options) {
+        List<Ioctl> plan = plan(options);
+        try (Arena arena = Arena.ofConfined()) {
+            for (Ioctl step : plan.subList(1, plan.size() - 1)) {
+                Syscalls.ioctl(arena, fd.get(), step.request(), step.value(), step.label() + " " + name);
+            }
+        }
+    }
+
     public String name() {
         return name;
     }

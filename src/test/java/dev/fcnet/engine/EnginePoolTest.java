@@ -201,6 +201,35 @@ class EnginePoolTest {
         }
     }
 
+    @Test
+    void aSlotThatAV4NetworkReturnedMakesADualStackNetworkLikeAMadeOne(ScratchNetns host) throws Exception {
+        EngineFixture.readyHost(host);
+        FirecrackerNetwork v4 = EngineFixture.clone(host.name(), 5);
+        FirecrackerNetwork dual = EngineFixture.namespaced(Stack.DUAL_V4, host.name() + "-d4", 8, true);
+        String made;
+        // As with the pool below, after the V4 network (whose host tables stay).
+        try (FcnetEngine engine = EngineFixture.engine(host)) {
+            engine.add(v4);
+            engine.delete(v4);
+            engine.add(dual);
+            made = view(host, dual);
+            engine.delete(dual);
+        }
+        try (FcnetEngine engine = engine(host, 1)) {
+            awaitFull(engine);
+            engine.holdPool(true);
+            engine.add(v4);
+            int slot = veth1Index(host, v4);
+            engine.delete(v4);
+            // Returned with its host end's IPv6 off, as the V4 network had it.
+            await("the return", () -> engine.poolSlots() == 1);
+            engine.add(dual);
+            assertEquals(slot, veth1Index(host, dual), "not made of the returned slot");
+            assertSameView(made, view(host, dual), "dual-stack network of a V4 network's slot");
+            engine.delete(dual);
+        }
+    }
+
     /** Equal views; else a failure naming the lines only one has. */
     private static void assertSameView(String made, String pooled, String what) {
         if (made.equals(pooled)) return;
@@ -350,7 +379,7 @@ class EnginePoolTest {
         assertEquals(Set.of(), slotNetns(host));
         assertFalse(EngineFixture.ipNetns().stream().anyMatch(n -> n.startsWith(PoolSlot.NETNS_PREFIX)));
 
-        // A slot whose tap an Add had renamed when its engine died.
+        // A slot whose tap an Add had marked as its network's (a take's first change) when its engine died.
         Set<String> left;
         try (FcnetEngine dead = engine(host, 1)) {
             awaitFull(dead);
@@ -358,7 +387,8 @@ class EnginePoolTest {
             left = slotNetns(host);
         }
         String netns = left.iterator().next();
-        Tools.run("ip", "-n", netns, "link", "set", "fct" + netns.substring(PoolSlot.NETNS_PREFIX.length()), "name", "tap0");
+        Tools.run("ip", "-n", netns, "link", "set", "fct" + netns.substring(PoolSlot.NETNS_PREFIX.length()), "alias",
+                FcnetEngine.LINK_ALIAS);
         try (FcnetEngine next = engine(host, 1)) {
             awaitFull(next);
             Set<String> now = slotNetns(host);

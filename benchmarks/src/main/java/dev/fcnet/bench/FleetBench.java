@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Issue 8: a fleet of {@code clones} namespaced clone networks ({@link Fleet#clone}) added,
@@ -63,12 +65,17 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code ip -batch} (the host ends by link group, every netns). It makes no nftables rules
  *       and leaves IPv4 forwarding in the netns off, so it does a little less than the clones
  *       need, but it starts one process per netns (neither tool batches across namespaces).
+ *   <li>{@link #paired}: issue 16's goal where the load changes between benchmarks: the engine's
+ *       bulk calls, the daemon's connections and the threads one after the other in each
+ *       invocation (their order rotating), each adding and deleting all clones.
  *   <li>{@link #fcnetWay}: the baseline of {@link NamespacedBench} for {@code baseline} networks
  *       (a process per step makes 4,000 too slow for the run), per network, without forwarded
  *       guest IP.
  * </ul>
  *
- * Between iterations the kernel's asynchronous destruction of the namespaces is waited for
+ * The engine, threads and daemon run with either {@code ruleset} (DESIGN §3 or §3b).
+ *
+ * <p>Between iterations the kernel's asynchronous destruction of the namespaces is waited for
  * (untimed), so it does not run into the next iteration.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -94,15 +101,29 @@ public class FleetBench {
         /** Networks the engine's bulk calls work on at once (FcnetEngine.BULK_PARALLELISM is 2 on this machine). */
         @Param({"2"})
         public int parallelism;
+        /**
+         * The engine's ruleset ({@link RulesetParam}): §3's rules, whose every commit costs the kernel
+         * time growing with the rules present, or §3b's sets, whose commits do not. The floor and
+         * fcnet's way run with {@code fcnet} only: the floor makes no nftables rules at all, so it is
+         * the same kernel work for both (a set element costs less than a rule anyway).
+         */
+        @Param({"fcnet", "sets"})
+        public String ruleset;
 
         HostNetns h;
+        boolean sets;
         List<FirecrackerNetwork> networks;
+        /** {@link #paired}'s invocations so far (over the iterations): which way goes first. */
+        int pairedInvocations;
 
         @Setup(Level.Iteration)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
+            sets = RulesetParam.sets(ruleset, params, 0, Set.of(), Set.of());
             double waited = Fleet.awaitNetnsCleanup();
             if (waited > 2) System.out.printf("(waited %.1f s for the kernel to destroy the last iteration's namespaces)%n", waited);
             h = HostNetns.create();
+            // As on a host that has had a network with this ruleset (the engine would make them at its first Add).
+            if (sets) h.tools.feed(SetsText.fixed(), "nft", "-f", "-");
             networks = Fleet.clones(clones);
         }
 
@@ -119,7 +140,7 @@ public class FleetBench {
 
         @Setup(Level.Iteration)
         public void open(Host host) {
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()));
+            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.h.path()).withRuleset(RulesetParam.kind(host.sets)));
         }
 
         @TearDown(Level.Iteration)
@@ -172,6 +193,13 @@ public class FleetBench {
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class FcnetWayFigures {
         public double addMs, checkMs, deleteMs;
+    }
+
+    /** The paired figures: seconds of the bulk calls, the daemon's connections and the threads, Deletes with their destruction. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class PairedFigures {
+        public double bulkAddS, bulkDeleteS, daemonAddS, daemonDeleteS, threadsAddS, threadsDeleteS;
     }
 
     /** The pipelined daemon's figures: seconds per phase. */
@@ -263,6 +291,62 @@ public class FleetBench {
         long d0 = System.nanoTime();
         e.engine.awaitDestruction();
         f.destroyS = seconds(d0, System.nanoTime());
+    }
+
+    /**
+     * Issue 16's goal on a machine whose load changes from one benchmark to the next: the engine's
+     * bulk calls, the daemon's {@code connections} connections (one request at a time each) and
+     * the engine's single calls from {@link #THREADS} threads in one invocation, on the same
+     * engine, so that each iteration's ratios meet one load. Each way adds the clones, then
+     * deletes them and awaits their destruction; the order of the ways rotates from one
+     * invocation to the next, and between two ways the kernel's destruction of the namespaces is
+     * waited for (untimed).
+     */
+    @Benchmark
+    @Warmup(iterations = 1)
+    @Measurement(iterations = 4)
+    public void paired(Host host, Engine e, Daemon d, PairedFigures f) throws InterruptedException {
+        FcnetEngine engine = e.engine;
+        List<FirecrackerNetwork> all = host.networks;
+        int first = host.pairedInvocations++;
+        for (int k = 0; k < 3; k++) {
+            if (k > 0) Fleet.awaitNetnsCleanup();
+            switch ((first + k) % 3) {
+                case 0 -> {
+                    long t0 = System.nanoTime();
+                    requireOk(engine.addAll(all, host.parallelism), "addAll");
+                    long t1 = System.nanoTime();
+                    requireOk(engine.deleteAll(all, DeleteMode.STRICT, host.parallelism), "deleteAll");
+                    engine.awaitDestruction();
+                    f.bulkAddS = seconds(t0, t1);
+                    f.bulkDeleteS = seconds(t1, System.nanoTime());
+                }
+                case 1 -> {
+                    double[] s = addDelete(all, engine, d.connections, (worker, network, op) -> d.clients.get(worker).run(network, op));
+                    f.daemonAddS = s[0];
+                    f.daemonDeleteS = s[1];
+                }
+                default -> {
+                    double[] s = addDelete(all, engine, THREADS, (worker, network, op) -> {
+                        if (op == FirecrackerNetworkOperation.Add) engine.add(network);
+                        else engine.delete(network, DeleteMode.STRICT);
+                    });
+                    f.threadsAddS = s[0];
+                    f.threadsDeleteS = s[1];
+                }
+            }
+        }
+    }
+
+    /** Adds, then deletes every network by single calls from {@code workers} workers; the seconds of each, the Delete's with the destruction. */
+    private static double[] addDelete(List<FirecrackerNetwork> all, FcnetEngine engine, int workers, Call call)
+            throws InterruptedException {
+        long[] latency = new long[all.size()];
+        double add = concurrently(all, workers, FirecrackerNetworkOperation.Add, call, latency);
+        long t0 = System.nanoTime();
+        concurrently(all, workers, FirecrackerNetworkOperation.Delete, call, latency);
+        engine.awaitDestruction();
+        return new double[] {add, seconds(t0, System.nanoTime())};
     }
 
     /** A pipelined call of one client on its share of the clones. */

@@ -34,6 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       connections (as {@link DaemonBulkBench}), or by the engine's {@code addAll}, with a ready
  *       pool of {@code clones} slots ({@code pooled}) or none. The pool's refill runs in the
  *       background as on a host.
+ *   <li>{@code burstFloor}: the kernel floor of the burst ({@link PoolFloor}) in the same run: its
+ *       networks' kernel work with the library's layers and no engine, by as many threads as the
+ *       burst has connections, made from scratch ({@code pooled} false) or from slots made ahead
+ *       (true): what part of the pool's speed-up the kernel leaves reachable.
  *   <li>{@code sequentialAdd}, {@code sequentialDelete}: per-call mean of {@value #BURST}
  *       sequential engine Adds taken from a ready pool of {@value #BURST} slots, or Deletes
  *       returning them to it (the Delete's deferred destruction timed too), with {@code present}
@@ -125,6 +129,44 @@ public class PoolBench {
         }
     }
 
+    /** The burst's kernel floor: a scratch host and {@code clones} networks made from scratch or of slots. */
+    @State(Scope.Benchmark)
+    public static class FloorBurst {
+        @Param("1000")
+        public int clones;
+
+        /** From slots made ahead, or from scratch. */
+        @Param({"false", "true"})
+        public boolean pooled;
+
+        HostNetns h;
+        PoolFloor floor;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            h = HostNetns.create();
+            floor = new PoolFloor(h, clones);
+        }
+
+        /** Untimed: the slots made, the kernel's clean-up of earlier namespaces done. */
+        @Setup(Level.Invocation)
+        public void ready() {
+            if (pooled) floor.makeSlots();
+            Fleet.awaitNetnsCleanup();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove() {
+            floor.remove();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            floor.close();
+            h.close();
+        }
+    }
+
     /** Item 2: {@code present} clones on the host, a pool of {@value #BURST}, the burst's clones after them. */
     @State(Scope.Benchmark)
     public static class Sequential extends PooledHost {
@@ -188,6 +230,12 @@ public class PoolBench {
     @Benchmark
     public void burstEngineAdd(Burst b) {
         DaemonBulkBench.requireAll(b.engine.addAll(b.networks));
+    }
+
+    @Benchmark
+    public void burstFloor(FloorBurst f) throws Exception {
+        if (f.pooled) f.floor.take();
+        else f.floor.make();
     }
 
     @Benchmark

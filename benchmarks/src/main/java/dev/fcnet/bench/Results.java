@@ -138,10 +138,12 @@ public final class Results {
                 if (!m.getKey().startsWith("gc.")) figures.put(m.getKey(), raw((JsonObject) m.getValue()));
             }
         }
-        // The daemon runs once per number of connections: "daemon:8", "daemon:32".
+        // The daemon runs once per number of connections: "daemon:8", "daemon:32"; the sets ruleset's ways end in ":sets".
         if (b.get("params") instanceof JsonObject p && p.get("connections") instanceof JsonString c) method += ":" + c.value();
+        if (b.get("params") instanceof JsonObject p && p.get("ruleset") instanceof JsonString r && r.value().equals("sets")) method += SETS;
         fleet.put(method, figures);
-        fleetIterations = figures.get("cycle").size();
+        // The paired benchmark has iterations of its own: the others' count, when they ran.
+        if (!method.startsWith("paired") || fleetIterations == 0) fleetIterations = figures.get("cycle").size();
         if (b.get("params") instanceof JsonObject p) {
             p.members().forEach((k, v) -> fleetParams.put(k, ((JsonString) v).value()));
         }
@@ -440,24 +442,139 @@ public final class Results {
                 .append("Kernel floor, same run: the host side of all clones in one `ip -batch` (netns add, veth pair with its ")
                 .append("peer made in the netns, address, up, the forwarded IP's route), the inside by one `ip -batch` per netns ")
                 .append("(veth address, up, tap0, address, up, default route; a process per netns), deleted by one `ip -batch` ")
-                .append("(`link del group`, every `netns del`); no nftables rules. Latency windows: the first and ")
+                .append("(`link del group`, every `netns del`); no nftables rules, so the same for both rulesets (measured once). Latency windows: the first and ")
                 .append("last ").append(FleetBench.WINDOW).append(" networks (per network for the engine's bulk calls, per call ")
                 .append("or request for the threads and the daemon); the first deleted are those deleted with all present.\n\n");
-        s.append("| figure |");
-        for (FleetWay w : fleetWays()) s.append(' ').append(w.label()).append(" |");
-        s.append(" kernel floor |\n|---|").append("---:|".repeat(fleetWays().size() + 1)).append('\n');
-        row(s, "add " + n + " (s)", FleetWay::add, fleetCell("floor", "addS", 1));
-        row(s, "check " + n + ", all clean (s)", FleetWay::check, "–");
-        row(s, "delete " + n + " (s)", FleetWay::delete, fleetCell("floor", "deleteS", 1));
-        row(s, "destruction after it, awaitDestruction (s)", w -> "destroyS", "–");
-        row(s, "add, first " + FleetBench.WINDOW + " (ms per network)", w -> "addFirstMs", "–");
-        row(s, "add, last " + FleetBench.WINDOW + " (ms per network)", w -> "addLastMs", "–");
-        row(s, "delete, first " + FleetBench.WINDOW + ", " + n + " present (ms per network)", w -> "deleteFirstMs", "–");
-        row(s, "delete, last " + FleetBench.WINDOW + " (ms per network)", w -> "deleteLastMs", "–");
-        row(s, "whole cycle, with the memory readings (s)", w -> "cycle", fleetCell("floor", "cycle", 1));
-        s.append('\n');
-        s.append("The floor's add, host side alone (one `ip -batch`): ").append(fleetCell("floor", "addHostS", 1)).append(" s.\n\n");
+        s.append("Paired (`FleetBench.paired`, issue 16's goal where the load changes between benchmarks): in each invocation ")
+                .append("the engine's bulk calls, the daemon's connections and the engine's single calls from ").append(FleetBench.THREADS)
+                .append(" threads add the clones, then delete them and await their destruction, one way after the other on the ")
+                .append("same engine (the order rotates); the goal rows give the median of the iterations' ratios.\n\n");
+        for (String rs : fleetRulesets()) {
+            if (fleetWays(rs).stream().noneMatch(w -> fleet.containsKey(w.method()))) continue;
+            if (fleetRulesets().size() > 1) s.append(rulesetName(rs)).append(":\n\n");
+            s.append("| figure |");
+            for (FleetWay w : fleetWays(rs)) s.append(' ').append(w.label()).append(" |");
+            s.append(" kernel floor |\n|---|").append("---:|".repeat(fleetWays(rs).size() + 1)).append('\n');
+            row(s, rs, "add " + n + " (s)", FleetWay::add, fleetCell("floor", "addS", 1));
+            row(s, rs, "check " + n + ", all clean (s)", FleetWay::check, "–");
+            row(s, rs, "delete " + n + " (s)", FleetWay::delete, fleetCell("floor", "deleteS", 1));
+            row(s, rs, "destruction after it, awaitDestruction (s)", w -> "destroyS", "–");
+            row(s, rs, "add, first " + FleetBench.WINDOW + " (ms per network)", w -> "addFirstMs", "–");
+            row(s, rs, "add, last " + FleetBench.WINDOW + " (ms per network)", w -> "addLastMs", "–");
+            row(s, rs, "delete, first " + FleetBench.WINDOW + ", " + n + " present (ms per network)", w -> "deleteFirstMs", "–");
+            row(s, rs, "delete, last " + FleetBench.WINDOW + " (ms per network)", w -> "deleteLastMs", "–");
+            row(s, rs, "whole cycle, with the memory readings (s)", w -> "cycle", fleetCell("floor", "cycle", 1));
+            s.append('\n');
+        }
+        if (fleet.containsKey("floor")) {
+            s.append("The floor's add, host side alone (one `ip -batch`): ").append(fleetCell("floor", "addHostS", 1)).append(" s.\n\n");
+        }
+        // A run of the paired benchmark alone has neither memory readings nor baselines.
+        if (fleet.containsKey("engine")) fleetMemoryAndBaseline(s, n, baseline, clones);
 
+        s.append("| goal (issues 8 and 16) | measured | met |\n|---|---|---|\n");
+        for (String rs : fleetRulesets()) {
+            String in = fleetRulesets().size() > 1 ? ", " + rulesetName(rs) : "";
+            Optional<Double> engineAdd = fleetMean("engine" + rs, "addAllS");
+            Optional<Double> engineDelete = fleetSum("engine" + rs, "deleteAllS", "destroyS");
+            if (fleet.containsKey("floor") && fleet.containsKey("engine" + rs)) {
+                limit(s, "engine bulk add of " + n + " ≤ 1.5× the same-run floor" + in, ratio(engineAdd, fleetMean("floor", "addS")),
+                        "×", 1.5);
+                limit(s, "engine bulk delete of " + n + " (+ destruction) ≤ 2× the same-run floor" + in, ratio(engineDelete,
+                        fleetMean("floor", "deleteS")), "×", 2);
+                // The floor's inside costs a process per netns, more than its kernel work: its host side alone bounds it from below.
+                limit(s, "engine bulk add of " + n + " ≤ 1.5× the floor's host side alone" + in,
+                        ratio(engineAdd, fleetMean("floor", "addHostS")), "×", 1.5);
+            }
+            for (FleetWay w : fleetWays(rs)) {
+                if (!w.method().startsWith("threads") || !fleet.containsKey(w.method())) continue;
+                // No goal: what the engine's concurrent single calls cost against its bulk ones, beside the daemon's.
+                s.append("| (no goal) ").append(n).append(" added, deleted (+ destruction) by the ").append(w.label()).append(in)
+                        .append(" ÷ the engine's bulk calls | ")
+                        .append(ratio(fleetMean(w.method(), w.add()), engineAdd).map(v -> number(v) + "×").orElse("–")).append(", ")
+                        .append(ratio(fleetSum(w.method(), w.delete(), "destroyS"), engineDelete).map(v -> number(v) + "×").orElse("–"))
+                        .append(" | – |\n");
+            }
+            for (FleetWay w : fleetWays(rs)) {
+                if (!w.method().startsWith("daemon") || !fleet.containsKey(w.method())) continue;
+                limit(s, n + " added through the " + w.label() + " ≤ 1.2× the engine's bulk `addAll`" + in,
+                        ratio(fleetMean(w.method(), w.add()), engineAdd), "×", 1.2);
+                limit(s, n + " deleted through the " + w.label() + " (+ destruction) ≤ 1.2× the engine's bulk `deleteAll`" + in,
+                        ratio(fleetSum(w.method(), w.delete(), "destroyS"), engineDelete), "×", 1.2);
+            }
+            String paired = "paired:" + c + rs;
+            if (fleet.containsKey(paired)) {
+                // Each iteration's ratio meets one load; the median of them is the figure (the range shows the load).
+                limit(s, n + " added through the daemon, " + c + " connections ≤ 1.2× the engine's bulk `addAll`, paired in one "
+                        + "invocation" + in + " (median of " + pairedRatios(paired, "daemonAddS", "bulkAddS").size()
+                        + " iterations; range)", median(pairedRatios(paired, "daemonAddS", "bulkAddS")), "×", 1.2,
+                        range(pairedRatios(paired, "daemonAddS", "bulkAddS")));
+                limit(s, n + " deleted through the daemon, " + c + " connections (+ destruction) ≤ 1.2× the engine's bulk "
+                        + "`deleteAll`, paired" + in, median(pairedRatios(paired, "daemonDeleteS", "bulkDeleteS")), "×", 1.2,
+                        range(pairedRatios(paired, "daemonDeleteS", "bulkDeleteS")));
+                s.append("| (no goal) ").append(n).append(" added, deleted (+ destruction) by the engine, ").append(FleetBench.THREADS)
+                        .append(" threads ÷ the engine's bulk calls, paired").append(in).append(" | ")
+                        .append(median(pairedRatios(paired, "threadsAddS", "bulkAddS")).map(v -> number(v) + "×").orElse("–"))
+                        .append(range(pairedRatios(paired, "threadsAddS", "bulkAddS"))).append(", ")
+                        .append(median(pairedRatios(paired, "threadsDeleteS", "bulkDeleteS")).map(v -> number(v) + "×").orElse("–"))
+                        .append(range(pairedRatios(paired, "threadsDeleteS", "bulkDeleteS"))).append(" | – |\n");
+            }
+            for (FleetWay w : fleetWays(rs)) {
+                if (!fleet.containsKey(w.method())) continue;
+                String way = w.label() + in;
+                s.append("| every one checks clean in between (").append(way).append(") | ")
+                        .append(fleetMean(w.method(), w.check()).map(v -> "yes, in " + number(v) + " s (asserted)").orElse("–"))
+                        .append(" | ").append(fleetMean(w.method(), w.check()).isPresent() ? "yes" : "–").append(" |\n");
+                if (w.method().startsWith("daemonPipelined")) continue; // no per-request latency
+                limit(s, "add latency, last " + FleetBench.WINDOW + " ≤ 1.5× the first " + FleetBench.WINDOW + " (" + way + ")",
+                        fleetRatio(w.method(), "addLastMs", "addFirstMs"), "×", 1.5);
+                limit(s, "delete latency with " + n + " present ≤ 1.5× the last " + FleetBench.WINDOW + " (" + way + ")",
+                        fleetRatio(w.method(), "deleteFirstMs", "deleteLastMs"), "×", 1.5);
+            }
+        }
+        s.append('\n');
+    }
+
+    /** FleetBench.paired: {@code numerator ÷ denominator} of each iteration. */
+    private List<Double> pairedRatios(String method, String numerator, String denominator) {
+        List<Double> num = fleet.get(method).getOrDefault(numerator, List.of());
+        List<Double> den = fleet.get(method).getOrDefault(denominator, List.of());
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(num.size(), den.size()); i++) ratios.add(num.get(i) / den.get(i));
+        return ratios;
+    }
+
+    private static Optional<Double> median(List<Double> values) {
+        if (values.isEmpty()) return Optional.empty();
+        List<Double> v = values.stream().sorted().toList();
+        int m = v.size() / 2;
+        return Optional.of(v.size() % 2 == 1 ? v.get(m) : (v.get(m - 1) + v.get(m)) / 2);
+    }
+
+    private static String range(List<Double> values) {
+        if (values.size() < 2) return "";
+        return " (" + number(values.stream().mapToDouble(Double::doubleValue).min().orElseThrow()) + "–"
+                + number(values.stream().mapToDouble(Double::doubleValue).max().orElseThrow()) + "×)";
+    }
+
+    /** The rulesets FleetBench's ways ran with: "" (fcnet) and {@link #SETS}. */
+    private List<String> fleetRulesets() {
+        List<String> rulesets = new ArrayList<>();
+        for (String rs : List.of("", SETS)) {
+            String c = fleetParams.getOrDefault("connections", "?");
+            if (fleet.containsKey("paired:" + c + rs) || fleetWays(rs).stream().anyMatch(w -> fleet.containsKey(w.method()))) {
+                rulesets.add(rs);
+            }
+        }
+        return rulesets;
+    }
+
+    private static String rulesetName(String rs) {
+        return rs.equals(SETS) ? "sets ruleset (DESIGN §3b)" : "fcnet ruleset (DESIGN §3)";
+    }
+
+    /** The engine's memory per network, and fcnet's way against the engine. */
+    private void fleetMemoryAndBaseline(StringBuilder s, String n, String baseline, int clones) {
         s.append("Memory per network with all ").append(n).append(" present (engine): JVM heap after GC ")
                 .append(fleetMean("engine", "heapPerNet").map(Results::bytes).orElse("–"))
                 .append("; kernel: MemAvailable ").append(fleetMean("engine", "memAvailablePerNet").map(Results::bytes).orElse("–"))
@@ -471,36 +588,6 @@ public final class Results {
         baselineRow(s, "check", "checkMs", fleetMean("engine", "checkAllS"), clones);
         baselineRow(s, "delete (+ destruction)", "deleteMs", fleetSum("engine", "deleteAllS", "destroyS"), clones);
         s.append('\n');
-
-        Optional<Double> engineAdd = fleetMean("engine", "addAllS");
-        Optional<Double> engineDelete = fleetSum("engine", "deleteAllS", "destroyS");
-        s.append("| goal (issues 8 and 16) | measured | met |\n|---|---|---|\n");
-        limit(s, "engine bulk add of " + n + " ≤ 1.5× the same-run floor", ratio(engineAdd, fleetMean("floor", "addS")), "×", 1.5);
-        limit(s, "engine bulk delete of " + n + " (+ destruction) ≤ 2× the same-run floor", ratio(engineDelete,
-                fleetMean("floor", "deleteS")), "×", 2);
-        // The floor's inside costs a process per netns, more than its kernel work: its host side alone bounds it from below.
-        limit(s, "engine bulk add of " + n + " ≤ 1.5× the floor's host side alone", ratio(engineAdd, fleetMean("floor", "addHostS")),
-                "×", 1.5);
-        for (FleetWay w : fleetWays()) {
-            if (!w.method().startsWith("daemon") || !fleet.containsKey(w.method())) continue;
-            limit(s, n + " added through the " + w.label() + " ≤ 1.2× the engine's bulk `addAll`",
-                    ratio(fleetMean(w.method(), w.add()), engineAdd), "×", 1.2);
-            limit(s, n + " deleted through the " + w.label() + " (+ destruction) ≤ 1.2× the engine's bulk `deleteAll`",
-                    ratio(fleetSum(w.method(), w.delete(), "destroyS"), engineDelete), "×", 1.2);
-        }
-        for (FleetWay w : fleetWays()) {
-            if (!fleet.containsKey(w.method())) continue;
-            String way = w.label();
-            s.append("| every one checks clean in between (").append(way).append(") | ")
-                    .append(fleetMean(w.method(), w.check()).map(v -> "yes, in " + number(v) + " s (asserted)").orElse("–"))
-                    .append(" | ").append(fleetMean(w.method(), w.check()).isPresent() ? "yes" : "–").append(" |\n");
-            if (w.method().startsWith("daemonPipelined")) continue; // no per-request latency
-            limit(s, "add latency, last " + FleetBench.WINDOW + " ≤ 1.5× the first " + FleetBench.WINDOW + " (" + way + ")",
-                    fleetRatio(w.method(), "addLastMs", "addFirstMs"), "×", 1.5);
-            limit(s, "delete latency with " + n + " present ≤ 1.5× the last " + FleetBench.WINDOW + " (" + way + ")",
-                    fleetRatio(w.method(), "deleteFirstMs", "deleteLastMs"), "×", 1.5);
-        }
-        s.append('\n');
     }
 
     private static Optional<Double> ratio(Optional<Double> numerator, Optional<Double> denominator) {
@@ -513,18 +600,19 @@ public final class Results {
      */
     private record FleetWay(String method, String label, String add, String check, String delete) {}
 
-    private List<FleetWay> fleetWays() {
+    /** The ways of ruleset {@code rs} ("" or {@link #SETS}). */
+    private List<FleetWay> fleetWays(String rs) {
         String c = fleetParams.getOrDefault("connections", "?");
         return List.of(
-                new FleetWay("engine", "engine, bulk", "addAllS", "checkAllS", "deleteAllS"),
-                new FleetWay("threads", "engine, " + FleetBench.THREADS + " threads", "addS", "checkS", "deleteS"),
-                new FleetWay("daemon:" + c, "daemon, " + c + " connections", "addS", "checkS", "deleteS"),
-                new FleetWay("daemonPipelined:" + c, "daemon, " + c + " connections pipelined", "addS", "checkS", "deleteS"));
+                new FleetWay("engine" + rs, "engine, bulk", "addAllS", "checkAllS", "deleteAllS"),
+                new FleetWay("threads" + rs, "engine, " + FleetBench.THREADS + " threads", "addS", "checkS", "deleteS"),
+                new FleetWay("daemon:" + c + rs, "daemon, " + c + " connections", "addS", "checkS", "deleteS"),
+                new FleetWay("daemonPipelined:" + c + rs, "daemon, " + c + " connections pipelined", "addS", "checkS", "deleteS"));
     }
 
-    private void row(StringBuilder s, String figure, Function<FleetWay, String> field, String floorCell) {
+    private void row(StringBuilder s, String rs, String figure, Function<FleetWay, String> field, String floorCell) {
         s.append("| ").append(figure).append(" |");
-        for (FleetWay w : fleetWays()) s.append(' ').append(fleetCell(w.method(), field.apply(w), 1)).append(" |");
+        for (FleetWay w : fleetWays(rs)) s.append(' ').append(fleetCell(w.method(), field.apply(w), 1)).append(" |");
         s.append(' ').append(floorCell).append(" |\n");
     }
 
@@ -537,7 +625,12 @@ public final class Results {
     }
 
     private static void limit(StringBuilder s, String goal, Optional<Double> value, String unit, double max) {
-        s.append("| ").append(goal).append(" | ").append(value.map(v -> number(v) + unit).orElse("–")).append(" | ")
+        limit(s, goal, value, unit, max, "");
+    }
+
+    /** A goal row whose measured value is followed by {@code more} (e.g. a range). */
+    private static void limit(StringBuilder s, String goal, Optional<Double> value, String unit, double max, String more) {
+        s.append("| ").append(goal).append(" | ").append(value.map(v -> number(v) + unit + more).orElse("–")).append(" | ")
                 .append(value.map(v -> v <= max ? "yes" : "no").orElse("–")).append(" |\n");
     }
 
@@ -571,10 +664,12 @@ public final class Results {
     private void pool(StringBuilder s) {
         if (scores.keySet().stream().noneMatch(k -> k.startsWith("PoolBench."))) return;
         s.append("## Clone pool (issue 16)\n\n");
-        s.append("`PoolBench`, single shot; burst: all clones at once, ms per burst; sequential: ms per call, ")
-                .append(PoolBench.BURST).append(" calls one after the other from a ready pool.\n\n");
+        s.append("`PoolBench`, single shot; burst: all clones at once, ms per burst; burstFloor: the kernel work of the ")
+                .append("burst's networks with the library's layers and no engine, by as many threads as connections, made from ")
+                .append("scratch (no pool) or of slots made ahead (pool), so its ratio is the most the kernel lets a pool gain; ")
+                .append("sequential: ms per call, ").append(PoolBench.BURST).append(" calls one after the other from a ready pool.\n\n");
         s.append("| figure | no pool | pool | no pool ÷ pool |\n|---|---:|---:|---:|\n");
-        for (String way : List.of("burstDaemonAdd", "burstEngineAdd")) {
+        for (String way : List.of("burstDaemonAdd", "burstEngineAdd", "burstFloor")) {
             Optional<Score> none = poolScore(way + ":none", -1);
             Optional<Score> pool = poolScore(way + ":pool", -1);
             s.append("| ").append(way).append(" | ").append(none.map(Results::meanError).orElse("–")).append(" | ")

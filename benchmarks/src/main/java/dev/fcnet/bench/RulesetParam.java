@@ -5,14 +5,18 @@ import java.util.Set;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * The {@code ruleset} parameter of {@link SimpleBench} and {@link NamespacedBench}: {@code fcnet}
- * (DESIGN §3) or {@code sets} (§3b, issue 15). The sets ruleset is the engine's alone, so with it
- * only the engine's Add and Delete and the kernel floor of the same layout run; JMH has no way to
- * leave a parameter combination out, so a trial refuses the ones not measured, before any set-up.
+ * The {@code ruleset} parameter of {@link SimpleBench}, {@link NamespacedBench} and {@link FleetBench}:
+ * {@code fcnet} (DESIGN §3) or {@code sets} (§3b, issue 15). The sets ruleset is the engine's alone, so with it
+ * only the engine's Add and Delete (the fleet's engine, threads and daemon) and the kernel floor of
+ * the same layout run; JMH has no way to leave a parameter combination out, so a trial refuses the
+ * ones not measured, before any set-up.
  */
 final class RulesetParam {
     /** The benchmarks that run with the sets ruleset. */
-    private static final Set<String> WITH_SETS = Set.of("addOurs", "addSustainedOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor", "deleteSerialFloor");
+    private static final Set<String> WITH_SETS = Set.of("addOurs", "addSustainedOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor",
+            "deleteSerialFloor",
+            // FleetBench's floor makes no nftables rules, so it is the same for both; fcnetWay makes §3's rules.
+            "engine", "threads", "daemon", "daemonPipelined", "paired");
 
     private RulesetParam() {}
 

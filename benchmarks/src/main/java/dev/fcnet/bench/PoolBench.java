@@ -173,20 +173,33 @@ public class PoolBench {
         @Param({"0", "4000"})
         public int present;
 
+        /**
+         * The host rules as §3's rules or §3b's set elements: with rules, each Add's commit costs
+         * the kernel time that grows with the rules present (NftCommitBench), pool or not.
+         */
+        @Param({"fcnet", "sets"})
+        public String ruleset;
+
         List<FirecrackerNetwork> networks;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             HostNetns host = HostNetns.create();
+            EngineOptions options = EngineOptions.defaults().withHostNetns(host.path())
+                    .withRuleset(RulesetParam.kind(switch (ruleset) {
+                        case "fcnet" -> false;
+                        case "sets" -> true;
+                        default -> throw new IllegalArgumentException("ruleset: fcnet or sets, not " + ruleset);
+                    }));
             if (present > 0) {
                 // Made by an engine without a pool, so that they cost no pool slots; the pooled engine opens after.
-                try (FcnetEngine bulk = FcnetEngine.open(EngineOptions.defaults().withHostNetns(host.path()))) {
+                try (FcnetEngine bulk = FcnetEngine.open(options)) {
                     DaemonBulkBench.requireAll(bulk.addAll(Fleet.clones(present)));
                 }
             }
             h = host;
             size = BURST;
-            engine = FcnetEngine.open(EngineOptions.defaults().withHostNetns(h.path()).withPool(BURST));
+            engine = FcnetEngine.open(options.withPool(BURST));
             engine.poolReady().toCompletableFuture().get(10, TimeUnit.MINUTES);
             networks = Fleet.clones(present + BURST).subList(present, present + BURST);
         }

@@ -96,6 +96,10 @@ public final class Results {
             if (b.get("params") instanceof JsonObject p && p.get("into") instanceof JsonString into) {
                 key = name[name.length - 2] + "." + into.value();
             }
+            // SimpleBench.addBulkOurs runs with the engine's default parallelism and with one network at a time.
+            if (b.get("params") instanceof JsonObject p && p.get("parallelism") instanceof JsonString par && par.value().equals("1")) {
+                key = key.replace(".addBulkOurs", ".addBulkOneOurs");
+            }
             // PoolBench's bursts run with and without a pool.
             if (b.get("params") instanceof JsonObject p && p.get("pooled") instanceof JsonString pooled) {
                 key += pooled.value().equals("true") ? ":pool" : ":none";
@@ -297,6 +301,8 @@ public final class Results {
                 type -> quotient(type, "addSerial", "Floor", 1_000, "addSerial", "Floor", 0), namespaced);
         issue15Row(s, "(kernel: Namespaced serial floor Delete, 1,000 present ÷ 0 present)", 1.3,
                 type -> quotient(type, "deleteSerial", "Floor", 1_000, "deleteSerial", "Floor", 0), namespaced);
+        issue15Row(s, "(kernel: the same, the group destroyed after each network, 1,000 present ÷ 0 present)", 1.3,
+                type -> quotient(type, "deleteSerialEach", "Floor", 1_000, "deleteSerialEach", "Floor", 0), namespaced);
         s.append('\n');
         serialAdd(s);
     }
@@ -329,6 +335,29 @@ public final class Results {
                         .append(ratio(type, "addSerial", "Floor", "add", "Floor", present)).append(" | ")
                         .append(ratio(type, "add", "Ours", "add", "Floor", present)).append(" | ")
                         .append(ratio(type, "addSustained", "Ours", "add", "Floor", present)).append(" |\n");
+            }
+        }
+        s.append('\n');
+        if (types.stream().allMatch(t -> presents(t).stream().allMatch(p -> score(t, "addSingle", "Floor", p).isEmpty()
+                && score(t, "addBulk", "Ours", p).isEmpty()))) return;
+        s.append("Same-run experiments: the serial floor's kernel work one Add per invocation after the previous one's ")
+                .append("destruction, as `addOurs` runs (`addSingleFloor`), and the engine's `addAll` of ").append(SimpleBench.FLOOR_BATCH)
+                .append(" networks (`addBulkOurs`, work shared as the batched floor shares it; with the engine's default parallelism ")
+                .append("and one network at a time), ms per network:\n\n");
+        s.append("| ruleset | present | single floor | ours ÷ single floor | single ÷ serial floor | ours, bulk | bulk ÷ batched floor "
+                + "| ours, bulk one at a time | one at a time ÷ batched floor |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String type : types) {
+            for (int present : presents(type)) {
+                if (score(type, "addSingle", "Floor", present).isEmpty() && score(type, "addBulk", "Ours", present).isEmpty()) continue;
+                s.append("| ").append(type.endsWith(SETS) ? "sets" : "fcnet").append(" | ").append(count(present)).append(" | ")
+                        .append(score(type, "addSingle", "Floor", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(ratio(type, "add", "Ours", "addSingle", "Floor", present)).append(" | ")
+                        .append(ratio(type, "addSingle", "Floor", "addSerial", "Floor", present)).append(" | ")
+                        .append(score(type, "addBulk", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(ratio(type, "addBulk", "Ours", "add", "Floor", present)).append(" | ")
+                        .append(score(type, "addBulkOne", "Ours", present).map(Results::meanError).orElse("–")).append(" | ")
+                        .append(ratio(type, "addBulkOne", "Ours", "add", "Floor", present)).append(" |\n");
             }
         }
         s.append('\n');
@@ -676,22 +705,27 @@ public final class Results {
                     .append(pool.map(Results::meanError).orElse("–")).append(" | ")
                     .append(none.flatMap(n -> pool.map(p -> times(n.mean() / p.mean()))).orElse("–")).append(" |\n");
         }
-        s.append("\n| figure | present | ms per call |\n|---|---:|---:|\n");
-        for (String op : List.of("sequentialAdd", "sequentialDelete")) {
-            Map<Integer, Score> m = scores.getOrDefault("PoolBench." + op, Map.of());
-            m.forEach((present, sc) -> s.append("| ").append(op).append(" | ")
-                    .append(String.format(Locale.ROOT, "%,d", present)).append(" | ").append(meanError(sc)).append(" |\n"));
+        s.append("\n| figure | ruleset | present | ms per call |\n|---|---|---:|---:|\n");
+        for (String type : List.of("PoolBench", "PoolBench" + SETS)) {
+            for (String op : List.of("sequentialAdd", "sequentialDelete")) {
+                Map<Integer, Score> m = scores.getOrDefault(type + "." + op, Map.of());
+                m.forEach((present, sc) -> s.append("| ").append(op).append(" | ").append(type.endsWith(SETS) ? "sets" : "fcnet")
+                        .append(" | ").append(String.format(Locale.ROOT, "%,d", present)).append(" | ").append(meanError(sc)).append(" |\n"));
+            }
         }
         s.append("\n| goal (issue 16) | measured | met |\n|---|---|---|\n");
         goal(s, "burst of clone Adds through the daemon (4 connections) with a ready pool ≥ 5× faster than without",
                 poolScore("burstDaemonAdd:none", -1).flatMap(n -> poolScore("burstDaemonAdd:pool", -1).map(p -> n.mean() / p.mean())),
                 5, false);
-        for (String op : List.of("sequentialAdd", "sequentialDelete")) {
-            TreeSet<Integer> presents = new TreeSet<>(scores.getOrDefault("PoolBench." + op, Map.of()).keySet());
-            if (presents.isEmpty() || !presents.contains(0) || presents.last() == 0) continue;
-            int most = presents.last();
-            goal(s, op + " with " + String.format(Locale.ROOT, "%,d", most) + " present ≤ 1.2× with 0",
-                    poolScore(op, most).flatMap(h -> poolScore(op, 0).map(l -> h.mean() / l.mean())), 1.2, true);
+        for (String type : List.of("PoolBench", "PoolBench" + SETS)) {
+            for (String op : List.of("sequentialAdd", "sequentialDelete")) {
+                Map<Integer, Score> m = scores.getOrDefault(type + "." + op, Map.of());
+                TreeSet<Integer> presents = new TreeSet<>(m.keySet());
+                if (presents.isEmpty() || !presents.contains(0) || presents.last() == 0) continue;
+                int most = presents.last();
+                goal(s, op + " (" + (type.endsWith(SETS) ? "sets" : "fcnet") + " ruleset) with " + String.format(Locale.ROOT, "%,d", most)
+                        + " present ≤ 1.2× with 0", Optional.of(m.get(most).mean() / m.get(0).mean()), 1.2, true);
+            }
         }
         s.append('\n');
     }

@@ -13,8 +13,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  */
 final class RulesetParam {
     /** The benchmarks that run with the sets ruleset. */
-    private static final Set<String> WITH_SETS = Set.of("addOurs", "addSustainedOurs", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor",
-            "deleteSerialFloor",
+    private static final Set<String> WITH_SETS = Set.of("addOurs", "addSustainedOurs", "addBulkOurs", "addSingleFloor", "deleteOurs", "deleteSustainedOurs", "addFloor", "addSerialFloor", "deleteFloor",
+            "deleteSerialFloor", "deleteSerialEachFloor",
             // FleetBench's floor makes no nftables rules, so it is the same for both; fcnetWay makes §3's rules.
             "engine", "threads", "daemon", "daemonPipelined", "paired");
 

@@ -6,6 +6,7 @@ import dev.fcnet.engine.CheckReport;
 import dev.fcnet.engine.DeleteResult;
 import dev.fcnet.engine.EngineOptions;
 import dev.fcnet.engine.FcnetEngine;
+import dev.fcnet.engine.Outcome;
 import dev.fcnet.nft.NftBatch;
 import dev.fcnet.nft.Rule;
 import dev.fcnet.rtnl.Link;
@@ -197,6 +198,35 @@ public class SimpleBench {
         }
     }
 
+    /** How many networks {@link #addBulkOurs} works on at once: the engine's default, or one. */
+    @State(Scope.Benchmark)
+    public static class Bulk {
+        @Param({"default", "1"})
+        public String parallelism;
+
+        int parallelism() {
+            return parallelism.equals("default") ? FcnetEngine.BULK_PARALLELISM : Integer.parseInt(parallelism);
+        }
+    }
+
+    /** One network that does not exist yet, in a link group of its own; destroyed afterwards (untimed). */
+    @State(Scope.Thread)
+    public static class NewSingle {
+        SimpleNet net;
+        int group;
+
+        @Setup(Level.Invocation)
+        public void take(Host host) {
+            net = host.fresh();
+            group = host.group();
+        }
+
+        @TearDown(Level.Invocation)
+        public void remove(Host host) {
+            Kernel.removeSimpleBulk(host.h, List.of(net), group, host.sets);
+        }
+    }
+
     /** {@link #FLOOR_BATCH} networks that do not exist yet, in a link group of their own. */
     @State(Scope.Thread)
     public static class NewBatch {
@@ -355,6 +385,27 @@ public class SimpleBench {
     @OperationsPerInvocation(FLOOR_BATCH)
     public void addSustainedOurs(EngineNewBatch b, Engine e) {
         for (FirecrackerNetwork network : b.networks) e.engine.add(network);
+    }
+
+    /**
+     * The same {@link #FLOOR_BATCH} networks in one {@code addAll}: what the engine makes of work
+     * it can share between networks, against {@link #addFloor}, per network.
+     */
+    @Benchmark
+    @OperationsPerInvocation(FLOOR_BATCH)
+    public void addBulkOurs(EngineNewBatch b, Engine e, Bulk bulk) {
+        for (Outcome<AddResult> o : e.engine.addAll(b.networks, bulk.parallelism())) o.orThrow();
+    }
+
+    /**
+     * The kernel work of one Add ({@link Kernel#addSimpleSerial}) alone per invocation, after the
+     * previous invocation's network was destroyed, as {@link #addOurs} runs: against
+     * {@link #addSerialFloor} (the same work back to back), what a lone Add pays the kernel for
+     * coming right after a destruction.
+     */
+    @Benchmark
+    public void addSingleFloor(NewSingle n, Host host) {
+        Kernel.addSimpleSerial(host.h, n.net, n.group, host.sets);
     }
 
     // ---- Delete

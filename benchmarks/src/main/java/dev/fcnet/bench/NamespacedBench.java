@@ -382,13 +382,7 @@ public class NamespacedBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void deleteSerialFloor(OldSerialBatch b, Host host) {
-        for (int i = 0; i < b.nets.size(); i++) {
-            NamespacedNet n = b.nets.get(i);
-            Link link = host.h.rtnl.link(n.veth1()).orElseThrow();
-            host.h.rtnl.retire(link, n.veth1Ip(), NamespacedNet.PREFIX, "fcg" + link.index(), b.retiredGroup);
-            Netns.delete(n.netns());
-            host.h.nft.commit(b.deleteHostParts.get(i));
-        }
+        deleteSerially(b, host, false);
         host.h.rtnl.deleteGroup(b.retiredGroup);
     }
 
@@ -400,13 +394,18 @@ public class NamespacedBench {
     @Benchmark
     @OperationsPerInvocation(FLOOR_BATCH)
     public void deleteSerialEachFloor(OldSerialBatch b, Host host) {
+        deleteSerially(b, host, true);
+    }
+
+    /** The serial floors' Deletes, network by network; the group destroyed after each one with {@code destroyEach}. */
+    private static void deleteSerially(OldSerialBatch b, Host host, boolean destroyEach) {
         for (int i = 0; i < b.nets.size(); i++) {
             NamespacedNet n = b.nets.get(i);
             Link link = host.h.rtnl.link(n.veth1()).orElseThrow();
             host.h.rtnl.retire(link, n.veth1Ip(), NamespacedNet.PREFIX, "fcg" + link.index(), b.retiredGroup);
             Netns.delete(n.netns());
             host.h.nft.commit(b.deleteHostParts.get(i));
-            host.h.rtnl.deleteGroup(b.retiredGroup);
+            if (destroyEach) host.h.rtnl.deleteGroup(b.retiredGroup);
         }
     }
 

@@ -57,6 +57,8 @@ public final class Results {
     private final Map<String, Map<Integer, Score>> scores = new TreeMap<>();
     /** {@link FleetBench}: per method, its figures (the primary score as "cycle"), one value per measurement iteration. */
     private final Map<String, Map<String, List<Double>>> fleet = new TreeMap<>();
+    /** DaemonBench's paired ways ("pairedAdd:info"): each counter's per-iteration medians (JMH's score is their sum). */
+    private final Map<String, Map<String, List<Double>>> daemonPaired = new TreeMap<>();
     private final Map<String, String> fleetParams = new TreeMap<>();
     private int fleetIterations;
     private String jvm = "?";
@@ -105,6 +107,15 @@ public final class Results {
                 key += pooled.value().equals("true") ? ":pool" : ":none";
             }
             JsonObject primary = (JsonObject) b.get("primaryMetric");
+            if (name[name.length - 2].equals("DaemonBench") && name[name.length - 1].startsWith("paired")
+                    && b.get("secondaryMetrics") instanceof JsonObject sec && b.get("params") instanceof JsonObject p
+                    && p.get("log") instanceof JsonString log) {
+                Map<String, List<Double>> figures = new TreeMap<>();
+                for (String f : List.of("engineUs", "daemonUs", "daemonMinusEngineUs")) {
+                    if (sec.get(f) instanceof JsonObject m) figures.put(f, raw(m));
+                }
+                daemonPaired.put(name[name.length - 1] + ":" + log.value(), figures);
+            }
             if (name[name.length - 2].equals("FleetBench")) {
                 readFleet(name[name.length - 1], b, primary);
                 // The other benchmarks' settings are the ones to show; the fleet's are in its section.
@@ -223,6 +234,7 @@ public final class Results {
         fleet(s);
         nftCommit(s);
         pool(s);
+        daemonCost(s);
         codec(s);
         return s.toString();
     }
@@ -727,6 +739,39 @@ public final class Results {
                         + " present ≤ 1.2× with 0", Optional.of(m.get(most).mean() / m.get(0).mean()), 1.2, true);
             }
         }
+        s.append('\n');
+    }
+
+    /**
+     * The "Daemon cost (issue 16)" section, when DaemonBench's paired benchmarks ran: per way the
+     * median of the iterations' medians (JMH adds these counters up over the iterations).
+     */
+    private void daemonCost(StringBuilder s) {
+        if (daemonPaired.isEmpty()) return;
+        s.append("## Daemon cost (issue 16)\n\n");
+        s.append("`DaemonBench.pairedAdd`/`pairedDelete`: one call by the engine and one through fcnetd on the same engine per ")
+                .append("invocation, the order alternating; per iteration the medians of each way and of the pairs' differences; ")
+                .append("here the median over the iterations, µs, and the iterations' range.\n\n");
+        s.append("| way, daemon log | engine | daemon | daemon − engine |\n|---|---:|---:|---:|\n");
+        daemonPaired.forEach((way, figures) -> {
+            s.append("| ").append(way);
+            for (String f : List.of("engineUs", "daemonUs", "daemonMinusEngineUs")) {
+                List<Double> v = figures.getOrDefault(f, List.of());
+                s.append(" | ").append(median(v).map(Results::number).orElse("–"));
+                if (v.size() > 1) {
+                    s.append(" (").append(number(v.stream().mapToDouble(Double::doubleValue).min().orElseThrow())).append("–")
+                            .append(number(v.stream().mapToDouble(Double::doubleValue).max().orElseThrow())).append(')');
+                }
+            }
+            s.append(" |\n");
+        });
+        s.append("\n| goal (issue 16) | measured | met |\n|---|---|---|\n");
+        daemonPaired.forEach((way, figures) -> {
+            Optional<Double> extra = median(figures.getOrDefault("daemonMinusEngineUs", List.of()));
+            s.append("| daemon overhead per request ≤ 0.1 ms (").append(way).append(") | ")
+                    .append(extra.map(v -> number(v / 1e3) + " ms").orElse("–")).append(" | ")
+                    .append(extra.map(v -> v <= 100 ? "yes" : "no").orElse("–")).append(" |\n");
+        });
         s.append('\n');
     }
 

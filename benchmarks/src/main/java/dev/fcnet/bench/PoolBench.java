@@ -186,11 +186,7 @@ public class PoolBench {
         public void setUp() throws Exception {
             HostNetns host = HostNetns.create();
             EngineOptions options = EngineOptions.defaults().withHostNetns(host.path())
-                    .withRuleset(RulesetParam.kind(switch (ruleset) {
-                        case "fcnet" -> false;
-                        case "sets" -> true;
-                        default -> throw new IllegalArgumentException("ruleset: fcnet or sets, not " + ruleset);
-                    }));
+                    .withRuleset(RulesetParam.kind(RulesetParam.isSets(ruleset)));
             if (present > 0) {
                 // Made by an engine without a pool, so that they cost no pool slots; the pooled engine opens after.
                 try (FcnetEngine bulk = FcnetEngine.open(options)) {

@@ -26,16 +26,21 @@ final class RulesetParam {
      */
     static boolean sets(String ruleset, BenchmarkParams params, int present, Set<Integer> setsOnly, Set<Integer> fcnetOnly) {
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        boolean sets = switch (ruleset) {
-            case "fcnet" -> false;
-            case "sets" -> true;
-            default -> throw new IllegalArgumentException("ruleset: fcnet or sets, not " + ruleset);
-        };
+        boolean sets = isSets(ruleset);
         if (sets && !WITH_SETS.contains(method)) throw new IllegalStateException("not measured: " + method + " with the sets ruleset");
         if (sets ? fcnetOnly.contains(present) : setsOnly.contains(present)) {
             throw new IllegalStateException("not measured: " + present + " present with the " + ruleset + " ruleset (DESIGN §7)");
         }
         return sets;
+    }
+
+    /** Whether {@code ruleset} names the sets ruleset; throws for anything but fcnet or sets. */
+    static boolean isSets(String ruleset) {
+        return switch (ruleset) {
+            case "fcnet" -> false;
+            case "sets" -> true;
+            default -> throw new IllegalArgumentException("ruleset: fcnet or sets, not " + ruleset);
+        };
     }
 
     static RulesetKind kind(boolean sets) {

@@ -593,9 +593,14 @@ public final class Results {
     }
 
     private static String range(List<Double> values) {
+        return range(values, "×");
+    }
+
+    /** " (min–max{@code unit})" of several values, or nothing. */
+    private static String range(List<Double> values, String unit) {
         if (values.size() < 2) return "";
         return " (" + number(values.stream().mapToDouble(Double::doubleValue).min().orElseThrow()) + "–"
-                + number(values.stream().mapToDouble(Double::doubleValue).max().orElseThrow()) + "×)";
+                + number(values.stream().mapToDouble(Double::doubleValue).max().orElseThrow()) + unit + ")";
     }
 
     /** The rulesets FleetBench's ways ran with: "" (fcnet) and {@link #SETS}. */
@@ -757,11 +762,7 @@ public final class Results {
             s.append("| ").append(way);
             for (String f : List.of("engineUs", "daemonUs", "daemonMinusEngineUs")) {
                 List<Double> v = figures.getOrDefault(f, List.of());
-                s.append(" | ").append(median(v).map(Results::number).orElse("–"));
-                if (v.size() > 1) {
-                    s.append(" (").append(number(v.stream().mapToDouble(Double::doubleValue).min().orElseThrow())).append("–")
-                            .append(number(v.stream().mapToDouble(Double::doubleValue).max().orElseThrow())).append(')');
-                }
+                s.append(" | ").append(median(v).map(Results::number).orElse("–")).append(range(v, ""));
             }
             s.append(" |\n");
         });
